@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// maxErrorBody bounds how much of an error response is read for its message.
+const maxErrorBody = 64 << 10
+
+// Client sends chat-completion requests to one OpenAI-compatible endpoint
+// and turns each into a Record. It is safe for concurrent use.
+type Client struct {
+	http          *http.Client
+	endpoint      string // .../chat/completions
+	apiKey        string
+	timeout       time.Duration
+	stream        bool
+	forceTiktoken bool
+	counter       tokenCounter
+	start         time.Time // run start: Record times are offsets from it
+	now           func() time.Time
+}
+
+// newTransport returns a Transport whose pool keeps one idle connection per
+// worker, so connections are reused instead of re-dialled (Go's default
+// keeps 2 per host). Compression is off so streams arrive as sent, and
+// there is no overall timeout: a per-request context bounds each request.
+func newTransport(concurrency int) *http.Transport {
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          concurrency + 16,
+		MaxIdleConnsPerHost:   concurrency + 16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+}
+
+// chatRequest is the body of POST /chat/completions.
+type chatRequest struct {
+	Model         string         `json:"model"`
+	Messages      []chatMessage  `json:"messages"`
+	MaxTokens     int            `json:"max_tokens"`
+	Temperature   float64        `json:"temperature"`
+	Stream        bool           `json:"stream,omitempty"`
+	StreamOptions *streamOptions `json:"stream_options,omitempty"`
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// buildBody encodes one request. It sends max_tokens, which every server
+// honours, not max_completion_tokens, which llama.cpp's server and Ollama
+// ignore.
+func buildBody(cfg *config, user string) ([]byte, error) {
+	req := chatRequest{
+		Model:       cfg.model,
+		MaxTokens:   cfg.maxTokens,
+		Temperature: cfg.temperature,
+		Stream:      cfg.stream,
+	}
+	if cfg.system != "" {
+		req.Messages = append(req.Messages, chatMessage{Role: "system", Content: cfg.system})
+	}
+	req.Messages = append(req.Messages, chatMessage{Role: "user", Content: user})
+	if cfg.stream {
+		req.StreamOptions = &streamOptions{IncludeUsage: true}
+	}
+	return json.Marshal(req)
+}
+
+func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
+
+// Do sends one request and returns its Record. It never panics and never
+// returns without a Record: every failure is classified in it.
+func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
+	rec := newRecord(index, c.stream)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		rec.Send, rec.Done = c.since(c.now()), c.since(c.now())
+		rec.fail(failConnect, c.redact(err.Error()))
+		return rec
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.stream {
+		req.Header.Set("Accept", "text/event-stream")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	// A nil Idempotency-Key is not sent, but marks the POST replayable:
+	// when a pooled connection turns out dead before anything came back
+	// (llama.cpp's server closes kept-alive connections), net/http sends the
+	// request again on another connection instead of failing it.
+	req.Header["Idempotency-Key"] = nil
+	var conns atomic.Int32
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { conns.Add(1) },
+	}))
+
+	rec.Send = c.since(c.now())
+	resp, err := c.http.Do(req)
+	rec.Retried = conns.Load() > 1
+	if err != nil {
+		rec.Done = c.since(c.now())
+		c.failTransport(ctx, &rec, err, "")
+		return rec
+	}
+	defer resp.Body.Close()
+	rec.Hdr = c.since(c.now())
+	rec.HTTPStatus = resp.StatusCode
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		rec.Done = c.since(c.now())
+		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))))
+		return rec
+	}
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if c.stream && mediaType == "text/event-stream" {
+		c.readStream(ctx, resp.Body, &rec)
+	} else {
+		// Not streamed (or a server that ignored "stream"): one JSON body.
+		rec.Stream = false
+		c.readWhole(ctx, resp.Body, &rec)
+	}
+	if rec.FailKind == "" {
+		c.countTokens(&rec)
+	}
+	rec.text = nil
+	return rec
+}
+
+// readStream consumes an SSE body, stamping each token-bearing chunk with
+// the arrival time of its bytes.
+func (c *Client) readStream(ctx context.Context, body io.Reader, rec *Record) {
+	sse := newSSEReader(body, c.now)
+	var info chunkInfo
+	for sse.Next() {
+		data := sse.Data()
+		if string(bytes.TrimSpace(data)) == "[DONE]" {
+			rec.DoneSeen = true
+			break
+		}
+		var err error
+		rec.text, err = decodeChunk(data, &info, rec.text)
+		if err != nil {
+			rec.Done = c.since(c.now())
+			rec.fail(failMalformed, "malformed stream chunk: "+err.Error())
+			return
+		}
+		if info.errorMsg != "" {
+			rec.Done = c.since(c.now())
+			rec.fail(failStream, c.redact("error in stream: "+oneLine(info.errorMsg, 200)))
+			return
+		}
+		if info.tokens {
+			at := c.since(sse.At())
+			rec.Chunks = append(rec.Chunks, at)
+			if info.answer && rec.FirstAnswer == none {
+				rec.FirstAnswer = at
+			}
+		}
+		if info.finish != "" {
+			rec.FinishReason = info.finish
+		}
+		if info.usage != nil {
+			rec.takeUsage(info.usage)
+		}
+	}
+	rec.Done = c.since(c.now())
+	if rec.DoneSeen {
+		// Read what follows [DONE] (the end of the chunked body) so the
+		// connection goes back to the pool.
+		io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	}
+	if err := sse.Err(); err != nil {
+		c.failTransport(ctx, rec, err, "stream cut after "+plural(len(rec.Chunks), "chunk")+": ")
+		return
+	}
+	if !rec.DoneSeen && rec.FinishReason == "" {
+		rec.fail(failStream, "stream ended early: no finish_reason and no [DONE] after "+plural(len(rec.Chunks), "chunk"))
+		return
+	}
+	if len(rec.Chunks) == 0 {
+		rec.fail(failEmpty, "empty completion: no token in the stream")
+	}
+}
+
+// readWhole reads and decodes a non-streaming answer.
+func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
+	data, err := io.ReadAll(body)
+	rec.Done = c.since(c.now())
+	if err != nil {
+		c.failTransport(ctx, rec, err, "reading body: ")
+		return
+	}
+	var info chunkInfo
+	rec.text, err = decodeChunk(data, &info, rec.text)
+	if err != nil {
+		rec.fail(failMalformed, "malformed response: "+err.Error())
+		return
+	}
+	if info.errorMsg != "" {
+		rec.fail(failHTTP, c.redact("error in response: "+oneLine(info.errorMsg, 200)))
+		return
+	}
+	rec.FinishReason = info.finish
+	if info.usage != nil {
+		rec.takeUsage(info.usage)
+	}
+	if !info.tokens {
+		rec.fail(failEmpty, "empty completion: no text in the answer")
+	}
+}
+
+// takeUsage keeps the usage of the latest chunk that has one.
+func (r *Record) takeUsage(u *wireUsage) {
+	if u.CompletionTokens != nil {
+		r.OutputTokens = *u.CompletionTokens
+		r.TokenSource = "usage"
+	}
+	if u.PromptTokens != nil {
+		r.InputTokens = *u.PromptTokens
+	}
+}
+
+// countTokens settles the output token count: the server's usage when it
+// reported a positive count and --force-tiktoken is off, else tiktoken over
+// all generated text (content plus reasoning).
+func (c *Client) countTokens(rec *Record) {
+	if rec.TokenSource == "usage" && rec.OutputTokens > 0 && !c.forceTiktoken {
+		rec.OK = true
+		return
+	}
+	n, err := c.counter.Count(rec.text)
+	if err != nil {
+		rec.fail(failMalformed, "counting tokens: "+err.Error())
+		return
+	}
+	rec.OutputTokens, rec.TokenSource = n, "tiktoken"
+	if n == 0 {
+		rec.fail(failEmpty, "empty completion: no output token")
+		return
+	}
+	rec.OK = true
+}
+
+// failTransport classifies an error from the connection or the body.
+func (c *Client) failTransport(ctx context.Context, rec *Record, err error, prefix string) {
+	var opErr *net.OpError
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		rec.fail(failTimeout, prefix+fmt.Sprintf("timeout after %s", c.timeout))
+	case ctx.Err() != nil:
+		rec.fail(failCancelled, "cancelled")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		rec.fail(failConnect, "connection refused")
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		rec.fail(failConnect, c.redact("cannot connect: "+rootCause(err)))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errSSETruncated):
+		rec.fail(failNetwork, prefix+"connection closed by the server")
+	case errors.Is(err, errSSELineTooLong):
+		rec.fail(failMalformed, prefix+err.Error())
+	default:
+		rec.fail(failNetwork, c.redact(prefix+rootCause(err)))
+	}
+}
+
+// rootCause drops the "Post URL:" wrapping of url.Error and the dial details
+// of net.OpError, which repeat what the report already says.
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return oneLine(err.Error(), 200)
+		}
+		err = u
+	}
+}
+
+// redact removes the API key from text that may echo it.
+func (c *Client) redact(s string) string {
+	if len(c.apiKey) >= 4 {
+		s = strings.ReplaceAll(s, c.apiKey, "[redacted]")
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

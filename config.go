@@ -1,0 +1,219 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tpsbench/tpsbench/sim"
+)
+
+// Defaults of the original script, kept as they were.
+const (
+	defaultBaseURL = "http://localhost:11434/v1"
+	defaultModel   = "llama3.1:8b"
+	defaultPrompt  = "Explain in detail how a computer processor executes a program, step by step."
+)
+
+// config is the validated run configuration. Nothing downstream reads flags.
+type config struct {
+	threads           int
+	baseURL           string
+	apiKey            string
+	model             string
+	requestsPerThread int
+	timeout           float64 // seconds, as the original's --timeout
+	maxTokens         int
+	temperature       float64
+	prompt            string
+	system            string
+	encoding          string
+	forceTiktoken     bool
+	stream            bool
+	sim               bool
+	simConfig         sim.Config
+}
+
+func (c *config) total() int { return c.threads * c.requestsPerThread }
+
+func (c *config) timeoutDuration() time.Duration {
+	return time.Duration(c.timeout * float64(time.Second))
+}
+
+// usageError is a bad command line: exit status 2, nothing sent.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// addSimFlags binds the simulator's settings to fs, each name prefixed.
+func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
+	fs.DurationVar(&c.TTFT, prefix+"ttft", c.TTFT, "simulated time to first `duration`")
+	fs.Float64Var(&c.TokenRate, prefix+"rate", c.TokenRate, "simulated `tokens` per second after the first (0: no delay)")
+	fs.Float64Var(&c.Jitter, prefix+"jitter", c.Jitter, "simulated relative jitter (0..1) on TTFT and every token gap")
+	fs.IntVar(&c.OutputTokens, prefix+"output-tokens", c.OutputTokens, "simulated answer length in `tokens`, capped by max_tokens (0: max_tokens)")
+	fs.Func(prefix+"style", fmt.Sprintf("simulated server `shape`: %s (default %s)", joinStyles(), c.Style), func(s string) error {
+		if !slices.Contains(sim.Styles, sim.Style(s)) {
+			return fmt.Errorf("unknown style %q: use one of %s", s, joinStyles())
+		}
+		c.Style = sim.Style(s)
+		return nil
+	})
+	fs.BoolVar(&c.NoUsage, prefix+"no-usage", c.NoUsage, "simulated server never reports usage (token counts come from tiktoken)")
+}
+
+func joinStyles() string {
+	var names []string
+	for _, s := range sim.Styles {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}
+
+func validateSim(prefix string, c sim.Config) error {
+	switch {
+	case c.TTFT < 0:
+		return usagef("-%sttft must not be negative", prefix)
+	case c.TokenRate < 0:
+		return usagef("-%srate must not be negative", prefix)
+	case c.Jitter < 0 || c.Jitter > 1:
+		return usagef("-%sjitter must be between 0 and 1", prefix)
+	case c.OutputTokens < 0:
+		return usagef("-%soutput-tokens must not be negative", prefix)
+	}
+	return nil
+}
+
+// parseArgs reads `tpsbench <threads> [options]`. Options may come before
+// or after the positional argument; -x and --x are the same.
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	cfg := &config{simConfig: sim.DefaultConfig()}
+	fs := flag.NewFlagSet("tpsbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.baseURL, "base-url", defaultBaseURL, "OpenAI-compatible endpoint `URL` (up to /v1)")
+	fs.StringVar(&cfg.apiKey, "api-key", "", "API `key` (default: $OPENAI_API_KEY, else \"ollama\"); never printed")
+	fs.StringVar(&cfg.model, "model", defaultModel, "model `name`")
+	fs.IntVar(&cfg.requestsPerThread, "requests-per-thread", 5, "requests each thread sends, one after another")
+	fs.Float64Var(&cfg.timeout, "timeout", 120, "per-request timeout in `seconds`")
+	fs.IntVar(&cfg.maxTokens, "max-tokens", 128, "generation cap, sent as max_tokens")
+	fs.Float64Var(&cfg.temperature, "temperature", 0.2, "sampling temperature")
+	fs.StringVar(&cfg.prompt, "prompt", defaultPrompt, "base user `prompt` (a random number is appended to each)")
+	fs.StringVar(&cfg.system, "system", "", "optional system `prompt`")
+	fs.StringVar(&cfg.encoding, "encoding", "cl100k_base", "tiktoken `encoding` for counting when usage is missing: "+strings.Join(encodings, ", "))
+	fs.BoolVar(&cfg.forceTiktoken, "force-tiktoken", false, "ignore usage.completion_tokens and always count with tiktoken")
+	fs.BoolVar(&cfg.stream, "stream", false, "stream with SSE to also measure TTFT, TPOT, ITL and decode TPS")
+	fs.BoolVar(&cfg.sim, "sim", false, "benchmark the built-in simulated endpoint on 127.0.0.1 (no server needed)")
+	addSimFlags(fs, "sim-", &cfg.simConfig)
+	fs.Usage = func() { printUsage(fs) }
+
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{msg: err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	switch len(positional) {
+	case 0:
+		return nil, usagef("missing <threads>: run as tpsbench <threads> [options], e.g. tpsbench 8")
+	case 1:
+	default:
+		return nil, usagef("too many arguments: %s (only <threads> is positional)", strings.Join(positional[1:], " "))
+	}
+	threads, err := strconv.Atoi(positional[0])
+	if err != nil {
+		return nil, usagef("<threads> must be a whole number, got %q", positional[0])
+	}
+	cfg.threads = threads
+	if cfg.apiKey == "" {
+		cfg.apiKey = os.Getenv("OPENAI_API_KEY")
+	}
+	if cfg.apiKey == "" {
+		cfg.apiKey = "ollama"
+	}
+	if cfg.sim && set["base-url"] {
+		return nil, usagef("-sim and -base-url exclude each other: -sim benchmarks the built-in endpoint")
+	}
+	for name := range set {
+		if strings.HasPrefix(name, "sim-") && !cfg.sim {
+			return nil, usagef("-%s needs -sim", name)
+		}
+	}
+	return cfg, cfg.validate()
+}
+
+// validate checks every value before any request is sent.
+func (c *config) validate() error {
+	switch {
+	case c.threads < 1:
+		return usagef("<threads> must be at least 1, got %d", c.threads)
+	case c.requestsPerThread < 1:
+		return usagef("-requests-per-thread must be at least 1, got %d", c.requestsPerThread)
+	case !(c.timeout > 0):
+		return usagef("-timeout must be a positive number of seconds, got %s", pyFloat(c.timeout))
+	case c.maxTokens < 1:
+		return usagef("-max-tokens must be at least 1, got %d", c.maxTokens)
+	case c.temperature < 0:
+		return usagef("-temperature must not be negative, got %g", c.temperature)
+	case c.model == "":
+		return usagef("-model must not be empty")
+	}
+	if !c.sim {
+		u, err := url.Parse(c.baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("-base-url must be an http:// or https:// URL such as %s, got %q", defaultBaseURL, redactURL(c.baseURL))
+		}
+	}
+	if _, err := newTiktokenCounter(c.encoding); err != nil {
+		return usagef("-encoding: %v", err)
+	}
+	return validateSim("sim-", c.simConfig)
+}
+
+// redactURL hides a password in a URL's user info.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+func printUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `Usage: tpsbench <threads> [options]
+       tpsbench sim [--addr 127.0.0.1:11434] [simulator options]
+
+Sends <threads> concurrent chat-completion requests to an OpenAI-compatible
+endpoint, -requests-per-thread each, and reports tokens per second and latency.
+
+Options:
+`)
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Examples:
+  tpsbench 8 --sim                      # against the built-in simulated endpoint
+  tpsbench 8                            # local Ollama, defaults
+  tpsbench 16 --model qwen2.5:7b --requests-per-thread 10 --max-tokens 64 --stream
+`)
+}

@@ -1,0 +1,14 @@
+module github.com/tpsbench/tpsbench
+
+go 1.26
+
+require (
+	github.com/montanaflynn/stats v0.14.0
+	github.com/pkoukk/tiktoken-go v0.1.8
+	github.com/pkoukk/tiktoken-go-loader v0.0.2
+)
+
+require (
+	github.com/dlclark/regexp2 v1.10.0 // indirect
+	github.com/google/uuid v1.3.0 // indirect
+)

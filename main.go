@@ -1,0 +1,71 @@
+// Command tpsbench benchmarks an OpenAI-compatible LLM endpoint (Ollama,
+// vLLM, llama.cpp's server, SGLang, TGI, LM Studio, OpenAI): it sends
+// concurrent chat-completion requests and reports tokens per second and
+// latency.
+//
+// Usage:
+//
+//	tpsbench <threads> [options]
+//	tpsbench sim [--addr 127.0.0.1:11434] [simulator options]
+//
+// Each of <threads> workers sends -requests-per-thread requests, one after
+// another. Output tokens come from the server's usage.completion_tokens, or
+// else from tiktoken (embedded data, no download). With -stream the answers
+// are read as Server-Sent Events and TTFT, TPOT, ITL and decode TPS are
+// measured as each chunk's bytes arrive. Every figure is defined in the
+// README (and ../shared/METRICS.md in the project's workspace).
+//
+// Exit status: 0 when every request was ok, 1 when any failed, 2 for a bad
+// command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// errFailed reports that some requests failed; the report already says which.
+var errFailed = errors.New("some requests failed")
+
+// exitCode prints err (unless the report already said it) and maps it to
+// the exit status: 2 for a usage error, 1 for any other failure.
+func exitCode(err error, stderr io.Writer) int {
+	var usage *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errFailed):
+		return 1
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "tpsbench: %v\nRun tpsbench -h for usage.\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "tpsbench: %v\n", err)
+		return 1
+	}
+}
+
+// run is the whole program, reachable from tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sim" {
+		return runSimCommand(ctx, args[1:], stdout, stderr)
+	}
+	cfg, err := parseArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	return benchmark(ctx, cfg, stdout)
+}

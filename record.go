@@ -1,0 +1,113 @@
+package main
+
+import "time"
+
+// none marks a timestamp that was never taken.
+const none time.Duration = -1
+
+// Failure classes a request can end in; every failed Record has one.
+const (
+	failHTTP      = "http"      // the server answered with a non-2xx status
+	failConnect   = "connect"   // no connection could be made
+	failTimeout   = "timeout"   // --timeout ran out
+	failNetwork   = "network"   // the connection broke
+	failMalformed = "malformed" // the body did not parse
+	failStream    = "stream"    // an error event, or the stream ended early
+	failEmpty     = "empty"     // 2xx and parsed, but no output token
+	failCancelled = "cancelled" // the run was stopped (Ctrl-C) while in flight
+)
+
+// Record is one request's outcome: plain data that every figure is computed
+// from (see ../shared/METRICS.md). All times are offsets from the run's
+// start on Go's monotonic clock; none means the moment never came.
+type Record struct {
+	Index  int  // order in which the request was claimed
+	Stream bool // answered as an SSE stream
+
+	Send        time.Duration   // immediately before Client.Do
+	Hdr         time.Duration   // response headers arrived
+	FirstAnswer time.Duration   // first chunk with answer content (not reasoning)
+	Done        time.Duration   // [DONE] read, or the body read whole or closed
+	Chunks      []time.Duration // arrival of each token-bearing chunk
+
+	OutputTokens int
+	TokenSource  string // "usage" or "tiktoken"
+	InputTokens  int    // usage.prompt_tokens; -1 when not reported
+	FinishReason string
+	DoneSeen     bool // the stream ended with data: [DONE]
+	Retried      bool // sent again on a fresh connection after a dead pooled one
+
+	OK         bool
+	FailKind   string // one of the fail* classes; empty when OK
+	Err        string // one-line reason, grouped in the report
+	HTTPStatus int
+
+	text []byte // generated text, kept until the tokens are counted
+}
+
+// newRecord returns a Record whose optional timestamps are unset.
+func newRecord(index int, stream bool) Record {
+	return Record{Index: index, Stream: stream, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1}
+}
+
+func (r *Record) fail(kind, reason string) {
+	r.OK = false
+	r.FailKind = kind
+	r.Err = reason
+}
+
+// First is the arrival of the first token-bearing chunk (t_first).
+func (r *Record) First() time.Duration {
+	if len(r.Chunks) == 0 {
+		return none
+	}
+	return r.Chunks[0]
+}
+
+// Last is the arrival of the last token-bearing chunk (t_last).
+func (r *Record) Last() time.Duration {
+	if len(r.Chunks) == 0 {
+		return none
+	}
+	return r.Chunks[len(r.Chunks)-1]
+}
+
+// End is when the request stopped counting: t_last for a stream with tokens
+// (a trailing usage chunk does not extend it), otherwise t_done.
+func (r *Record) End() time.Duration {
+	if r.Stream && len(r.Chunks) > 0 {
+		return r.Last()
+	}
+	return r.Done
+}
+
+// E2E is the end-to-end latency: t_last - t_send for streams, the whole body
+// read - t_send otherwise.
+func (r *Record) E2E() time.Duration { return r.End() - r.Send }
+
+// TTFT is t_first - t_send; ok is false when not streamed.
+func (r *Record) TTFT() (d time.Duration, ok bool) {
+	if !r.Stream || len(r.Chunks) == 0 {
+		return 0, false
+	}
+	return r.First() - r.Send, true
+}
+
+// TPOT is (E2E - TTFT) / (output tokens - 1); ok is false when not streamed
+// or with fewer than two tokens.
+func (r *Record) TPOT() (d time.Duration, ok bool) {
+	ttft, ok := r.TTFT()
+	if !ok || r.OutputTokens < 2 {
+		return 0, false
+	}
+	return (r.E2E() - ttft) / time.Duration(r.OutputTokens-1), true
+}
+
+// TPS is output tokens / E2E seconds, the original script's headline figure.
+func (r *Record) TPS() float64 {
+	e2e := r.E2E().Seconds()
+	if e2e <= 0 {
+		return 0
+	}
+	return float64(r.OutputTokens) / e2e
+}

@@ -1,0 +1,325 @@
+// Package sim is tpsbench's simulated OpenAI-compatible endpoint.
+//
+// It answers POST /v1/chat/completions (streaming and not) and GET /v1/models
+// in the shapes that real servers use (Ollama, llama.cpp's server, OpenAI),
+// with a configurable time to first token, token rate, output length and
+// jitter. It is the client's judge: it shares no parsing or timing code with
+// the client, and with Config.Record it keeps its own timeline of every
+// request (when it arrived, when each token was written) so tests can hold
+// the client's measurements against it.
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Style names the wire shape the simulator imitates.
+type Style string
+
+// The shapes recorded from real servers (see ../shared/fixtures).
+const (
+	// StyleOllama repeats the role on every chunk, ends with an empty-content
+	// finish chunk, sends usage as its own chunk only when asked, and sends
+	// no headers until the first token exists.
+	StyleOllama Style = "ollama"
+	// StyleLlamaCpp sends headers at once, no role, and puts usage and
+	// timings on the finish chunk whether or not usage was asked for.
+	StyleLlamaCpp Style = "llamacpp"
+	// StyleOpenAI sends a role-only first chunk, the finish reason on its own
+	// chunk, "usage":null on every chunk and a usage chunk when asked.
+	StyleOpenAI Style = "openai"
+)
+
+// Styles lists the valid styles.
+var Styles = []Style{StyleOllama, StyleLlamaCpp, StyleOpenAI}
+
+// Config sets how the simulated model behaves.
+type Config struct {
+	TTFT         time.Duration // time from receiving a request to its first token
+	TokenRate    float64       // tokens per second after the first; <= 0 means no delay
+	OutputTokens int           // tokens per answer, capped by max_tokens; 0 means max_tokens
+	MaxTokens    int           // answer length when a request sets no max_tokens
+	Jitter       float64       // relative jitter (0..1) on TTFT and on every gap
+	Style        Style
+	Seed         uint64
+	NoUsage      bool // never report usage (clients must count tokens themselves)
+	Record       bool // keep a timeline of every request (see Requests)
+}
+
+// DefaultConfig looks like a small local model: about 150 ms to the first
+// token, then about 40 tokens per second, answers as long as max_tokens.
+func DefaultConfig() Config {
+	return Config{
+		TTFT:      150 * time.Millisecond,
+		TokenRate: 40,
+		MaxTokens: 256,
+		Jitter:    0.1,
+		Style:     StyleOllama,
+		Seed:      1,
+	}
+}
+
+// Request is the simulator's own record of one chat request.
+type Request struct {
+	ID               string
+	Stream           bool
+	Received         time.Time   // handler entered (headers and body arrived)
+	TokensSent       []time.Time // just before each token-bearing write
+	Sent             time.Time   // non-streaming: just before the body was written
+	PromptTokens     int
+	CompletionTokens int
+	Aborted          bool // the client went away before the answer ended
+}
+
+// Server is an http.Handler that simulates an LLM endpoint.
+type Server struct {
+	cfg    Config
+	nextID atomic.Int64
+	mu     sync.Mutex
+	log    []Request
+}
+
+// New returns a simulator with the given configuration.
+func New(cfg Config) *Server {
+	if cfg.Style == "" {
+		cfg.Style = StyleOllama
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = 256
+	}
+	return &Server{cfg: cfg}
+}
+
+// Requests returns a copy of the timeline of every finished request, in the
+// order they finished. It is empty unless Config.Record is set.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// ServeHTTP routes the OpenAI-compatible paths the simulator knows.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/v1/chat/completions":
+		if r.Method != http.MethodPost {
+			writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method not allowed: use POST")
+			return
+		}
+		s.chat(w, r)
+	case "/v1/models":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"object":"list","data":[{"id":"tpsbench-sim","object":"model","created":%d,"owned_by":"tpsbench"}]}`, time.Now().Unix())
+	default:
+		writeError(w, http.StatusNotFound, "not_found_error", "no such path: "+r.URL.Path)
+	}
+}
+
+// chatRequest holds the fields of a chat request the simulator reads.
+type chatRequest struct {
+	Model    string `json:"model"`
+	Messages []struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	} `json:"messages"`
+	MaxTokens     int  `json:"max_tokens"`
+	Stream        bool `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
+	var req chatRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "malformed JSON: "+err.Error())
+		return
+	}
+	if len(req.Messages) == 0 {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages must not be empty")
+		return
+	}
+	n := s.cfg.MaxTokens
+	if req.MaxTokens > 0 {
+		n = req.MaxTokens
+	}
+	finish := "length"
+	if s.cfg.OutputTokens > 0 && s.cfg.OutputTokens < n {
+		n, finish = s.cfg.OutputTokens, "stop"
+	}
+	num := s.nextID.Add(1)
+	a := &answer{
+		rec: Request{
+			ID:               "chatcmpl-sim-" + strconv.FormatInt(num, 10),
+			Stream:           req.Stream,
+			Received:         received,
+			PromptTokens:     promptTokens(req),
+			CompletionTokens: n,
+		},
+		model:        req.Model,
+		finish:       finish,
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
+		rng:          rand.New(rand.NewPCG(s.cfg.Seed, uint64(num))),
+	}
+	if s.cfg.Record && req.Stream {
+		a.rec.TokensSent = make([]time.Time, 0, n)
+	}
+	if req.Stream {
+		s.stream(w, r, a)
+	} else {
+		s.whole(w, r, a)
+	}
+	if s.cfg.Record {
+		s.mu.Lock()
+		s.log = append(s.log, a.rec)
+		s.mu.Unlock()
+	}
+}
+
+// answer is one request's answer in the making.
+type answer struct {
+	rec          Request
+	model        string
+	finish       string
+	includeUsage bool
+	rng          *rand.Rand
+}
+
+// delays yields the offset from Received at which token i is due.
+func (s *Server) due(a *answer, i int, prev time.Duration) time.Duration {
+	if i == 0 {
+		return s.jitter(a, s.cfg.TTFT)
+	}
+	if s.cfg.TokenRate <= 0 {
+		return prev
+	}
+	return prev + s.jitter(a, time.Duration(float64(time.Second)/s.cfg.TokenRate))
+}
+
+func (s *Server) jitter(a *answer, d time.Duration) time.Duration {
+	if s.cfg.Jitter <= 0 || d <= 0 {
+		return d
+	}
+	f := 1 + s.cfg.Jitter*(2*a.rng.Float64()-1)
+	return time.Duration(float64(d) * f)
+}
+
+// sleepUntil waits until t or until the client goes away; it reports whether
+// the client is still there.
+func sleepUntil(r *http.Request, timer *time.Timer, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return r.Context().Err() == nil
+	}
+	timer.Reset(d)
+	select {
+	case <-timer.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var at time.Duration
+	for i := 0; i < a.rec.CompletionTokens; i++ {
+		at = s.due(a, i, at)
+	}
+	if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
+		a.rec.Aborted = true
+		return
+	}
+	var text strings.Builder
+	for i := 0; i < a.rec.CompletionTokens; i++ {
+		text.WriteString(vocabulary[i%len(vocabulary)])
+	}
+	b := make([]byte, 0, 512+text.Len())
+	b = append(b, `{"id":"`...)
+	b = append(b, a.rec.ID...)
+	b = append(b, `","object":"chat.completion","created":`...)
+	b = strconv.AppendInt(b, a.rec.Received.Unix(), 10)
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, a.model)
+	b = append(b, `,"choices":[{"index":0,"message":{"role":"assistant","content":`...)
+	b = appendJSONString(b, text.String())
+	b = append(b, `},"finish_reason":"`...)
+	b = append(b, a.finish...)
+	b = append(b, `"}]`...)
+	if !s.cfg.NoUsage {
+		b = s.appendUsage(b, a)
+	}
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	a.rec.Sent = time.Now()
+	w.Write(b)
+}
+
+func (s *Server) appendUsage(b []byte, a *answer) []byte {
+	b = append(b, `,"usage":{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(a.rec.PromptTokens), 10)
+	b = append(b, `,"completion_tokens":`...)
+	b = strconv.AppendInt(b, int64(a.rec.CompletionTokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(a.rec.PromptTokens+a.rec.CompletionTokens), 10)
+	b = append(b, '}')
+	if s.cfg.Style == StyleLlamaCpp {
+		b = append(b, `,"timings":{"prompt_n":`...)
+		b = strconv.AppendInt(b, int64(a.rec.PromptTokens), 10)
+		b = append(b, `,"predicted_n":`...)
+		b = strconv.AppendInt(b, int64(a.rec.CompletionTokens), 10)
+		b = append(b, '}')
+	}
+	return b
+}
+
+// promptTokens approximates the prompt length in words, without any
+// tokenizer: the simulator must not share the client's counting.
+func promptTokens(req chatRequest) int {
+	n := 0
+	for _, m := range req.Messages {
+		n += len(strings.Fields(m.Content)) + 4
+	}
+	return n
+}
+
+func writeError(w http.ResponseWriter, status int, kind, msg string) {
+	b := []byte(`{"error":{"message":`)
+	b = appendJSONString(b, msg)
+	b = append(b, `,"type":"`...)
+	b = append(b, kind...)
+	b = append(b, `","param":null,"code":null}}`...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
+
+// vocabulary holds words that are one token each in the common BPE
+// encodings, so a client's own count of the text matches the usage the
+// simulator reports.
+var vocabulary = []string{
+	" the", " of", " and", " to", " in", " is", " that", " for", " it", " as",
+	" was", " with", " be", " by", " on", " not", " he", " this", " are", " or",
+	" his", " from", " at", " which", " but", " have", " an", " had", " they", " you",
+	" were", " their", " one", " all", " we", " can", " her", " has", " there", " been",
+	" if", " more", " when", " will", " would", " who", " so", " no",
+}
+
+// Vocabulary returns the words the simulator generates, in order.
+func Vocabulary() []string { return append([]string(nil), vocabulary...) }

@@ -1,0 +1,127 @@
+package sim
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// stream writes one answer as Server-Sent Events, one token per chunk, each
+// flushed as it is due, in the shape of the configured Style.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
+	flusher, _ := w.(http.Flusher)
+	flush := func() {
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	if s.cfg.Style == StyleLlamaCpp {
+		// llama.cpp's server sends its headers at once; Ollama waits for
+		// the first token.
+		w.WriteHeader(http.StatusOK)
+		flush()
+	}
+
+	head := s.chunkHead(a)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	buf := make([]byte, 0, 512)
+
+	if s.cfg.Style == StyleOpenAI {
+		// A role-only first chunk: not a token.
+		buf = append(buf[:0], head...)
+		buf = append(buf, `"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]`...)
+		buf = s.appendTail(buf, a)
+		w.Write(buf)
+		flush()
+	}
+
+	var at time.Duration
+	for i := 0; i < a.rec.CompletionTokens; i++ {
+		at = s.due(a, i, at)
+		if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
+			a.rec.Aborted = true
+			return
+		}
+		buf = append(buf[:0], head...)
+		buf = append(buf, `"choices":[{"index":0,"delta":{`...)
+		if s.cfg.Style == StyleOllama {
+			buf = append(buf, `"role":"assistant",`...)
+		}
+		buf = append(buf, `"content":"`...)
+		buf = append(buf, vocabulary[i%len(vocabulary)]...) // plain ASCII: no escaping needed
+		buf = append(buf, `"},"finish_reason":null}]`...)
+		buf = s.appendTail(buf, a)
+		if s.cfg.Record {
+			a.rec.TokensSent = append(a.rec.TokensSent, time.Now())
+		}
+		if _, err := w.Write(buf); err != nil {
+			a.rec.Aborted = true
+			return
+		}
+		if s.cfg.Style == StyleOllama && i == a.rec.CompletionTokens-1 {
+			// Ollama delivers its last content, finish, usage and [DONE]
+			// events in one read.
+			break
+		}
+		flush()
+	}
+
+	buf = append(buf[:0], head...)
+	buf = append(buf, `"choices":[{"index":0,"delta":`...)
+	if s.cfg.Style == StyleOllama {
+		buf = append(buf, `{"role":"assistant","content":""}`...)
+	} else {
+		buf = append(buf, `{}`...)
+	}
+	buf = append(buf, `,"finish_reason":"`...)
+	buf = append(buf, a.finish...)
+	buf = append(buf, `"}]`...)
+	switch {
+	case s.cfg.NoUsage:
+		buf = append(buf, "}\n\n"...)
+	case s.cfg.Style == StyleLlamaCpp:
+		buf = s.appendUsage(buf, a)
+		buf = append(buf, "}\n\n"...)
+	default:
+		buf = s.appendTail(buf, a)
+		if a.includeUsage {
+			buf = append(buf, head...)
+			buf = append(buf, `"choices":[]`...)
+			buf = s.appendUsage(buf, a)
+			buf = append(buf, "}\n\n"...)
+		}
+	}
+	buf = append(buf, "data: [DONE]\n\n"...)
+	w.Write(buf)
+	flush()
+}
+
+// chunkHead is the part of every chunk before "choices".
+func (s *Server) chunkHead(a *answer) []byte {
+	b := []byte(`data: {"id":"`)
+	b = append(b, a.rec.ID...)
+	b = append(b, `","object":"chat.completion.chunk","created":`...)
+	b = strconv.AppendInt(b, a.rec.Received.Unix(), 10)
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, a.model)
+	fp := "fp_sim"
+	if s.cfg.Style == StyleOllama {
+		fp = "fp_ollama"
+	}
+	b = append(b, `,"system_fingerprint":"`...)
+	b = append(b, fp...)
+	b = append(b, `",`...)
+	return b
+}
+
+// appendTail closes a chunk; OpenAI sends "usage":null on every chunk when
+// usage was asked for.
+func (s *Server) appendTail(b []byte, a *answer) []byte {
+	if s.cfg.Style == StyleOpenAI && a.includeUsage && !s.cfg.NoUsage {
+		b = append(b, `,"usage":null`...)
+	}
+	return append(b, "}\n\n"...)
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/tpsbench/tpsbench/sim"
+)
+
+// runSimCommand serves the simulator alone, for trying other tools against
+// it: tpsbench sim --addr 127.0.0.1:11434.
+func runSimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := sim.DefaultConfig()
+	fs := flag.NewFlagSet("tpsbench sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:11434", "`host:port` to listen on")
+	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "answer length in `tokens` when a request sets no max_tokens")
+	addSimFlags(fs, "", &cfg)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: tpsbench sim [options]\n\nServes the simulated OpenAI-compatible endpoint until interrupted.\n\nOptions:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("tpsbench sim takes no arguments, got %q", fs.Arg(0))
+	}
+	if err := validateSim("", cfg); err != nil {
+		return err
+	}
+	if cfg.MaxTokens < 1 {
+		return usagef("-max-tokens must be at least 1")
+	}
+	running, err := sim.New(cfg).Listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer running.Close()
+	fmt.Fprintf(stdout, "Simulated endpoint at %s (style=%s, ttft=%s, rate=%g tokens/s, jitter=%g); Ctrl-C stops it.\n",
+		running.BaseURL, cfg.Style, cfg.TTFT, cfg.TokenRate, cfg.Jitter)
+	return running.Wait(ctx)
+}

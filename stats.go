@@ -1,0 +1,147 @@
+package main
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/montanaflynn/stats"
+)
+
+// Dist summarises one distribution. Percentiles interpolate linearly between
+// closest ranks (Hyndman and Fan type 7, NumPy's default), which is what
+// montanaflynn/stats v0.14.0's Percentile computes; a test pins it.
+type Dist struct {
+	N                    int
+	Mean, Median, Stddev float64
+	P05, P90, P95, P99   float64
+	Min, Max             float64
+}
+
+// summarize computes a Dist of xs; a Dist with N == 0 means "n/a".
+func summarize(xs []float64) Dist {
+	if len(xs) == 0 {
+		return Dist{}
+	}
+	// Sort once: the library copies and sorts on every call, and sorting a
+	// sorted slice is linear.
+	sorted := slices.Clone(xs)
+	slices.Sort(sorted)
+	data := stats.Float64Data(sorted)
+	pct := func(p float64) float64 {
+		v, _ := stats.Percentile(data, p)
+		return v
+	}
+	d := Dist{N: len(sorted), Min: sorted[0], Max: sorted[len(sorted)-1]}
+	d.Mean, _ = stats.Mean(data)
+	d.Median = pct(50)
+	d.P05, d.P90, d.P95, d.P99 = pct(5), pct(90), pct(95), pct(99)
+	if len(sorted) > 1 {
+		d.Stddev, _ = stats.StandardDeviationSample(data)
+	}
+	return d
+}
+
+// ErrorCount is one failure reason and how many requests ended in it.
+type ErrorCount struct {
+	Reason string
+	Count  int
+}
+
+// Summary holds every figure of a run, computed once from its Records.
+// Times are in milliseconds, rates per second.
+type Summary struct {
+	Total, OK, Failed, Cancelled int
+	Streamed                     bool // some ok request was streamed
+	Retried                      int  // requests re-sent after a dead pooled connection
+
+	OutputTokens  int
+	InputTokens   int
+	InputReported int // ok requests whose usage gave prompt_tokens
+	FromUsage     int // ok requests counted by usage
+	FromTiktoken  int // ok requests counted by tiktoken
+	Chunks        int // token-bearing chunks of ok streamed requests
+
+	Duration          time.Duration
+	OutputThroughput  float64 // tokens/s
+	RequestThroughput float64 // requests/s
+	Concurrency       float64 // achieved, by Little's law
+
+	TPS, E2E                   Dist
+	TTFT, TPOT, ITL, DecodeTPS Dist
+
+	Errors []ErrorCount // most frequent first
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// summarizeRecords computes a Summary as ../shared/METRICS.md defines it.
+// Cancelled requests are counted apart and enter no statistic.
+func summarizeRecords(records []Record) Summary {
+	var s Summary
+	var tps, e2e, ttft, tpot, itl, decode []float64
+	reasons := map[string]int{}
+	first, last := time.Duration(math.MaxInt64), time.Duration(math.MinInt64)
+	var busy time.Duration
+	for i := range records {
+		r := &records[i]
+		s.Total++
+		if r.Retried {
+			s.Retried++
+		}
+		if r.FailKind == failCancelled {
+			s.Cancelled++
+			continue
+		}
+		first = min(first, r.Send)
+		last = max(last, r.End())
+		busy += r.E2E()
+		if !r.OK {
+			s.Failed++
+			reasons[r.Err]++
+			continue
+		}
+		s.OK++
+		s.OutputTokens += r.OutputTokens
+		if r.InputTokens >= 0 {
+			s.InputTokens += r.InputTokens
+			s.InputReported++
+		}
+		if r.TokenSource == "usage" {
+			s.FromUsage++
+		} else {
+			s.FromTiktoken++
+		}
+		tps = append(tps, r.TPS())
+		e2e = append(e2e, ms(r.E2E()))
+		if d, ok := r.TTFT(); ok {
+			s.Streamed = true
+			s.Chunks += len(r.Chunks)
+			ttft = append(ttft, ms(d))
+			for j := 1; j < len(r.Chunks); j++ {
+				itl = append(itl, ms(r.Chunks[j]-r.Chunks[j-1]))
+			}
+		}
+		if d, ok := r.TPOT(); ok && d > 0 {
+			tpot = append(tpot, ms(d))
+			decode = append(decode, float64(time.Second)/float64(d))
+		}
+	}
+	if s.OK+s.Failed > 0 && last > first {
+		s.Duration = last - first
+		secs := s.Duration.Seconds()
+		s.OutputThroughput = float64(s.OutputTokens) / secs
+		s.RequestThroughput = float64(s.OK) / secs
+		s.Concurrency = busy.Seconds() / secs
+	}
+	s.TPS, s.E2E = summarize(tps), summarize(e2e)
+	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(ttft), summarize(tpot), summarize(itl), summarize(decode)
+	for reason, n := range reasons {
+		s.Errors = append(s.Errors, ErrorCount{Reason: reason, Count: n})
+	}
+	slices.SortFunc(s.Errors, func(a, b ErrorCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
+	})
+	return s
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// maxSSELine bounds one SSE line. Real chunks are a few hundred bytes; a
+// limit far above any of them (unlike bufio.Scanner's 64 KiB) keeps a broken
+// server from eating the client's memory.
+const maxSSELine = 16 << 20
+
+var (
+	errSSELineTooLong = fmt.Errorf("SSE line longer than %d MiB", maxSSELine>>20)
+	// errSSETruncated means the body ended in the middle of a line.
+	errSSETruncated = errors.New("stream ended in the middle of an event")
+)
+
+// sseReader reads Server-Sent Events from a response body, Scanner-style:
+//
+//	for r.Next() { use(r.Data(), r.At()) }
+//	if err := r.Err(); err != nil { ... }
+//
+// It follows the WHATWG framing that OpenAI-compatible servers use: lines end
+// in LF or CRLF; "data:" fields (one optional space after the colon) are
+// joined with "\n"; a blank line ends an event; comment lines (":" keep-alives)
+// and the event, id and retry fields are skipped. Events without data are not
+// reported. Pending data at a clean end of the body is reported as a last
+// event, since some servers omit the final blank line.
+//
+// At reports when the bytes that completed an event's data arrived: the time
+// of the Read that delivered them, taken as that Read returned, before any
+// decoding. The reader only calls Read when no complete line is buffered, so
+// every line it finds came with the latest Read.
+type sseReader struct {
+	r      io.Reader
+	now    func() time.Time
+	buf    []byte
+	start  int // buf[start:end] is read but not yet parsed
+	end    int
+	readAt time.Time // when the latest Read returned bytes
+
+	data    []byte // the current event's data (owned, reused)
+	hasData bool
+	at      time.Time
+	eof     bool
+	err     error
+}
+
+func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
+	return &sseReader{r: r, now: now, buf: make([]byte, 4096)}
+}
+
+// Next advances to the next event that carries data. It returns false at the
+// end of the body or on an error (see Err).
+func (s *sseReader) Next() bool {
+	s.data = s.data[:0]
+	s.hasData = false
+	for {
+		line, ok := s.line()
+		if !ok {
+			// End of body: report data still pending, as if a blank line had
+			// followed it.
+			return s.hasData && s.err == nil
+		}
+		if len(line) == 0 {
+			if s.hasData {
+				return true
+			}
+			continue
+		}
+		if line[0] == ':' {
+			continue // comment or keep-alive
+		}
+		name, value := line, []byte(nil)
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			name, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
+		if string(name) != "data" {
+			continue // event, id, retry and unknown fields carry nothing we use
+		}
+		if s.hasData {
+			s.data = append(s.data, '\n')
+		}
+		s.data = append(s.data, value...)
+		s.hasData = true
+		s.at = s.readAt
+	}
+}
+
+// Data returns the current event's data; it is valid until the next call to
+// Next.
+func (s *sseReader) Data() []byte { return s.data }
+
+// At returns when the current event's data arrived.
+func (s *sseReader) At() time.Time { return s.at }
+
+// Err returns the error that ended the stream, or nil at a clean end.
+func (s *sseReader) Err() error { return s.err }
+
+// line returns the next line without its line ending. The slice aliases the
+// read buffer and is valid until the next call.
+func (s *sseReader) line() ([]byte, bool) {
+	for {
+		if i := bytes.IndexByte(s.buf[s.start:s.end], '\n'); i >= 0 {
+			line := s.buf[s.start : s.start+i]
+			s.start += i + 1
+			if n := len(line); n > 0 && line[n-1] == '\r' {
+				line = line[:n-1]
+			}
+			return line, true
+		}
+		if s.eof || s.err != nil {
+			if s.start < s.end && s.err == nil {
+				s.err = errSSETruncated
+			}
+			return nil, false
+		}
+		s.fill()
+	}
+}
+
+// fill reads once more from the body, making room first.
+func (s *sseReader) fill() {
+	if s.start > 0 {
+		s.end = copy(s.buf, s.buf[s.start:s.end])
+		s.start = 0
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= maxSSELine {
+			s.err = errSSELineTooLong
+			return
+		}
+		bigger := make([]byte, 2*len(s.buf))
+		copy(bigger, s.buf[:s.end])
+		s.buf = bigger
+	}
+	n, err := s.r.Read(s.buf[s.end:])
+	if n > 0 {
+		s.readAt = s.now()
+		s.end += n
+	}
+	switch {
+	case err == io.EOF:
+		s.eof = true
+	case err != nil:
+		s.err = err
+	}
+}
