@@ -136,27 +136,32 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	}
 	defer resp.Body.Close()
 	rec.Hdr = c.since(c.now())
-	rec.HTTPStatus = resp.StatusCode
+	c.readResponse(ctx, resp, &rec)
+	return rec
+}
 
+// readResponse turns a response whose headers arrived into the rest of rec:
+// the status check, the body (stream or whole) and the token count.
+func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Record) {
+	rec.HTTPStatus = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		rec.Done = c.since(c.now())
 		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))))
-		return rec
+		return
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if c.stream && mediaType == "text/event-stream" {
-		c.readStream(ctx, resp.Body, &rec)
+		c.readStream(ctx, resp.Body, rec)
 	} else {
 		// Not streamed (or a server that ignored "stream"): one JSON body.
 		rec.Stream = false
-		c.readWhole(ctx, resp.Body, &rec)
+		c.readWhole(ctx, resp.Body, rec)
 	}
 	if rec.FailKind == "" {
-		c.countTokens(&rec)
+		c.countTokens(rec)
 	}
 	rec.text = nil
-	return rec
 }
 
 // readStream consumes an SSE body, stamping each token-bearing chunk with

@@ -58,7 +58,7 @@ func usagef(format string, args ...any) error {
 
 // addSimFlags binds the simulator's settings to fs, each name prefixed.
 func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
-	fs.DurationVar(&c.TTFT, prefix+"ttft", c.TTFT, "simulated time to first `duration`")
+	fs.DurationVar(&c.TTFT, prefix+"ttft", c.TTFT, "simulated time to the first token, a `duration` such as 150ms")
 	fs.Float64Var(&c.TokenRate, prefix+"rate", c.TokenRate, "simulated `tokens` per second after the first (0: no delay)")
 	fs.Float64Var(&c.Jitter, prefix+"jitter", c.Jitter, "simulated relative jitter (0..1) on TTFT and every token gap")
 	fs.IntVar(&c.OutputTokens, prefix+"output-tokens", c.OutputTokens, "simulated answer length in `tokens`, capped by max_tokens (0: max_tokens)")
@@ -96,10 +96,13 @@ func validateSim(prefix string, c sim.Config) error {
 
 // parseArgs reads `tpsbench <threads> [options]`. Options may come before
 // or after the positional argument; -x and --x are the same.
-func parseArgs(args []string, stderr io.Writer) (*config, error) {
+// Help goes to stdout; errors come back as one line, without the flag
+// package's usage dump.
+func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	cfg := &config{simConfig: sim.DefaultConfig()}
 	fs := flag.NewFlagSet("tpsbench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&cfg.baseURL, "base-url", defaultBaseURL, "OpenAI-compatible endpoint `URL` (up to /v1)")
 	fs.StringVar(&cfg.apiKey, "api-key", "", "API `key` (default: $OPENAI_API_KEY, else \"ollama\"); never printed")
 	fs.StringVar(&cfg.model, "model", defaultModel, "model `name`")
@@ -114,12 +117,12 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.stream, "stream", false, "stream with SSE to also measure TTFT, TPOT, ITL and decode TPS")
 	fs.BoolVar(&cfg.sim, "sim", false, "benchmark the built-in simulated endpoint on 127.0.0.1 (no server needed)")
 	addSimFlags(fs, "sim-", &cfg.simConfig)
-	fs.Usage = func() { printUsage(fs) }
 
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				printUsage(stdout, fs)
 				return nil, err
 			}
 			return nil, &usageError{msg: err.Error()}
@@ -199,8 +202,9 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
-func printUsage(fs *flag.FlagSet) {
-	w := fs.Output()
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fs.SetOutput(w)
+	defer fs.SetOutput(io.Discard)
 	fmt.Fprint(w, `Usage: tpsbench <threads> [options]
        tpsbench sim [--addr 127.0.0.1:11434] [simulator options]
 

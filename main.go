@@ -61,9 +61,9 @@ func exitCode(err error, stderr io.Writer) int {
 // run is the whole program, reachable from tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "sim" {
-		return runSimCommand(ctx, args[1:], stdout, stderr)
+		return runSimCommand(ctx, args[1:], stdout)
 	}
-	cfg, err := parseArgs(args, stderr)
+	cfg, err := parseArgs(args, stdout)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,19 +12,19 @@ import (
 
 // runSimCommand serves the simulator alone, for trying other tools against
 // it: tpsbench sim --addr 127.0.0.1:11434.
-func runSimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSimCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	cfg := sim.DefaultConfig()
 	fs := flag.NewFlagSet("tpsbench sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", "127.0.0.1:11434", "`host:port` to listen on")
 	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "answer length in `tokens` when a request sets no max_tokens")
 	addSimFlags(fs, "", &cfg)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: tpsbench sim [options]\n\nServes the simulated OpenAI-compatible endpoint until interrupted.\n\nOptions:")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "Usage: tpsbench sim [options]\n\nServes the simulated OpenAI-compatible endpoint until interrupted.\n\nOptions:")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
 			return err
 		}
 		return &usageError{msg: err.Error()}

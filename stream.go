@@ -48,6 +48,8 @@ type sseReader struct {
 	at      time.Time
 	eof     bool
 	err     error
+
+	emptyReads int // consecutive Reads that returned nothing
 }
 
 func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
@@ -145,6 +147,11 @@ func (s *sseReader) fill() {
 	if n > 0 {
 		s.readAt = s.now()
 		s.end += n
+		s.emptyReads = 0
+	} else if err == nil {
+		if s.emptyReads++; s.emptyReads >= 100 {
+			err = io.ErrNoProgress
+		}
 	}
 	switch {
 	case err == io.EOF:

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tpsbench/tpsbench/sim"
+)
+
+// Known encodings, offline: the token IDs are OpenAI's published ones
+// (tiktoken's README and cookbook).
+func TestTiktokenKnownStrings(t *testing.T) {
+	c, err := newTiktokenCounter("cl100k_base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := c.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		text string
+		ids  []int
+	}{
+		{"hello world", []int{15339, 1917}},
+		{"tiktoken is great!", []int{83, 1609, 5963, 374, 2294, 0}},
+	} {
+		if got := enc.EncodeOrdinary(tt.text); !slices.Equal(got, tt.ids) {
+			t.Errorf("cl100k_base(%q) = %v; want %v", tt.text, got, tt.ids)
+		}
+		if n, _ := c.Count([]byte(tt.text)); n != len(tt.ids) {
+			t.Errorf("Count(%q) = %d; want %d", tt.text, n, len(tt.ids))
+		}
+	}
+	// Special tokens in generated text are counted as plain text, not a panic.
+	if n, err := c.Count([]byte("<|endoftext|>")); err != nil || n < 2 {
+		t.Errorf("Count(<|endoftext|>) = %d, %v; want several ordinary tokens", n, err)
+	}
+}
+
+// Every embedded encoding loads offline, and the simulator's words are one
+// token each in all of them, so tiktoken agrees with the simulator's usage.
+func TestEncodingsOfflineAndSimVocabulary(t *testing.T) {
+	for _, name := range encodings {
+		t.Run(name, func(t *testing.T) {
+			c, err := newTiktokenCounter(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range sim.Vocabulary() {
+				if n, err := c.Count([]byte(w)); err != nil || n != 1 {
+					t.Errorf("%s: Count(%q) = %d, %v; want 1", name, w, n, err)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownEncoding(t *testing.T) {
+	_, err := newTiktokenCounter("gpt2")
+	if err == nil || !strings.Contains(err.Error(), "cl100k_base, o200k_base, p50k_base, r50k_base") {
+		t.Errorf("newTiktokenCounter(gpt2) error = %v; want one listing the known encodings", err)
+	}
+}
