@@ -27,19 +27,8 @@ func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
 	}
 	writeHeader(stdout, cfg)
 
-	transport := newTransport(cfg.threads)
-	defer transport.CloseIdleConnections()
-	client := &Client{
-		http:          &http.Client{Transport: transport},
-		endpoint:      strings.TrimRight(cfg.baseURL, "/") + "/chat/completions",
-		apiKey:        cfg.apiKey,
-		timeout:       cfg.timeoutDuration(),
-		stream:        cfg.stream,
-		forceTiktoken: cfg.forceTiktoken,
-		counter:       counter,
-		start:         time.Now(),
-		now:           time.Now,
-	}
+	client := newClient(cfg, counter)
+	defer client.http.CloseIdleConnections()
 	records, err := runClosedLoop(ctx, cfg, client)
 	if err != nil {
 		return err
@@ -74,4 +63,19 @@ func unreachable(records []Record) (string, bool) {
 		}
 	}
 	return reason, reason != ""
+}
+
+// newClient builds the one Client of a run, its pool sized to the threads.
+func newClient(cfg *config, counter tokenCounter) *Client {
+	return &Client{
+		http:          &http.Client{Transport: newTransport(cfg.threads)},
+		endpoint:      strings.TrimRight(cfg.baseURL, "/") + "/chat/completions",
+		apiKey:        cfg.apiKey,
+		timeout:       cfg.timeoutDuration(),
+		stream:        cfg.stream,
+		forceTiktoken: cfg.forceTiktoken,
+		counter:       counter,
+		start:         time.Now(),
+		now:           time.Now,
+	}
 }

@@ -32,6 +32,7 @@ type wireChoice struct {
 
 // wireBody is a chat completion, a stream chunk, or an error object.
 type wireBody struct {
+	ID      string          `json:"id"`
 	Choices []wireChoice    `json:"choices"`
 	Usage   *wireUsage      `json:"usage"`
 	Error   json.RawMessage `json:"error"`
@@ -39,6 +40,7 @@ type wireBody struct {
 
 // chunkInfo is what one decoded body or event contributes to a Record.
 type chunkInfo struct {
+	id       string // the response id
 	tokens   bool   // token-bearing: some content, reasoning or tool call
 	answer   bool   // has answer content (not only reasoning)
 	finish   string // finish_reason, when set
@@ -53,7 +55,7 @@ func decodeChunk(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return text, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
 	}
-	*info = chunkInfo{usage: b.Usage}
+	*info = chunkInfo{id: b.ID, usage: b.Usage}
 	if len(b.Error) > 0 && string(b.Error) != "null" {
 		info.errorMsg = errorMessage(b.Error)
 		return text, nil

@@ -187,6 +187,9 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, rec *Record) {
 			rec.fail(failStream, c.redact("error in stream: "+oneLine(info.errorMsg, 200)))
 			return
 		}
+		if rec.ResponseID == "" {
+			rec.ResponseID = info.id
+		}
 		if info.tokens {
 			at := c.since(sse.At())
 			rec.Chunks = append(rec.Chunks, at)
@@ -238,6 +241,7 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		rec.fail(failHTTP, c.redact("error in response: "+oneLine(info.errorMsg, 200)))
 		return
 	}
+	rec.ResponseID = info.id
 	rec.FinishReason = info.finish
 	if info.usage != nil {
 		rec.takeUsage(info.usage)

@@ -21,8 +21,9 @@ const (
 // from (see ../shared/METRICS.md). All times are offsets from the run's
 // start on Go's monotonic clock; none means the moment never came.
 type Record struct {
-	Index  int  // order in which the request was claimed
-	Stream bool // answered as an SSE stream
+	Index      int    // order in which the request was claimed
+	Stream     bool   // answered as an SSE stream
+	ResponseID string // the server's id for the answer, to match its logs
 
 	Send        time.Duration   // immediately before Client.Do
 	Hdr         time.Duration   // response headers arrived

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tpsbench/tpsbench/sim"
+)
+
+// runCLI runs the whole program as a user would and returns what it printed
+// and its exit status.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(t.Context(), args, &out, &errb)
+	code = exitCode(err, &errb)
+	return out.String(), errb.String(), code
+}
+
+// fastSim are simulator flags that keep end-to-end tests quick.
+var fastSim = []string{"--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--max-tokens", "16"}
+
+func TestCLIAgainstSimulator(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{
+			name: "stream with usage",
+			args: []string{"3", "--stream", "--requests-per-thread", "2"},
+			wants: []string{
+				"Starting benchmark: threads=3, requests_per_thread=2, total=6\n",
+				"Samples: 6 ok / 0 failed (total 6)\n",
+				"Tokens: output=96 input=",
+				"(source: usage 6, tiktoken 0)\n",
+				"TTFT (ms):\n", "TPOT (ms/token):\n", "ITL (ms, per chunk):\n", "Decode TPS (tokens/sec):\n",
+				"Chunks: 96 token-bearing for 96 tokens\n",
+			},
+		},
+		{
+			// The simulator's words are one token each: tiktoken must agree
+			// with the usage the simulator would have sent.
+			name:  "no usage: tiktoken counts",
+			args:  []string{"2", "--stream", "--sim-no-usage"},
+			wants: []string{"Samples: 10 ok / 0 failed (total 10)\n", "Tokens: output=160 input=n/a (source: usage 0, tiktoken 10)\n"},
+		},
+		{
+			name:  "force tiktoken",
+			args:  []string{"2", "--force-tiktoken"},
+			wants: []string{"Tokens: output=160 input=", "(source: usage 0, tiktoken 10)\n"},
+		},
+		{
+			name:  "not streamed: no TTFT",
+			args:  []string{"2", "--requests-per-thread", "1"},
+			wants: []string{"Samples: 2 ok / 0 failed (total 2)\n", "TPS (tokens/sec):\n    mean=", "E2E latency (ms):\n"},
+		},
+		{
+			name:  "options before the threads",
+			args:  []string{"--model", "qwen2.5:7b", "--requests-per-thread", "1", "4"},
+			wants: []string{"threads=4, requests_per_thread=1, total=4\n", "model=qwen2.5:7b, timeout=120.0s, max_tokens=16\n"},
+		},
+		{
+			name:  "openai shape: a role-only first chunk is no token",
+			args:  []string{"2", "--stream", "--sim-style", "openai"},
+			wants: []string{"Samples: 10 ok / 0 failed (total 10)\n", "Chunks: 160 token-bearing for 160 tokens\n"},
+		},
+		{
+			name:  "llama.cpp shape: usage on the finish chunk",
+			args:  []string{"2", "--stream", "--sim-style", "llamacpp"},
+			wants: []string{"(source: usage 10, tiktoken 0)\n"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, append(tt.args, fastSim...)...)
+			if code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
+			}
+			for _, want := range tt.wants {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, "TTFT") != strings.Contains(strings.Join(tt.args, " "), "--stream") {
+				t.Errorf("TTFT shown = %v; want it exactly when streaming:\n%s", strings.Contains(out, "TTFT"), out)
+			}
+		})
+	}
+}
+
+// simRun benchmarks a recording simulator directly and returns both sides'
+// records: the client's, and the simulator's own timeline.
+func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool) (*Client, []Record, map[string]sim.Request) {
+	t.Helper()
+	simCfg.Record = true
+	s := sim.New(simCfg)
+	running, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	cfg := &config{
+		threads: threads, requestsPerThread: perThread, baseURL: running.BaseURL, model: "m",
+		apiKey: "k", timeout: 30, maxTokens: 8, prompt: "hi", encoding: "cl100k_base", stream: stream,
+	}
+	counter, err := newTiktokenCounter(cfg.encoding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(cfg, counter)
+	defer client.http.CloseIdleConnections()
+	records, err := runClosedLoop(context.Background(), cfg, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]sim.Request{}
+	for _, r := range s.Requests() {
+		byID[r.ID] = r
+	}
+	return client, records, byID
+}
+
+// The client's timestamps are held against the simulator's own record of
+// when it received each request and wrote each token. Both run in this
+// process on one monotonic clock, so causality gives exact bounds: the
+// client sends before the server receives, and the server writes a token
+// before the client can read it.
+func TestTimingAgainstSimulatorTimeline(t *testing.T) {
+	for _, style := range sim.Styles {
+		t.Run(string(style), func(t *testing.T) {
+			cfg := sim.Config{TTFT: 30 * time.Millisecond, TokenRate: 200, Jitter: 0.5, Style: style, Seed: 7}
+			client, records, byID := simRun(t, cfg, 4, 3, true)
+			if len(records) != 12 || len(byID) != 12 {
+				t.Fatalf("%d client records, %d simulator records; want 12 each", len(records), len(byID))
+			}
+			at := func(d time.Duration) time.Time { return client.start.Add(d) }
+			for _, r := range records {
+				s, found := byID[r.ResponseID]
+				if !r.OK || !found {
+					t.Fatalf("record %d: ok=%v id=%q err=%q; want ok and known to the simulator", r.Index, r.OK, r.ResponseID, r.Err)
+				}
+				if len(r.Chunks) != len(s.TokensSent) || r.OutputTokens != s.CompletionTokens {
+					t.Fatalf("%s: %d chunks, %d tokens; simulator wrote %d tokens", s.ID, len(r.Chunks), r.OutputTokens, len(s.TokensSent))
+				}
+				if at(r.Send).After(s.Received) {
+					t.Errorf("%s: t_send %v after the simulator received it", s.ID, at(r.Send).Sub(s.Received))
+				}
+				for i, c := range r.Chunks {
+					if at(c).Before(s.TokensSent[i]) {
+						t.Errorf("%s: token %d stamped %v before the simulator wrote it", s.ID, i, s.TokensSent[i].Sub(at(c)))
+					}
+				}
+				// TTFT is at least the server's own time to first token, and
+				// not wildly more on loopback.
+				ttft, _ := r.TTFT()
+				serverTTFT := s.TokensSent[0].Sub(s.Received)
+				if ttft < serverTTFT || ttft > serverTTFT+time.Second {
+					t.Errorf("%s: TTFT %v; simulator's own %v", s.ID, ttft, serverTTFT)
+				}
+			}
+		})
+	}
+}
+
+// Non-streaming E2E covers the server's whole answer time.
+func TestNonStreamE2EAgainstSimulator(t *testing.T) {
+	cfg := sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 400, Style: sim.StyleOllama}
+	client, records, byID := simRun(t, cfg, 2, 2, false)
+	for _, r := range records {
+		s := byID[r.ResponseID]
+		if !r.OK || r.Stream || r.OutputTokens != 8 || r.TokenSource != "usage" {
+			t.Fatalf("record %+v; want ok, not streamed, 8 tokens from usage", r)
+		}
+		if client.start.Add(r.Done).Before(s.Sent) || client.start.Add(r.Send).After(s.Received) {
+			t.Errorf("%s: client interval does not contain the server's", s.ID)
+		}
+	}
+}
