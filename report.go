@@ -44,7 +44,7 @@ func writeText(w io.Writer, s Summary) {
 		input = strconv.Itoa(s.InputTokens)
 	}
 	fmt.Fprintf(w, "  Tokens: output=%d input=%s (source: usage %d, tiktoken %d)\n", s.OutputTokens, input, s.FromUsage, s.FromTiktoken)
-	if s.Duration > 0 {
+	if s.OK > 0 && s.Duration > 0 {
 		fmt.Fprintf(w, "  Throughput: output=%.2f tokens/sec, requests=%.3f req/sec, wall=%.2fs, concurrency=%.2f\n",
 			s.OutputThroughput, s.RequestThroughput, s.Duration.Seconds(), s.Concurrency)
 	}
@@ -58,6 +58,9 @@ func writeText(w io.Writer, s Summary) {
 	}
 	if s.Retried > 0 {
 		fmt.Fprintf(w, "  Retried: %d sent again after the server had closed a pooled connection\n", s.Retried)
+	}
+	if s.TPS.N > 0 && s.TPS.N < minTailSamples {
+		fmt.Fprintf(w, "  Note: p05 and p95 rest on %d requests and are rough; send at least %d (threads x --requests-per-thread).\n", s.TPS.N, minTailSamples)
 	}
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "Errors:")
@@ -75,10 +78,11 @@ func writeDist(w io.Writer, label string, d Dist, why string) {
 		return
 	}
 	fmt.Fprintf(w, "    mean=%.2f   median=%.2f   p05=%.2f   p95=%.2f   n=%d\n", d.Mean, d.Median, d.P05, d.P95, d.N)
-	if d.N < 20 {
-		fmt.Fprintf(w, "    (p05 and p95 rest on %d samples: read them as rough)\n", d.N)
-	}
 }
+
+// minTailSamples is the fewest samples a p05 or p95 should rest on: with
+// fewer, each tail is an interpolation between the two extreme values.
+const minTailSamples = 20
 
 // pyFloat formats like Python's str(float): 120 -> "120.0", 2.5 -> "2.5".
 func pyFloat(f float64) string {
