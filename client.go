@@ -166,7 +166,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 
 // readStream consumes an SSE body, stamping each token-bearing chunk with
 // the arrival time of its bytes.
-func (c *Client) readStream(ctx context.Context, body io.Reader, rec *Record) {
+func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record) {
 	sse := newSSEReader(body, c.now)
 	var info chunkInfo
 	for sse.Next() {
@@ -206,16 +206,18 @@ func (c *Client) readStream(ctx context.Context, body io.Reader, rec *Record) {
 	}
 	rec.Done = c.since(c.now())
 	if rec.DoneSeen {
-		// Read what follows [DONE] (the end of the chunked body) so the
-		// connection goes back to the pool.
-		io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+		drainAfterDone(body)
 	}
 	if err := sse.Err(); err != nil {
-		c.failTransport(ctx, rec, err, "stream cut after "+plural(len(rec.Chunks), "chunk")+": ")
+		where := "stream cut before the first token: "
+		if len(rec.Chunks) > 0 {
+			where = "stream cut mid-answer: "
+		}
+		c.failTransport(ctx, rec, err, where)
 		return
 	}
 	if !rec.DoneSeen && rec.FinishReason == "" {
-		rec.fail(failStream, "stream ended early: no finish_reason and no [DONE] after "+plural(len(rec.Chunks), "chunk"))
+		rec.fail(failStream, "stream ended early: no finish_reason and no [DONE]")
 		return
 	}
 	if len(rec.Chunks) == 0 {
@@ -324,9 +326,12 @@ func (c *Client) redact(s string) string {
 	return s
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+// drainAfterDone reads what follows [DONE] (the end of the chunked body) so
+// the connection goes back to the pool. A server that keeps the stream open
+// after [DONE] costs at most a short wait and its connection, never the
+// request timeout.
+func drainAfterDone(body io.ReadCloser) {
+	t := time.AfterFunc(200*time.Millisecond, func() { body.Close() })
+	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	t.Stop()
 }

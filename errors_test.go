@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -87,7 +89,7 @@ func TestCLIFailures(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				fmt.Fprintf(w, chunkFmt, "a")
 			},
-			want: "  4 x stream ended early: no finish_reason and no [DONE] after 1 chunk\n",
+			want: "  4 x stream ended early: no finish_reason and no [DONE]\n",
 		},
 		{
 			name: "stream cut mid-way",
@@ -101,7 +103,7 @@ func TestCLIFailures(t *testing.T) {
 				buf.Flush()
 				conn.Close() // no terminating chunk: the body ends in error
 			},
-			want: "  4 x stream cut after 2 chunks: connection closed by the server\n",
+			want: "  4 x stream cut mid-answer: connection closed by the server\n",
 		},
 		{
 			name: "empty completion",
@@ -283,5 +285,59 @@ func TestCLIUsageErrors(t *testing.T) {
 func TestTimeoutMessageUsesFlagUnits(t *testing.T) {
 	if got := (&config{timeout: 1.5}).timeoutDuration(); got != 1500*time.Millisecond {
 		t.Errorf("timeoutDuration(1.5) = %v; want 1.5s", got)
+	}
+}
+
+// A server that keeps the stream open after [DONE] costs a short wait, not
+// the request timeout. (The bound is loose: the drain waits 200 ms.)
+func TestStreamHeldOpenAfterDone(t *testing.T) {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, chunkFmt, "a")
+		io.WriteString(w, "data: [DONE]\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	})
+	start := time.Now()
+	out, _, code := runCLI(t, "2", "--base-url", url, "--stream", "--timeout", "60", "--requests-per-thread", "1")
+	if code != 0 || !strings.Contains(out, "Samples: 2 ok / 0 failed") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("run took %v; the drain after [DONE] waited for the timeout", took)
+	}
+}
+
+// Ctrl-C: in-flight requests are cancelled, counted apart, kept out of
+// every figure, and the report still comes out.
+func TestInterruptedRun(t *testing.T) {
+	arrived := make(chan struct{}, 16)
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		select { // hold every request until the client gives up
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-arrived
+		<-arrived // both workers are in flight
+		cancel()
+	}()
+	var out, errb bytes.Buffer
+	err := run(ctx, []string{"2", "--base-url", url, "--stream"}, &out, &errb)
+	if code := exitCode(err, &errb); code != 1 {
+		t.Errorf("exit %d; want 1", code)
+	}
+	for _, want := range []string{"Samples: 0 ok / 0 failed (total 0)\n", "Cancelled: 2 in flight when the run was stopped", "Interrupted:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

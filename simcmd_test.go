@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// tpsbench sim serves until interrupted, at the address it prints.
+func TestSimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--ttft", "1ms", "--rate", "0"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	_, rest, ok := strings.Cut(line, "Simulated endpoint at ")
+	base, _, _ := strings.Cut(rest, " ")
+	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("first line %q names no address", line)
+	}
+	resp, err := http.Get(base + "/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "tpsbench-sim") {
+		t.Errorf("GET /v1/models = %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("sim returned %v after interrupt; want nil", err)
+	}
+}
+
+func TestSimCommandBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}} {
+		_, errOut, code := runCLI(t, args...)
+		if code != 2 || strings.Count(errOut, "\n") != 2 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 with a one-line error", args, code, errOut)
+		}
+	}
+}
