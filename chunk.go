@@ -1,143 +1,512 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"strconv"
 )
 
-// wireUsage is the OpenAI usage object.
-type wireUsage struct {
-	PromptTokens     *int `json:"prompt_tokens"`
-	CompletionTokens *int `json:"completion_tokens"`
-}
+// This file decodes stream chunks and whole answers on the hot path: once
+// per chunk, so once per token. It walks the JSON once, reads only the few
+// fields tpsbench needs, skips (and validates) the rest, and allocates
+// nothing for an ordinary chunk. It accepts and rejects the same documents
+// as encoding/json into the plain structs of chunk_ref_test.go, the
+// reference it is fuzzed against.
 
-// wireDelta holds the generated fields of a stream delta or a whole message.
-type wireDelta struct {
-	Content          string          `json:"content"`
-	ReasoningContent string          `json:"reasoning_content"`
-	Reasoning        string          `json:"reasoning"`
-	ToolCalls        json.RawMessage `json:"tool_calls"`
-}
-
-// wireChoice covers chat chunks (delta), chat answers (message) and legacy
-// completions (text).
-type wireChoice struct {
-	Delta        wireDelta `json:"delta"`
-	Message      wireDelta `json:"message"`
-	Text         string    `json:"text"`
-	FinishReason *string   `json:"finish_reason"`
-}
-
-// wireBody is a chat completion, a stream chunk, or an error object.
-type wireBody struct {
-	ID      string          `json:"id"`
-	Choices []wireChoice    `json:"choices"`
-	Usage   *wireUsage      `json:"usage"`
-	Error   json.RawMessage `json:"error"`
+// usageInfo is a usage object; -1 marks a count the server did not give.
+type usageInfo struct {
+	present            bool
+	prompt, completion int
 }
 
 // chunkInfo is what one decoded body or event contributes to a Record.
 type chunkInfo struct {
-	id       string // the response id
+	id       []byte // the response id; aliases the decoded data
 	tokens   bool   // token-bearing: some content, reasoning or tool call
 	answer   bool   // has answer content (not only reasoning)
 	finish   string // finish_reason, when set
-	usage    *wireUsage
+	usage    usageInfo
 	errorMsg string // the server's message, when the body is an error
 }
 
-// decodeChunk decodes one stream event or whole answer into info and appends
-// the generated text to text.
-func decodeChunk(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
-	var b wireBody
-	if err := json.Unmarshal(data, &b); err != nil {
-		return text, fmt.Errorf("malformed JSON: %s", jsonErrorText(err))
+// maxJSONDepth mirrors encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+// jsonScanner walks one JSON document.
+type jsonScanner struct {
+	data  []byte
+	pos   int
+	depth int
+}
+
+type jsonSyntaxError struct {
+	msg string
+	at  int
+}
+
+func (e *jsonSyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON: %s at offset %d", e.msg, e.at)
+}
+
+func (s *jsonScanner) fail(msg string) error {
+	if s.pos >= len(s.data) {
+		return &jsonSyntaxError{msg: "unexpected end of JSON input", at: s.pos}
 	}
-	*info = chunkInfo{id: b.ID, usage: b.Usage}
-	if len(b.Error) > 0 && string(b.Error) != "null" {
-		info.errorMsg = errorMessage(b.Error)
-		return text, nil
+	return &jsonSyntaxError{msg: msg, at: s.pos}
+}
+
+func (s *jsonScanner) ws() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
 	}
-	for i := range b.Choices {
-		c := &b.Choices[i]
-		for _, d := range [2]*wireDelta{&c.Delta, &c.Message} {
-			answer := d.Content != "" || hasToolCalls(d.ToolCalls)
-			if answer || d.ReasoningContent != "" || d.Reasoning != "" {
-				info.tokens = true
-				info.answer = info.answer || answer
-				text = append(text, d.ReasoningContent...)
-				text = append(text, d.Reasoning...)
-				text = append(text, d.Content...)
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (s *jsonScanner) peek() byte {
+	s.ws()
+	if s.pos >= len(s.data) {
+		return 0
+	}
+	return s.data[s.pos]
+}
+
+func (s *jsonScanner) literal(word string) bool {
+	if len(s.data)-s.pos >= len(word) && string(s.data[s.pos:s.pos+len(word)]) == word {
+		s.pos += len(word)
+		return true
+	}
+	return false
+}
+
+// null consumes a null if one comes next.
+func (s *jsonScanner) null() bool {
+	return s.peek() == 'n' && s.literal("null")
+}
+
+// str reads a string and returns its raw (still escaped) contents and
+// whether it holds escapes.
+func (s *jsonScanner) str() (raw []byte, escaped bool, err error) {
+	if s.peek() != '"' {
+		return nil, false, s.fail("expected a string")
+	}
+	s.pos++
+	start := s.pos
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			raw = s.data[start:s.pos]
+			s.pos++
+			return raw, escaped, nil
+		case c == '\\':
+			escaped = true
+			s.pos++
+			if s.pos >= len(s.data) {
+				return nil, false, s.fail("")
 			}
+			switch s.data[s.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.pos++
+			case 'u':
+				s.pos++
+				for range 4 {
+					if s.pos >= len(s.data) || !isHex(s.data[s.pos]) {
+						return nil, false, s.fail("invalid \\u escape in string")
+					}
+					s.pos++
+				}
+			default:
+				return nil, false, s.fail("invalid escape in string")
+			}
+		case c < 0x20:
+			return nil, false, s.fail("control character in string")
+		default:
+			s.pos++
 		}
-		if c.Text != "" {
-			info.tokens, info.answer = true, true
-			text = append(text, c.Text...)
+	}
+	return nil, false, s.fail("")
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// optString reads a string or null; null reads as empty.
+func (s *jsonScanner) optString() (raw []byte, escaped bool, err error) {
+	if s.null() {
+		return nil, false, nil
+	}
+	return s.str()
+}
+
+// number reads a JSON number and returns its text.
+func (s *jsonScanner) number() ([]byte, error) {
+	s.ws()
+	start := s.pos
+	if s.pos < len(s.data) && s.data[s.pos] == '-' {
+		s.pos++
+	}
+	switch {
+	case s.pos < len(s.data) && s.data[s.pos] == '0':
+		s.pos++
+	case s.pos < len(s.data) && '1' <= s.data[s.pos] && s.data[s.pos] <= '9':
+		s.digits()
+	default:
+		return nil, s.fail("invalid number")
+	}
+	if s.pos < len(s.data) && s.data[s.pos] == '.' {
+		s.pos++
+		if s.digits() == 0 {
+			return nil, s.fail("invalid number")
 		}
-		if c.FinishReason != nil && *c.FinishReason != "" {
-			info.finish = *c.FinishReason
+	}
+	if s.pos < len(s.data) && (s.data[s.pos] == 'e' || s.data[s.pos] == 'E') {
+		s.pos++
+		if s.pos < len(s.data) && (s.data[s.pos] == '+' || s.data[s.pos] == '-') {
+			s.pos++
 		}
+		if s.digits() == 0 {
+			return nil, s.fail("invalid number")
+		}
+	}
+	return s.data[start:s.pos], nil
+}
+
+func (s *jsonScanner) digits() int {
+	n := 0
+	for s.pos < len(s.data) && '0' <= s.data[s.pos] && s.data[s.pos] <= '9' {
+		s.pos++
+		n++
+	}
+	return n
+}
+
+// optInt reads an integer or null (-1).
+func (s *jsonScanner) optInt() (int, error) {
+	if s.null() {
+		return -1, nil
+	}
+	at := s.pos
+	text, err := s.number()
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(string(text))
+	if err != nil {
+		return 0, &jsonSyntaxError{msg: "expected an integer", at: at}
+	}
+	return n, nil
+}
+
+// object calls field for each key; field must consume the value.
+func (s *jsonScanner) object(field func(key []byte) error) error {
+	if s.peek() != '{' {
+		return s.fail("expected an object")
+	}
+	if s.depth++; s.depth > maxJSONDepth {
+		return s.fail("exceeded max depth")
+	}
+	s.pos++
+	if s.peek() == '}' {
+		s.pos++
+		s.depth--
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			return s.fail("expected a string as object key")
+		}
+		key, escaped, err := s.str()
+		if err != nil {
+			return err
+		}
+		if escaped {
+			key = unescape(key)
+		}
+		if s.peek() != ':' {
+			return s.fail("expected ':' after object key")
+		}
+		s.pos++
+		if err := field(key); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected ',' or '}' after object value")
+		}
+	}
+}
+
+// array calls elem for each element; elem must consume it.
+func (s *jsonScanner) array(elem func() error) error {
+	if s.peek() != '[' {
+		return s.fail("expected an array")
+	}
+	if s.depth++; s.depth > maxJSONDepth {
+		return s.fail("exceeded max depth")
+	}
+	s.pos++
+	if s.peek() == ']' {
+		s.pos++
+		s.depth--
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected ',' or ']' after array element")
+		}
+	}
+}
+
+// skip consumes any value, checking its syntax; it reports whether the
+// value was a non-empty array, for tool_calls.
+func (s *jsonScanner) skip() (nonEmptyArray bool, err error) {
+	switch c := s.peek(); {
+	case c == '{':
+		return false, s.object(func([]byte) error { _, err := s.skip(); return err })
+	case c == '[':
+		n := 0
+		err := s.array(func() error { n++; _, err := s.skip(); return err })
+		return n > 0, err
+	case c == '"':
+		_, _, err := s.str()
+		return false, err
+	case c == 't' && s.literal("true"), c == 'f' && s.literal("false"), c == 'n' && s.literal("null"):
+		return false, nil
+	default:
+		_, err := s.number()
+		return false, err
+	}
+}
+
+// equalKey matches object keys case-insensitively, as encoding/json does.
+func equalKey(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := range len(key) {
+		c := key[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// unescape decodes the raw contents of a JSON string that holds escapes
+// (rare on the hot path: most tokens carry none).
+func unescape(raw []byte) []byte {
+	var s string
+	quoted := make([]byte, 0, len(raw)+2)
+	quoted = append(append(append(quoted, '"'), raw...), '"')
+	if json.Unmarshal(quoted, &s) != nil {
+		return raw
+	}
+	return []byte(s)
+}
+
+// jsonString is one string field's raw value. Like encoding/json decoding
+// into a string, a null leaves the value as it was.
+type jsonString struct {
+	raw     []byte
+	escaped bool
+	set     bool // a string (not null) was read
+}
+
+func (j *jsonString) read(s *jsonScanner) error {
+	if s.null() {
+		return nil
+	}
+	raw, escaped, err := s.str()
+	if err == nil {
+		*j = jsonString{raw: raw, escaped: escaped, set: true}
+	}
+	return err
+}
+
+// decoded returns the string's contents with escapes resolved.
+func (j *jsonString) decoded() []byte {
+	if j.escaped {
+		return unescape(j.raw)
+	}
+	return j.raw
+}
+
+// wireFields are the generated fields of a delta or message.
+type wireFields struct {
+	content, reasoningContent, reasoning jsonString
+	toolCalls                            bool
+}
+
+// delta reads a delta or message object into f. As encoding/json does for a
+// struct, a repeated object merges into f and a null leaves it as it was.
+func (s *jsonScanner) delta(f *wireFields) error {
+	if s.null() {
+		return nil
+	}
+	return s.object(func(key []byte) error {
+		switch {
+		case equalKey(key, "content"):
+			return f.content.read(s)
+		case equalKey(key, "reasoning_content"):
+			return f.reasoningContent.read(s)
+		case equalKey(key, "reasoning"):
+			return f.reasoning.read(s)
+		case equalKey(key, "tool_calls"):
+			// Token-bearing unless null or an empty array.
+			first := s.peek()
+			nonEmpty, err := s.skip()
+			f.toolCalls = nonEmpty || (first != '[' && first != 'n')
+			return err
+		}
+		_, err := s.skip()
+		return err
+	})
+}
+
+// decodeChunk decodes one stream event or whole answer into info and appends
+// the generated text (per choice: reasoning, then content) to text.
+func decodeChunk(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
+	*info = chunkInfo{usage: usageInfo{prompt: -1, completion: -1}}
+	s := jsonScanner{data: data}
+	start := len(text)
+	var id, errValue jsonString
+	var err error
+	if !s.null() { // encoding/json takes a null document as nothing at all
+		err = s.object(func(key []byte) error {
+			switch {
+			case equalKey(key, "id"):
+				return id.read(&s)
+			case equalKey(key, "choices"):
+				// A repeated key replaces the slice, as in encoding/json.
+				text = text[:start]
+				info.tokens, info.answer, info.finish = false, false, ""
+				if s.null() {
+					return nil
+				}
+				return s.array(func() error { return s.choice(info, &text) })
+			case equalKey(key, "usage"):
+				return s.usage(&info.usage)
+			case equalKey(key, "error"):
+				from := s.pos
+				_, err := s.skip()
+				errValue = jsonString{raw: trimSpace(s.data[from:s.pos])}
+				return err
+			}
+			_, err := s.skip()
+			return err
+		})
+	}
+	if s.ws(); err == nil && s.pos < len(s.data) {
+		err = s.fail("invalid character after top-level value")
+	}
+	if err != nil {
+		*info = chunkInfo{usage: usageInfo{prompt: -1, completion: -1}}
+		return text[:start], err
+	}
+	if id.set {
+		info.id = id.decoded()
+	}
+	if len(errValue.raw) > 0 && string(errValue.raw) != "null" {
+		info.errorMsg = errorMessage(errValue.raw)
+		info.tokens, info.answer, info.finish = false, false, ""
+		return text[:start], nil
 	}
 	return text, nil
 }
 
-func hasToolCalls(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && string(raw) != "null" && string(raw) != "[]"
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
 }
 
-// errorMessage extracts the message of an error value: OpenAI's
-// {"message":...} object or Ollama's plain string.
-func errorMessage(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
+func (s *jsonScanner) choice(info *chunkInfo, text *[]byte) error {
+	if s.null() {
+		return nil
 	}
-	var o struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(raw, &o) == nil && o.Message != "" {
-		return o.Message
-	}
-	return string(raw)
-}
-
-// serverMessage turns an error response body into one readable line: the
-// message of a JSON error object if there is one, else the text itself.
-func serverMessage(body []byte) string {
-	var b struct {
-		Error   json.RawMessage `json:"error"`
-		Message string          `json:"message"`
-		Detail  any             `json:"detail"`
-	}
-	msg := ""
-	if json.Unmarshal(body, &b) == nil {
+	var delta, message wireFields
+	var textField, finish jsonString
+	err := s.object(func(key []byte) error {
 		switch {
-		case len(b.Error) > 0 && string(b.Error) != "null":
-			msg = errorMessage(b.Error)
-		case b.Message != "":
-			msg = b.Message
-		case b.Detail != nil:
-			msg = fmt.Sprint(b.Detail)
+		case equalKey(key, "delta"):
+			return s.delta(&delta)
+		case equalKey(key, "message"):
+			return s.delta(&message)
+		case equalKey(key, "text"):
+			return textField.read(s)
+		case equalKey(key, "finish_reason"):
+			finish = jsonString{} // unlike a string, a *string is reset by null
+			return finish.read(s)
+		}
+		_, err := s.skip()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range [2]*wireFields{&delta, &message} {
+		answer := len(f.content.raw) > 0 || f.toolCalls
+		if answer || len(f.reasoningContent.raw) > 0 || len(f.reasoning.raw) > 0 {
+			info.tokens = true
+			info.answer = info.answer || answer
+			*text = append(*text, f.reasoningContent.decoded()...)
+			*text = append(*text, f.reasoning.decoded()...)
+			*text = append(*text, f.content.decoded()...)
 		}
 	}
-	if msg == "" {
-		msg = string(body)
+	if len(textField.raw) > 0 {
+		info.tokens, info.answer = true, true
+		*text = append(*text, textField.decoded()...)
 	}
-	return oneLine(msg, 200)
+	if len(finish.raw) > 0 {
+		info.finish = string(finish.decoded())
+	}
+	return nil
 }
 
-// oneLine collapses whitespace and cuts s to at most max bytes.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = strings.ToValidUTF8(s[:max], "") + "..."
+// usage reads a usage object into u: a null resets it, and a repeated object
+// merges into it, as encoding/json does for a pointer to a struct.
+func (s *jsonScanner) usage(u *usageInfo) error {
+	if s.null() {
+		*u = usageInfo{prompt: -1, completion: -1}
+		return nil
 	}
-	return s
-}
-
-func jsonErrorText(err error) string {
-	return oneLine(err.Error(), 120)
+	u.present = true
+	return s.object(func(key []byte) (err error) {
+		switch {
+		case equalKey(key, "prompt_tokens"):
+			u.prompt, err = s.optInt()
+		case equalKey(key, "completion_tokens"):
+			u.completion, err = s.optInt()
+		default:
+			_, err = s.skip()
+		}
+		return err
+	})
 }

@@ -187,8 +187,8 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 			rec.fail(failStream, c.redact("error in stream: "+oneLine(info.errorMsg, 200)))
 			return
 		}
-		if rec.ResponseID == "" {
-			rec.ResponseID = info.id
+		if rec.ResponseID == "" && len(info.id) > 0 {
+			rec.ResponseID = string(info.id)
 		}
 		if info.tokens {
 			at := c.since(sse.At())
@@ -200,7 +200,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		if info.finish != "" {
 			rec.FinishReason = info.finish
 		}
-		if info.usage != nil {
+		if info.usage.present {
 			rec.takeUsage(info.usage)
 		}
 	}
@@ -243,9 +243,9 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		rec.fail(failHTTP, c.redact("error in response: "+oneLine(info.errorMsg, 200)))
 		return
 	}
-	rec.ResponseID = info.id
+	rec.ResponseID = string(info.id)
 	rec.FinishReason = info.finish
-	if info.usage != nil {
+	if info.usage.present {
 		rec.takeUsage(info.usage)
 	}
 	if !info.tokens {
@@ -254,13 +254,13 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 }
 
 // takeUsage keeps the usage of the latest chunk that has one.
-func (r *Record) takeUsage(u *wireUsage) {
-	if u.CompletionTokens != nil {
-		r.OutputTokens = *u.CompletionTokens
+func (r *Record) takeUsage(u usageInfo) {
+	if u.completion >= 0 {
+		r.OutputTokens = u.completion
 		r.TokenSource = "usage"
 	}
-	if u.PromptTokens != nil {
-		r.InputTokens = *u.PromptTokens
+	if u.prompt >= 0 {
+		r.InputTokens = u.prompt
 	}
 }
 

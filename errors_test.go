@@ -61,7 +61,7 @@ func TestCLIFailures(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				io.WriteString(w, `{"choices":[{"message":`)
 			},
-			want: "  4 x malformed response: malformed JSON: unexpected end of JSON input\n",
+			want: "  4 x malformed response: invalid JSON: unexpected end of JSON input at offset 23\n",
 		},
 		{
 			name: "malformed SSE chunk",
@@ -70,7 +70,7 @@ func TestCLIFailures(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				io.WriteString(w, "data: {not json\n\n")
 			},
-			want: "  4 x malformed stream chunk: malformed JSON: invalid character 'n' looking for beginning of object key string\n",
+			want: "  4 x malformed stream chunk: invalid JSON: expected a string as object key at offset 1\n",
 		},
 		{
 			name: "error event in stream",

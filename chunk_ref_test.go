@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// wireUsage is the OpenAI usage object.
+type wireUsage struct {
+	PromptTokens     *int `json:"prompt_tokens"`
+	CompletionTokens *int `json:"completion_tokens"`
+}
+
+// wireDelta holds the generated fields of a stream delta or a whole message.
+type wireDelta struct {
+	Content          string          `json:"content"`
+	ReasoningContent string          `json:"reasoning_content"`
+	Reasoning        string          `json:"reasoning"`
+	ToolCalls        json.RawMessage `json:"tool_calls"`
+}
+
+// wireChoice covers chat chunks (delta), chat answers (message) and legacy
+// completions (text).
+type wireChoice struct {
+	Delta        wireDelta `json:"delta"`
+	Message      wireDelta `json:"message"`
+	Text         string    `json:"text"`
+	FinishReason *string   `json:"finish_reason"`
+}
+
+// wireBody is a chat completion, a stream chunk, or an error object.
+type wireBody struct {
+	ID      string          `json:"id"`
+	Choices []wireChoice    `json:"choices"`
+	Usage   *wireUsage      `json:"usage"`
+	Error   json.RawMessage `json:"error"`
+}
+
+// decodeChunkRef is the reference decoder: encoding/json into plain structs.
+// The fast decoder in chunk.go must agree with it (see FuzzDecodeChunk).
+func decodeChunkRef(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
+	var b wireBody
+	if err := json.Unmarshal(data, &b); err != nil {
+		return text, err
+	}
+	*info = chunkInfo{id: []byte(b.ID), usage: usageInfo{prompt: -1, completion: -1}}
+	if b.Usage != nil {
+		info.usage = usageInfo{present: true, prompt: intOr(b.Usage.PromptTokens), completion: intOr(b.Usage.CompletionTokens)}
+	}
+	if len(b.Error) > 0 && string(b.Error) != "null" {
+		info.errorMsg = errorMessage(b.Error)
+		return text, nil
+	}
+	for i := range b.Choices {
+		c := &b.Choices[i]
+		for _, d := range [2]*wireDelta{&c.Delta, &c.Message} {
+			answer := d.Content != "" || hasToolCalls(d.ToolCalls)
+			if answer || d.ReasoningContent != "" || d.Reasoning != "" {
+				info.tokens = true
+				info.answer = info.answer || answer
+				text = append(text, d.ReasoningContent...)
+				text = append(text, d.Reasoning...)
+				text = append(text, d.Content...)
+			}
+		}
+		if c.Text != "" {
+			info.tokens, info.answer = true, true
+			text = append(text, c.Text...)
+		}
+		if c.FinishReason != nil && *c.FinishReason != "" {
+			info.finish = *c.FinishReason
+		}
+	}
+	return text, nil
+}
+
+// hasToolCalls: tool_calls is token-bearing unless null or an empty array.
+func hasToolCalls(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return false
+	}
+	var calls []json.RawMessage
+	if json.Unmarshal(raw, &calls) == nil {
+		return len(calls) > 0
+	}
+	return true
+}
+
+func intOr(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+// FuzzDecodeChunk holds the fast decoder to the reference: the same
+// documents accepted, and from each the same tokens, text, finish reason,
+// usage, id and error.
+func FuzzDecodeChunk(f *testing.F) {
+	for _, seed := range chunkSeeds(f) {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, ref chunkInfo
+		fastText, fastErr := decodeChunk(data, &fast, nil)
+		refText, refErr := decodeChunkRef(data, &ref, nil)
+		if (fastErr == nil) != (refErr == nil) {
+			if bytes.Contains(data, []byte("\u017f")) || bytes.Contains(data, []byte("\u212a")) {
+				t.Skip("encoding/json folds ſ and K (Kelvin) into s and k in keys; the fast decoder folds ASCII only")
+			}
+			t.Fatalf("decode(%q): fast error %v, reference error %v", data, fastErr, refErr)
+		}
+		if fastErr != nil {
+			return
+		}
+		if !utf8.Valid(data) {
+			// encoding/json replaces invalid UTF-8 in strings; tpsbench keeps
+			// the bytes. Only token-bearing must agree.
+			fastText, refText = nil, nil
+			fast.id, ref.id = nil, nil
+			fast.errorMsg, ref.errorMsg = "", ""
+			fast.finish, ref.finish = "", ""
+		}
+		if fast.tokens != ref.tokens || fast.answer != ref.answer || fast.finish != ref.finish ||
+			fast.usage != ref.usage || !bytes.Equal(fast.id, ref.id) || fast.errorMsg != ref.errorMsg ||
+			!bytes.Equal(fastText, refText) {
+			t.Fatalf("decode(%q):\nfast %+v text %q\nref  %+v text %q", data, fast, fastText, ref, refText)
+		}
+	})
+}
+
+// chunkSeeds are every data event and body of the recorded fixtures, plus
+// the corners of the format.
+func chunkSeeds(f *testing.F) [][]byte {
+	seeds := [][]byte{
+		[]byte(`null`), []byte(`{}`), []byte(` {"choices":null} `),
+		[]byte(`{"choices":[{"delta":{"content":"a\u00e9\n"},"finish_reason":null}],"usage":null}`),
+		[]byte(`{"choices":[{"delta":{"reasoning_content":"think"}},{"delta":{"content":"x"},"finish_reason":"stop"}]}`),
+		[]byte(`{"choices":[{"delta":{"tool_calls":[]}}]}`),
+		[]byte(`{"choices":[{"delta":{"tool_calls":[{"id":"1"}]}}]}`),
+		[]byte(`{"choices":[{"text":"x","finish_reason":"length"}],"usage":{"prompt_tokens":1,"completion_tokens":2e0}}`),
+		[]byte(`{"error":{"message":"boom"}}`), []byte(`{"error":"boom"}`), []byte(`{"error":null,"choices":[]}`),
+		[]byte(`{"Choices":[{"Delta":{"Content":"x"}}],"ID":"a"}`),
+		[]byte(`{"choices":[{"delta":{"content":"a"},"delta":{"reasoning":"b"}}],"choices":[]}`),
+		[]byte(`{"usage":{"completion_tokens":1},"usage":{"prompt_tokens":2}}`),
+		[]byte(`{"choices":[1]}`), []byte(`{"a":[1,-0.5e+3,true,false,null,{"b":"c"}]}`), []byte(`{"a":01}`),
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*.http"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		_, body, _ := strings.Cut(string(b), "\r\n\r\n")
+		if body == "" {
+			_, body, _ = strings.Cut(string(b), "\n\n")
+		}
+		seeds = append(seeds, []byte(body))
+		for _, line := range strings.Split(body, "\n") {
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				seeds = append(seeds, []byte(data))
+			}
+		}
+	}
+	return seeds
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// errorMessage extracts the message of an error value: OpenAI's
+// {"message":...} object or Ollama's plain string.
+func errorMessage(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var o struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &o) == nil && o.Message != "" {
+		return o.Message
+	}
+	return string(raw)
+}
+
+// serverMessage turns an error response body into one readable line: the
+// message of a JSON error object if there is one, else the text itself.
+func serverMessage(body []byte) string {
+	var b struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Detail  any             `json:"detail"`
+	}
+	msg := ""
+	if json.Unmarshal(body, &b) == nil {
+		switch {
+		case len(b.Error) > 0 && string(b.Error) != "null":
+			msg = errorMessage(b.Error)
+		case b.Message != "":
+			msg = b.Message
+		case b.Detail != nil:
+			msg = fmt.Sprint(b.Detail)
+		}
+	}
+	if msg == "" {
+		msg = string(body)
+	}
+	return oneLine(msg, 200)
+}
+
+// oneLine collapses whitespace and cuts s to at most max bytes.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "..."
+	}
+	return s
+}
