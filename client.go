@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -121,14 +121,12 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	// (llama.cpp's server closes kept-alive connections), net/http sends the
 	// request again on another connection instead of failing it.
 	req.Header["Idempotency-Key"] = nil
-	var conns atomic.Int32
-	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { conns.Add(1) },
-	}))
+	var trace connTrace
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace.hooks(c.now)))
 
 	rec.Send = c.since(c.now())
 	resp, err := c.http.Do(req)
-	rec.Retried = conns.Load() > 1
+	trace.into(&rec)
 	if err != nil {
 		rec.Done = c.since(c.now())
 		c.failTransport(ctx, &rec, err, "")
@@ -162,6 +160,48 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 		c.countTokens(rec)
 	}
 	rec.text = nil
+}
+
+// connTrace notes how a request got its connection. Its hooks may run on
+// the transport's dialing goroutines, even after the request ended.
+type connTrace struct {
+	mu      sync.Mutex
+	conns   int  // connections handed to the request
+	reused  bool // the last one came from the pool
+	start   time.Time
+	connect time.Duration // the latest dial (TCP connect) took this long
+}
+
+func (t *connTrace) hooks(now func() time.Time) *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) {
+			t.mu.Lock()
+			t.conns++
+			t.reused = info.Reused
+			t.mu.Unlock()
+		},
+		ConnectStart: func(string, string) {
+			t.mu.Lock()
+			t.start = now()
+			t.mu.Unlock()
+		},
+		ConnectDone: func(string, string, error) {
+			t.mu.Lock()
+			t.connect = now().Sub(t.start)
+			t.mu.Unlock()
+		},
+	}
+}
+
+// into records the connection facts in rec.
+func (t *connTrace) into(rec *Record) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rec.Retried = t.conns > 1
+	rec.NewConn = t.conns > 0 && !t.reused
+	if rec.NewConn {
+		rec.Connect = t.connect
+	}
 }
 
 // readStream consumes an SSE body, stamping each token-bearing chunk with

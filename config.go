@@ -70,6 +70,7 @@ func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
 		return nil
 	})
 	fs.BoolVar(&c.NoUsage, prefix+"no-usage", c.NoUsage, "simulated server never reports usage (token counts come from tiktoken)")
+	fs.BoolVar(&c.FlushEachToken, prefix+"flush-each-token", c.FlushEachToken, "simulated server sends every token in its own write, even when the next is already due")
 }
 
 func joinStyles() string {

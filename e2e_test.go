@@ -85,8 +85,8 @@ func TestCLIAgainstSimulator(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", want, out)
 				}
 			}
-			if strings.Contains(out, "TTFT") != strings.Contains(strings.Join(tt.args, " "), "--stream") {
-				t.Errorf("TTFT shown = %v; want it exactly when streaming:\n%s", strings.Contains(out, "TTFT"), out)
+			if strings.Contains(out, "TTFT (ms):") != strings.Contains(strings.Join(tt.args, " "), "--stream") {
+				t.Errorf("TTFT shown = %v; want it exactly when streaming:\n%s", strings.Contains(out, "TTFT (ms):"), out)
 			}
 		})
 	}

@@ -35,8 +35,10 @@ type Record struct {
 	TokenSource  string // "usage" or "tiktoken"
 	InputTokens  int    // usage.prompt_tokens; -1 when not reported
 	FinishReason string
-	DoneSeen     bool // the stream ended with data: [DONE]
-	Retried      bool // sent again on a fresh connection after a dead pooled one
+	DoneSeen     bool          // the stream ended with data: [DONE]
+	Retried      bool          // sent again on a fresh connection after a dead pooled one
+	NewConn      bool          // the request opened a new connection (not from the pool)
+	Connect      time.Duration // how long opening it took; inside TTFT and E2E
 
 	OK         bool
 	FailKind   string // one of the fail* classes; empty when OK

@@ -42,6 +42,9 @@ func goldenRecords() []Record {
 		}
 		r := streamRec(start, 16, chunks...)
 		r.Index, r.InputTokens = i, 31
+		if i < 4 { // the first request of each thread opened a connection
+			r.NewConn, r.Connect = true, time.Duration(i+1)*time.Millisecond
+		}
 		if i == 5 {
 			r.TokenSource = "tiktoken"
 			r.InputTokens = -1

@@ -10,8 +10,9 @@ import (
 )
 
 // Dist summarises one distribution. Percentiles interpolate linearly between
-// closest ranks (Hyndman and Fan type 7, NumPy's default), which is what
-// montanaflynn/stats v0.14.0's Percentile computes; a test pins it.
+// closest ranks (Hyndman and Fan type 7, NumPy's default): the method of
+// montanaflynn/stats v0.14.0's Percentile, which tests hold percentileSorted
+// to, bit for bit.
 type Dist struct {
 	N                    int
 	Mean, Median, Stddev float64
@@ -19,28 +20,41 @@ type Dist struct {
 	Min, Max             float64
 }
 
-// summarize computes a Dist of xs; a Dist with N == 0 means "n/a".
+// summarize computes a Dist of xs, sorting xs in place; a Dist with N == 0
+// means "n/a". The library's Percentile copies and sorts its input on every
+// call (five copies of a million ITL samples is 40 MB of garbage), so the
+// percentiles are read off the one sorted slice instead.
 func summarize(xs []float64) Dist {
 	if len(xs) == 0 {
 		return Dist{}
 	}
-	// Sort once: the library copies and sorts on every call, and sorting a
-	// sorted slice is linear.
-	sorted := slices.Clone(xs)
-	slices.Sort(sorted)
-	data := stats.Float64Data(sorted)
-	pct := func(p float64) float64 {
-		v, _ := stats.Percentile(data, p)
-		return v
-	}
-	d := Dist{N: len(sorted), Min: sorted[0], Max: sorted[len(sorted)-1]}
+	slices.Sort(xs)
+	data := stats.Float64Data(xs)
+	d := Dist{N: len(xs), Min: xs[0], Max: xs[len(xs)-1]}
 	d.Mean, _ = stats.Mean(data)
-	d.Median = pct(50)
-	d.P05, d.P90, d.P95, d.P99 = pct(5), pct(90), pct(95), pct(99)
-	if len(sorted) > 1 {
+	d.Median = percentileSorted(xs, 50)
+	d.P05, d.P90 = percentileSorted(xs, 5), percentileSorted(xs, 90)
+	d.P95, d.P99 = percentileSorted(xs, 95), percentileSorted(xs, 99)
+	if len(xs) > 1 {
 		d.Stddev, _ = stats.StandardDeviationSample(data)
 	}
 	return d
+}
+
+// percentileSorted is stats.Percentile (type 7) on an already sorted slice,
+// for 0 < p <= 100.
+func percentileSorted(sorted []float64, p float64) float64 {
+	rank := p / 100 * float64(len(sorted)-1)
+	k := int(rank)
+	f := rank - float64(k)
+	if k+1 >= len(sorted) || f == 0 || sorted[k+1] == sorted[k] {
+		return sorted[k]
+	}
+	delta := sorted[k+1] - sorted[k]
+	if math.IsInf(delta, 1) {
+		return (1-f)*sorted[k] + f*sorted[k+1]
+	}
+	return sorted[k] + f*delta
 }
 
 // ErrorCount is one failure reason and how many requests ended in it.
@@ -55,6 +69,8 @@ type Summary struct {
 	Total, OK, Failed, Cancelled int
 	Streamed                     bool // some ok request was streamed
 	Retried                      int  // requests re-sent after a dead pooled connection
+	NewConns                     int  // requests that opened a connection
+	Connect                      Dist // how long opening one took (ms)
 
 	OutputTokens  int
 	InputTokens   int
@@ -80,7 +96,14 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // Cancelled requests are counted apart and enter no statistic.
 func summarizeRecords(records []Record) Summary {
 	var s Summary
-	var tps, e2e, ttft, tpot, itl, decode []float64
+	var tps, e2e, ttft, tpot, decode, connect []float64
+	gaps := 0
+	for i := range records {
+		if records[i].OK && len(records[i].Chunks) > 1 {
+			gaps += len(records[i].Chunks) - 1
+		}
+	}
+	itl := make([]float64, 0, gaps)
 	reasons := map[string]int{}
 	first, last := time.Duration(math.MaxInt64), time.Duration(math.MinInt64)
 	var busy time.Duration
@@ -89,6 +112,10 @@ func summarizeRecords(records []Record) Summary {
 		s.Total++
 		if r.Retried {
 			s.Retried++
+		}
+		if r.NewConn {
+			s.NewConns++
+			connect = append(connect, ms(r.Connect))
 		}
 		if r.FailKind == failCancelled {
 			s.Cancelled++
@@ -135,7 +162,7 @@ func summarizeRecords(records []Record) Summary {
 		s.RequestThroughput = float64(s.OK) / secs
 		s.Concurrency = busy.Seconds() / secs
 	}
-	s.TPS, s.E2E = summarize(tps), summarize(e2e)
+	s.TPS, s.E2E, s.Connect = summarize(tps), summarize(e2e), summarize(connect)
 	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(ttft), summarize(tpot), summarize(itl), summarize(decode)
 	for reason, n := range reasons {
 		s.Errors = append(s.Errors, ErrorCount{Reason: reason, Count: n})

@@ -2,8 +2,12 @@ package main
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/montanaflynn/stats"
 )
 
 // Percentiles must match NumPy's np.percentile (linear, type 7). The wanted
@@ -43,6 +47,25 @@ func TestSummarizeMatchesNumPy(t *testing.T) {
 	}
 	if d := summarize(nil); d.N != 0 {
 		t.Errorf("summarize(nil).N = %d; want 0 (n/a)", d.N)
+	}
+}
+
+// percentileSorted must be the library's Percentile, bit for bit.
+func TestPercentileSortedIsTheLibrarys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 300; n += 7 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = math.Round(rng.ExpFloat64()*1000) / 8 // ties too
+		}
+		sorted := slices.Clone(xs)
+		slices.Sort(sorted)
+		for _, p := range []float64{0.5, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 100} {
+			want, err := stats.Percentile(xs, p)
+			if got := percentileSorted(sorted, p); err != nil || got != want {
+				t.Fatalf("n=%d p=%v: percentileSorted = %v; stats.Percentile = %v, %v", n, p, got, want, err)
+			}
+		}
 	}
 }
 

@@ -51,7 +51,10 @@ type Config struct {
 	Style        Style
 	Seed         uint64
 	NoUsage      bool // never report usage (clients must count tokens themselves)
-	Record       bool // keep a timeline of every request (see Requests)
+	// FlushEachToken sends every token in its own write even when the next
+	// is already due (by default tokens that are due go out together).
+	FlushEachToken bool
+	Record         bool // keep a timeline of every request (see Requests)
 }
 
 // DefaultConfig looks like a small local model: about 150 ms to the first
@@ -79,10 +82,37 @@ type Request struct {
 	Aborted          bool // the client went away before the answer ended
 }
 
+// Stats are the simulator's running totals, served at GET /sim/stats so a
+// benchmark can compare a client's figures with the server's own.
+type Stats struct {
+	Requests   int64   `json:"requests"`     // chat requests that finished
+	Tokens     int64   `json:"tokens"`       // tokens written
+	TTFTMeanMs float64 `json:"ttft_mean_ms"` // mean of received-to-first-token-written, streams
+	TTFTCount  int64   `json:"ttft_count"`
+}
+
+type counters struct {
+	requests, tokens, ttftSum, ttftCount atomic.Int64
+}
+
+// Stats returns the running totals.
+func (s *Server) Stats() Stats {
+	st := Stats{
+		Requests:  s.stats.requests.Load(),
+		Tokens:    s.stats.tokens.Load(),
+		TTFTCount: s.stats.ttftCount.Load(),
+	}
+	if st.TTFTCount > 0 {
+		st.TTFTMeanMs = float64(s.stats.ttftSum.Load()) / float64(st.TTFTCount) / 1e6
+	}
+	return st
+}
+
 // Server is an http.Handler that simulates an LLM endpoint.
 type Server struct {
 	cfg    Config
 	nextID atomic.Int64
+	stats  counters
 	mu     sync.Mutex
 	log    []Request
 }
@@ -115,6 +145,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.chat(w, r)
+	case "/sim/stats":
+		st := s.Stats()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(st)
 	case "/v1/models":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"object":"list","data":[{"id":"tpsbench-sim","object":"model","created":%d,"owned_by":"tpsbench"}]}`, time.Now().Unix())
@@ -177,6 +211,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.stream(w, r, a)
 	} else {
 		s.whole(w, r, a)
+	}
+	s.stats.requests.Add(1)
+	if !a.rec.Aborted {
+		s.stats.tokens.Add(int64(a.rec.CompletionTokens))
 	}
 	if s.cfg.Record {
 		s.mu.Lock()

@@ -38,9 +38,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 		flush()
 	}
 
-	var at time.Duration
+	at := s.due(a, 0, 0)
 	for i := 0; i < a.rec.CompletionTokens; i++ {
-		at = s.due(a, i, at)
 		if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
 			a.rec.Aborted = true
 			return
@@ -54,6 +53,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 		buf = append(buf, vocabulary[i%len(vocabulary)]...) // plain ASCII: no escaping needed
 		buf = append(buf, `"},"finish_reason":null}]`...)
 		buf = s.appendTail(buf, a)
+		if i == 0 {
+			s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
+			s.stats.ttftCount.Add(1)
+		}
 		if s.cfg.Record {
 			a.rec.TokensSent = append(a.rec.TokensSent, time.Now())
 		}
@@ -61,12 +64,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			a.rec.Aborted = true
 			return
 		}
-		if s.cfg.Style == StyleOllama && i == a.rec.CompletionTokens-1 {
-			// Ollama delivers its last content, finish, usage and [DONE]
-			// events in one read.
+		if i == a.rec.CompletionTokens-1 {
+			// The finish (and, like Ollama, usage and [DONE]) go out with
+			// the last token.
 			break
 		}
-		flush()
+		// Send what is written before waiting for the next token; tokens
+		// already due go out together, as from a server that is ahead.
+		at = s.due(a, i+1, at)
+		if s.cfg.FlushEachToken || time.Until(a.rec.Received.Add(at)) > 0 {
+			flush()
+		}
 	}
 
 	buf = append(buf[:0], head...)
