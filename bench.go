@@ -29,7 +29,7 @@ func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
 
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
-	records, err := runClosedLoop(ctx, cfg, client)
+	records, sent, err := runClosedLoop(ctx, cfg, client)
 	if err != nil {
 		return err
 	}
@@ -37,11 +37,12 @@ func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
 		return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
 	}
 	s := summarizeRecords(records)
+	s.Sent = sent
 	writeText(stdout, s)
 	if ctx.Err() != nil {
 		fmt.Fprintln(stdout, "Interrupted: the run was stopped before all requests were sent.")
 	}
-	if s.Failed > 0 || s.Cancelled > 0 || ctx.Err() != nil {
+	if s.Failed > 0 || s.Cancelled > 0 || ctx.Err() != nil || s.Sent != s.Total {
 		return errFailed
 	}
 	return nil
@@ -68,7 +69,7 @@ func unreachable(records []Record) (string, bool) {
 // newClient builds the one Client of a run, its pool sized to the threads.
 func newClient(cfg *config, counter tokenCounter) *Client {
 	return &Client{
-		http:          &http.Client{Transport: newTransport(cfg.threads)},
+		http:          &http.Client{Transport: newTransport(cfg.threads, cfg.insecure), CheckRedirect: noRedirects},
 		endpoint:      strings.TrimRight(cfg.baseURL, "/") + "/chat/completions",
 		apiKey:        cfg.apiKey,
 		timeout:       cfg.timeoutDuration(),

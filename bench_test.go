@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"testing"
 	"time"
+
+	"github.com/tpsbench/tpsbench/sim"
 )
 
 // streamBody builds an Ollama-shaped stream of n one-token chunks, with the
@@ -82,4 +85,29 @@ func BenchmarkSummarizeMillion(b *testing.B) {
 		copy(work, xs) // summarize sorts in place
 		summarize(work)
 	}
+}
+
+// BenchmarkDoNonStream measures whole non-streaming round trips against
+// the in-process simulator (server costs included: the self-benchmark in
+// bench/ separates them), 64 at a time.
+func BenchmarkDoNonStream(b *testing.B) {
+	running, err := sim.New(sim.Config{MaxTokens: 1}).Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer running.Close()
+	cfg := &config{threads: 64, baseURL: running.BaseURL, model: "m", apiKey: "k", timeout: 30, maxTokens: 1, prompt: "hi", encoding: "cl100k_base"}
+	counter, _ := newTiktokenCounter(cfg.encoding)
+	client := newClient(cfg, counter)
+	defer client.http.CloseIdleConnections()
+	body, _ := buildBody(cfg, "hi 1")
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if rec := client.Do(context.Background(), 0, body); !rec.OK {
+				b.Fatal(rec.Err)
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,9 @@ import (
 
 // maxErrorBody bounds how much of an error response is read for its message.
 const maxErrorBody = 64 << 10
+
+// maxWholeBody bounds a non-streamed answer, which is read whole.
+const maxWholeBody = 64 << 20
 
 // Client sends chat-completion requests to one OpenAI-compatible endpoint
 // and turns each into a Record. It is safe for concurrent use.
@@ -38,7 +42,7 @@ type Client struct {
 // worker, so connections are reused instead of re-dialled (Go's default
 // keeps 2 per host). Compression is off so streams arrive as sent, and
 // there is no overall timeout: a per-request context bounds each request.
-func newTransport(concurrency int) *http.Transport {
+func newTransport(concurrency int, insecure bool) *http.Transport {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -50,8 +54,13 @@ func newTransport(concurrency int) *http.Transport {
 		TLSHandshakeTimeout:   30 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: insecure},
 	}
 }
+
+// noRedirects keeps requests, and the API key with them, at the endpoint
+// under test: a redirect is reported, not followed.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // chatRequest is the body of POST /chat/completions.
 type chatRequest struct {
@@ -145,6 +154,10 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		rec.Done = c.since(c.now())
+		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
+			rec.fail(failHTTP, fmt.Sprintf("HTTP %d: redirected to %s (not followed: use it as --base-url)", resp.StatusCode, redactURL(loc)))
+			return
+		}
 		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))))
 		return
 	}
@@ -267,10 +280,14 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 
 // readWhole reads and decodes a non-streaming answer.
 func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
-	data, err := io.ReadAll(body)
+	data, err := io.ReadAll(io.LimitReader(body, maxWholeBody+1))
 	rec.Done = c.since(c.now())
 	if err != nil {
 		c.failTransport(ctx, rec, err, "reading body: ")
+		return
+	}
+	if len(data) > maxWholeBody {
+		rec.fail(failMalformed, fmt.Sprintf("answer larger than %d MiB", maxWholeBody>>20))
 		return
 	}
 	var info chunkInfo
@@ -328,6 +345,7 @@ func (c *Client) countTokens(rec *Record) {
 // failTransport classifies an error from the connection or the body.
 func (c *Client) failTransport(ctx context.Context, rec *Record, err error, prefix string) {
 	var opErr *net.OpError
+	var certErr *tls.CertificateVerificationError
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		rec.fail(failTimeout, prefix+fmt.Sprintf("timeout after %s", c.timeout))
@@ -335,11 +353,13 @@ func (c *Client) failTransport(ctx context.Context, rec *Record, err error, pref
 		rec.fail(failCancelled, "cancelled")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		rec.fail(failConnect, "connection refused")
+	case errors.As(err, &certErr):
+		rec.fail(failConnect, c.redact("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		rec.fail(failConnect, c.redact("cannot connect: "+rootCause(err)))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errSSETruncated):
 		rec.fail(failNetwork, prefix+"connection closed by the server")
-	case errors.Is(err, errSSELineTooLong):
+	case errors.Is(err, errSSELineTooLong), errors.Is(err, errTooLarge):
 		rec.fail(failMalformed, prefix+err.Error())
 	default:
 		rec.fail(failNetwork, c.redact(prefix+rootCause(err)))

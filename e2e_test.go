@@ -113,9 +113,9 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 	}
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
-	records, err := runClosedLoop(context.Background(), cfg, client)
-	if err != nil {
-		t.Fatal(err)
+	records, sent, err := runClosedLoop(context.Background(), cfg, client)
+	if err != nil || sent != len(records) {
+		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}
 	byID := map[string]sim.Request{}
 	for _, r := range s.Requests() {

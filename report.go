@@ -18,6 +18,9 @@ func writeHeader(w io.Writer, cfg *config) {
 		fmt.Fprintf(w, "Simulated endpoint (--sim): style=%s, ttft=%s, rate=%g tokens/s, jitter=%g\n",
 			cfg.simConfig.Style, cfg.simConfig.TTFT, cfg.simConfig.TokenRate, cfg.simConfig.Jitter)
 	}
+	if cfg.insecure {
+		fmt.Fprintln(w, "WARNING: --insecure: the server's TLS certificate is not verified")
+	}
 	if cfg.stream {
 		fmt.Fprintln(w, "Streaming: SSE with stream_options.include_usage (TTFT, TPOT, ITL, decode TPS)")
 	}
@@ -30,6 +33,9 @@ func writeText(w io.Writer, s Summary) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Results:")
 	fmt.Fprintf(w, "  Samples: %d ok / %d failed (total %d)\n", s.OK, s.Failed, s.OK+s.Failed)
+	if s.Sent != s.Total {
+		fmt.Fprintf(w, "  BUG: %d requests sent but %d recorded (ok + failed + cancelled); please report it\n", s.Sent, s.Total)
+	}
 	if s.Cancelled > 0 {
 		fmt.Fprintf(w, "  Cancelled: %d in flight when the run was stopped (not in any figure)\n", s.Cancelled)
 	}

@@ -20,12 +20,14 @@ var errUnreachable = errors.New("endpoint unreachable")
 //
 // When a request cannot connect at all before any request succeeded, the
 // run stops sending: forty "connection refused" say no more than one.
-func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, error) {
+// It returns the records and how many requests were sent, for the report to
+// check that every request sent was recorded.
+func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, int, error) {
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 
 	total := cfg.total()
-	var claimed, succeeded atomic.Int64
+	var claimed, succeeded, sent atomic.Int64
 	results := make(chan Record, cfg.threads)
 	var wg sync.WaitGroup
 	var bodyErr error
@@ -43,6 +45,7 @@ func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, 
 					abort(err)
 					return
 				}
+				sent.Add(1)
 				rec := client.Do(ctx, i, body)
 				if rec.OK {
 					succeeded.Add(1)
@@ -63,9 +66,9 @@ func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, 
 		records = append(records, rec)
 	}
 	if bodyErr != nil {
-		return records, bodyErr
+		return records, int(sent.Load()), bodyErr
 	}
-	return records, nil
+	return records, int(sent.Load()), nil
 }
 
 // userPrompt appends a random number to the prompt, as the original script

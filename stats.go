@@ -66,6 +66,7 @@ type ErrorCount struct {
 // Summary holds every figure of a run, computed once from its Records.
 // Times are in milliseconds, rates per second.
 type Summary struct {
+	Sent                         int // requests sent, counted apart from the Records
 	Total, OK, Failed, Cancelled int
 	Streamed                     bool // some ok request was streamed
 	Retried                      int  // requests re-sent after a dead pooled connection
@@ -95,7 +96,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // summarizeRecords computes a Summary as ../shared/METRICS.md defines it.
 // Cancelled requests are counted apart and enter no statistic.
 func summarizeRecords(records []Record) Summary {
-	var s Summary
+	s := Summary{Sent: len(records)}
 	var tps, e2e, ttft, tpot, decode, connect []float64
 	gaps := 0
 	for i := range records {

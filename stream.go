@@ -13,8 +13,14 @@ import (
 // server from eating the client's memory.
 const maxSSELine = 16 << 20
 
+// maxStreamBytes bounds one streamed answer (about a million tokens): the
+// body is not kept, but each token's timestamp and text are.
+const maxStreamBytes = 256 << 20
+
 var (
 	errSSELineTooLong = fmt.Errorf("SSE line longer than %d MiB", maxSSELine>>20)
+	// errTooLarge bounds the memory one endless answer can take.
+	errTooLarge = fmt.Errorf("answer larger than %d MiB", maxStreamBytes>>20)
 	// errSSETruncated means the body ended in the middle of a line.
 	errSSETruncated = errors.New("stream ended in the middle of an event")
 )
@@ -49,7 +55,8 @@ type sseReader struct {
 	eof     bool
 	err     error
 
-	emptyReads int // consecutive Reads that returned nothing
+	emptyReads int   // consecutive Reads that returned nothing
+	total      int64 // bytes read
 }
 
 func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
@@ -148,6 +155,9 @@ func (s *sseReader) fill() {
 		s.readAt = s.now()
 		s.end += n
 		s.emptyReads = 0
+		if s.total += int64(n); s.total > maxStreamBytes && err == nil {
+			err = errTooLarge
+		}
 	} else if err == nil {
 		if s.emptyReads++; s.emptyReads >= 100 {
 			err = io.ErrNoProgress
