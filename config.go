@@ -72,6 +72,15 @@ func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
 	})
 	fs.BoolVar(&c.NoUsage, prefix+"no-usage", c.NoUsage, "simulated server never reports usage (token counts come from tiktoken)")
 	fs.BoolVar(&c.FlushEachToken, prefix+"flush-each-token", c.FlushEachToken, "simulated server sends every token in its own write, even when the next is already due")
+	f := &c.Faults
+	fs.Float64Var(&f.ErrorRate, prefix+"error-rate", f.ErrorRate, "fault: share (0..1) of requests answered HTTP 500")
+	fs.IntVar(&f.MaxInFlight, prefix+"rate-limit", f.MaxInFlight, "fault: answer HTTP 429 with Retry-After to requests beyond this many in flight (0: no limit)")
+	fs.IntVar(&f.DropAfter, prefix+"drop-after", f.DropAfter, "fault: close the connection after this many `tokens` (-1: never)")
+	fs.IntVar(&f.StallAfter, prefix+"stall-after", f.StallAfter, "fault: stop sending after this many `tokens`, keeping the connection (-1: never)")
+	fs.BoolVar(&f.Garbage, prefix+"garbage", f.Garbage, "fault: send a malformed JSON event (or a truncated answer)")
+	fs.BoolVar(&f.NoDone, prefix+"no-done", f.NoDone, "fault: end streams without data: [DONE]")
+	fs.BoolVar(&f.HugeLine, prefix+"huge-line", f.HugeLine, "fault: the first event carries a 4 MiB field")
+	fs.BoolVar(&f.Endless, prefix+"endless", f.Endless, "fault: never finish an answer")
 }
 
 func joinStyles() string {
@@ -92,6 +101,10 @@ func validateSim(prefix string, c sim.Config) error {
 		return usagef("-%sjitter must be between 0 and 1", prefix)
 	case c.OutputTokens < 0:
 		return usagef("-%soutput-tokens must not be negative", prefix)
+	case c.Faults.ErrorRate < 0 || c.Faults.ErrorRate > 1:
+		return usagef("-%serror-rate must be between 0 and 1", prefix)
+	case c.Faults.MaxInFlight < 0:
+		return usagef("-%srate-limit must not be negative", prefix)
 	}
 	return nil
 }

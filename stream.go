@@ -57,10 +57,11 @@ type sseReader struct {
 
 	emptyReads int   // consecutive Reads that returned nothing
 	total      int64 // bytes read
+	limit      int64 // most bytes to read (maxStreamBytes)
 }
 
 func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
-	return &sseReader{r: r, now: now, buf: make([]byte, 4096)}
+	return &sseReader{r: r, now: now, buf: make([]byte, 4096), limit: maxStreamBytes}
 }
 
 // Next advances to the next event that carries data. It returns false at the
@@ -155,7 +156,7 @@ func (s *sseReader) fill() {
 		s.readAt = s.now()
 		s.end += n
 		s.emptyReads = 0
-		if s.total += int64(n); s.total > maxStreamBytes && err == nil {
+		if s.total += int64(n); s.total > s.limit && err == nil {
 			err = errTooLarge
 		}
 	} else if err == nil {

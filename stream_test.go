@@ -121,6 +121,20 @@ func TestSSEReaderLineLimit(t *testing.T) {
 	}
 }
 
+// An endless stream of small events is cut at the size limit.
+func TestSSEReaderSizeLimit(t *testing.T) {
+	events := strings.Repeat("data: {\"x\":1}\n\n", 1000)
+	s := newSSEReader(strings.NewReader(events), time.Now)
+	s.limit = 4000
+	n := 0
+	for s.Next() {
+		n++
+	}
+	if !errors.Is(s.Err(), errTooLarge) || n > (4000+4096)/15 { // one read past the limit
+		t.Errorf("%d events, err %v; want at most %d, then %v", n, s.Err(), (4000+4096)/15, errTooLarge)
+	}
+}
+
 type infiniteX struct{}
 
 func (infiniteX) Read(p []byte) (int, error) {

@@ -55,6 +55,7 @@ type Config struct {
 	// is already due (by default tokens that are due go out together).
 	FlushEachToken bool
 	Record         bool // keep a timeline of every request (see Requests)
+	Faults         Faults
 }
 
 // DefaultConfig looks like a small local model: about 150 ms to the first
@@ -67,6 +68,7 @@ func DefaultConfig() Config {
 		Jitter:    0.1,
 		Style:     StyleOllama,
 		Seed:      1,
+		Faults:    NoFaults(),
 	}
 }
 
@@ -110,11 +112,12 @@ func (s *Server) Stats() Stats {
 
 // Server is an http.Handler that simulates an LLM endpoint.
 type Server struct {
-	cfg    Config
-	nextID atomic.Int64
-	stats  counters
-	mu     sync.Mutex
-	log    []Request
+	cfg      Config
+	nextID   atomic.Int64
+	inFlight atomic.Int64
+	stats    counters
+	mu       sync.Mutex
+	log      []Request
 }
 
 // New returns a simulator with the given configuration.
@@ -124,6 +127,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxTokens <= 0 {
 		cfg.MaxTokens = 256
+	}
+	if cfg.Faults == (Faults{}) {
+		cfg.Faults = NoFaults()
 	}
 	return &Server{cfg: cfg}
 }
@@ -204,7 +210,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
 		rng:          rand.New(rand.NewPCG(s.cfg.Seed, uint64(num))),
 	}
-	if s.cfg.Record && req.Stream {
+	if s.cfg.Faults.Endless {
+		a.rec.CompletionTokens = endlessTokens
+	}
+	ok, done := s.admit(w, a)
+	if !ok {
+		return
+	}
+	defer done()
+	if s.cfg.Record && req.Stream && !s.cfg.Faults.Endless {
 		a.rec.TokensSent = make([]time.Time, 0, n)
 	}
 	if req.Stream {
@@ -270,6 +284,12 @@ func sleepUntil(r *http.Request, timer *time.Timer, t time.Time) bool {
 func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	f := s.cfg.Faults
+	if f.Endless || f.StallAfter >= 0 {
+		<-r.Context().Done() // the answer never comes
+		a.rec.Aborted = true
+		return
+	}
 	var at time.Duration
 	for i := 0; i < a.rec.CompletionTokens; i++ {
 		at = s.due(a, i, at)
@@ -277,6 +297,10 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
 		a.rec.Aborted = true
 		return
+	}
+	if f.DropAfter >= 0 {
+		a.rec.Aborted = true
+		panic(http.ErrAbortHandler)
 	}
 	var text strings.Builder
 	for i := 0; i < a.rec.CompletionTokens; i++ {
@@ -289,6 +313,11 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	b = strconv.AppendInt(b, a.rec.Received.Unix(), 10)
 	b = append(b, `,"model":`...)
 	b = appendJSONString(b, a.model)
+	if f.HugeLine {
+		b = append(b, `,"x_padding":"`...)
+		b = append(b, hugePadding...)
+		b = append(b, '"')
+	}
 	b = append(b, `,"choices":[{"index":0,"message":{"role":"assistant","content":`...)
 	b = appendJSONString(b, text.String())
 	b = append(b, `},"finish_reason":"`...)
@@ -298,6 +327,9 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 		b = s.appendUsage(b, a)
 	}
 	b = append(b, "}\n"...)
+	if f.Garbage {
+		b = b[:len(b)/2]
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	a.rec.Sent = time.Now()

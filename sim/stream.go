@@ -38,13 +38,25 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 		flush()
 	}
 
+	faults := s.cfg.Faults
 	at := s.due(a, 0, 0)
 	for i := 0; i < a.rec.CompletionTokens; i++ {
 		if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
 			a.rec.Aborted = true
 			return
 		}
+		if !s.interrupt(w, r, a, i, flush) {
+			return
+		}
+		if faults.Garbage && (i == 1 || a.rec.CompletionTokens == 1) {
+			w.Write([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n"))
+		}
 		buf = append(buf[:0], head...)
+		if faults.HugeLine && i == 0 {
+			buf = append(buf, `"x_padding":"`...)
+			buf = append(buf, hugePadding...)
+			buf = append(buf, `",`...)
+		}
 		buf = append(buf, `"choices":[{"index":0,"delta":{`...)
 		if s.cfg.Style == StyleOllama {
 			buf = append(buf, `"role":"assistant",`...)
@@ -102,7 +114,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			buf = append(buf, "}\n\n"...)
 		}
 	}
-	buf = append(buf, "data: [DONE]\n\n"...)
+	if !faults.NoDone {
+		buf = append(buf, "data: [DONE]\n\n"...)
+	}
 	w.Write(buf)
 	flush()
 }
