@@ -54,6 +54,7 @@ func newTransport(concurrency int, insecure bool) *http.Transport {
 		TLSHandshakeTimeout:   30 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
+		WriteBufferSize:       1 << 10, // requests are small; 10,000 connections add up
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: insecure},
 	}
 }

@@ -61,7 +61,7 @@ type sseReader struct {
 }
 
 func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
-	return &sseReader{r: r, now: now, buf: make([]byte, 4096), limit: maxStreamBytes}
+	return &sseReader{r: r, now: now, buf: make([]byte, 1024), limit: maxStreamBytes}
 }
 
 // Next advances to the next event that carries data. It returns false at the

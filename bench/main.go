@@ -106,6 +106,8 @@ type result struct {
 	rssKB        int64
 	ttftClient   float64
 	ttftSim      float64
+	opened       int     // connections the client opened
+	connectMs    float64 // their mean connect time
 	simCPU       time.Duration
 	raw          string
 }
@@ -138,7 +140,7 @@ func main() {
 		host, runtime.NumCPU(), cpuModel(), tasksetErr == nil, *clientCPU, *simCPU, *reps)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "point\tok\tfailed\ttokens/s\treq/s\tCPU s/Mtok\tpeak RSS MB\tTTFT err ms\tsim CPU s\tbudget\t")
+	fmt.Fprintln(tw, "point\tok\tfailed\ttokens/s\treq/s\tCPU s/Mtok\tpeak RSS MB\tKB/conn\tconnect ms\tTTFT err ms\tsim CPU s\tbudget\t")
 	for _, p := range points() {
 		if *only != "" && !strings.Contains(p.name, *only) {
 			continue
@@ -173,13 +175,15 @@ func main() {
 		if p.perTok {
 			perM = fmt.Sprintf("%.2f", cpuPerM)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%s\t%.2f\t%s\t\n", p.name,
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%s\t\n", p.name,
 			med(func(r result) float64 { return float64(r.ok) }),
 			med(func(r result) float64 { return float64(r.failed) }),
 			med(func(r result) float64 { return r.tokensPerSec }),
 			med(func(r result) float64 { return r.reqPerSec }),
 			perM,
 			med(func(r result) float64 { return float64(r.rssKB) / 1024 }),
+			med(func(r result) float64 { return float64(r.rssKB) / float64(max(r.opened, 1)) }),
+			med(func(r result) float64 { return r.connectMs }),
 			ttft,
 			med(func(r result) float64 { return r.simCPU.Seconds() }),
 			p.budget)
@@ -252,6 +256,7 @@ var (
 	reTokens  = regexp.MustCompile(`Tokens: output=(\d+)`)
 	reThru    = regexp.MustCompile(`Throughput: output=([\d.]+) tokens/sec, requests=([\d.]+) req/sec`)
 	reTTFT    = regexp.MustCompile(`TTFT \(ms\):\n\s+mean=([\d.]+)`)
+	reConnect = regexp.MustCompile(`Connections: (\d+) opened \(connect ms: mean=([\d.]+)`)
 )
 
 func parse(r *result) error {
@@ -270,6 +275,10 @@ func parse(r *result) error {
 	}
 	if m := reTTFT.FindStringSubmatch(r.raw); m != nil {
 		r.ttftClient, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := reConnect.FindStringSubmatch(r.raw); m != nil {
+		r.opened, _ = strconv.Atoi(m[1])
+		r.connectMs, _ = strconv.ParseFloat(m[2], 64)
 	}
 	return nil
 }
