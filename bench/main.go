@@ -46,6 +46,7 @@ type point struct {
 	noTTFT  bool
 	perTok  bool // CPU per million tokens is meaningful
 	perReq  bool // requests/s is the figure
+	perConn bool // memory per connection is the figure
 	setRuns int  // override -reps (long points)
 }
 
@@ -91,7 +92,7 @@ func points() []point {
 		{
 			name:   "scale 10k streams, 100 ms/token",
 			client: []string{"10000", "--stream", "--max-tokens", "20", "--requests-per-thread", "1", "--timeout", "60"},
-			sim:    []string{"--ttft", "100ms", "--rate", "10", "--jitter", "0"}, budget: "all ok; < 32 KB per stream", setRuns: 1,
+			sim:    []string{"--ttft", "100ms", "--rate", "10", "--jitter", "0"}, budget: "all ok; < 32 KB per stream", setRuns: 1, perConn: true,
 		},
 	}
 }
@@ -175,14 +176,18 @@ func main() {
 		if p.perTok {
 			perM = fmt.Sprintf("%.2f", cpuPerM)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%.1f\t%.2f\t%s\t%.2f\t%s\t\n", p.name,
+		kbPerConn := "-"
+		if p.perConn {
+			kbPerConn = fmt.Sprintf("%.1f", med(func(r result) float64 { return float64(r.rssKB) / float64(max(r.opened, 1)) }))
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%s\t%.2f\t%s\t%.2f\t%s\t\n", p.name,
 			med(func(r result) float64 { return float64(r.ok) }),
 			med(func(r result) float64 { return float64(r.failed) }),
 			med(func(r result) float64 { return r.tokensPerSec }),
 			med(func(r result) float64 { return r.reqPerSec }),
 			perM,
 			med(func(r result) float64 { return float64(r.rssKB) / 1024 }),
-			med(func(r result) float64 { return float64(r.rssKB) / float64(max(r.opened, 1)) }),
+			kbPerConn,
 			med(func(r result) float64 { return r.connectMs }),
 			ttft,
 			med(func(r result) float64 { return r.simCPU.Seconds() }),
