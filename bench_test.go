@@ -35,6 +35,7 @@ func BenchmarkReadStream(b *testing.B) {
 	for b.Loop() {
 		rec := newRecord(0, true)
 		c.readStream(b.Context(), io.NopCloser(bytes.NewReader(body)), &rec)
+		c.settle(&rec)
 		if !rec.DoneSeen || len(rec.Chunks) != 256 {
 			b.Fatalf("chunks=%d done=%v err=%q", len(rec.Chunks), rec.DoneSeen, rec.Err)
 		}
@@ -105,7 +106,7 @@ func BenchmarkDoNonStream(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if rec := client.Do(context.Background(), 0, body); !rec.OK {
+			if rec := client.Do(context.Background(), 0, body); rec.FailKind != "" {
 				b.Fatal(rec.Err)
 			}
 		}

@@ -104,8 +104,9 @@ func buildBody(cfg *config, user string) ([]byte, error) {
 
 func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
 
-// Do sends one request and returns its Record. It never panics and never
-// returns without a Record: every failure is classified in it.
+// Do sends one request and returns its Record, still to be settled (token
+// count and ok). It never panics and never returns without a Record: every
+// failure is classified in it.
 func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	rec := newRecord(index, c.stream)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -149,7 +150,7 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 }
 
 // readResponse turns a response whose headers arrived into the rest of rec:
-// the status check, the body (stream or whole) and the token count.
+// the status check and the body (stream or whole). settle counts tokens.
 func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Record) {
 	rec.HTTPStatus = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -163,13 +164,24 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 		return
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if c.stream && mediaType == "text/event-stream" {
-		c.readStream(ctx, resp.Body, rec)
-	} else {
+	switch {
+	case !c.stream || mediaType == "application/json":
 		// Not streamed (or a server that ignored "stream"): one JSON body.
 		rec.Stream = false
 		c.readWhole(ctx, resp.Body, rec)
+	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
+		c.readStream(ctx, resp.Body, rec)
+	default:
+		rec.Done = c.since(c.now())
+		rec.fail(failMalformed, fmt.Sprintf("not an SSE stream: Content-Type %s (Ollama's native API answers NDJSON; use its /v1 endpoint)", mediaType))
 	}
+}
+
+// settle counts the output tokens of a request that got through, and drops
+// the text kept for that. It runs in the collector, not in the worker: the
+// first tiktoken count builds the encoder (a few hundred ms), which must not
+// delay the next request.
+func (c *Client) settle(rec *Record) {
 	if rec.FailKind == "" {
 		c.countTokens(rec)
 	}
@@ -249,6 +261,8 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 			rec.Chunks = append(rec.Chunks, at)
 			if info.answer && rec.FirstAnswer == none {
 				rec.FirstAnswer = at
+			} else if !info.answer && rec.FirstAnswer == none {
+				rec.Reasoning = true
 			}
 		}
 		if info.finish != "" {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +179,27 @@ func TestNonStreamE2EAgainstSimulator(t *testing.T) {
 		}
 		if client.start.Add(r.Done).Before(s.Sent) || client.start.Add(r.Send).After(s.Received) {
 			t.Errorf("%s: client interval does not contain the server's", s.ID)
+		}
+	}
+}
+
+// A reasoning model's thinking tokens are tokens: TTFT counts from the first
+// of them, TTFO from the first answer token, and tiktoken counts both.
+func TestReasoningStream(t *testing.T) {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, `data: {"choices":[{"delta":{"role":"assistant","content":""}}]}`+"\n\n")
+		io.WriteString(w, `data: {"choices":[{"delta":{"reasoning_content":" the"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		io.WriteString(w, `data: {"choices":[{"delta":{"reasoning":" of"}}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		io.WriteString(w, `data: {"choices":[{"delta":{"content":" and"}}]}`+"\n\n")
+		io.WriteString(w, `data: {"choices":[{"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	})
+	out, _, code := runCLI(t, "1", "--base-url", url, "--stream", "--requests-per-thread", "2")
+	for _, want := range []string{"Samples: 2 ok / 0 failed", "(source: usage 0, tiktoken 2)", "Tokens: output=6 ", "TTFO (ms, first answer after reasoning):", "Chunks: 6 token-bearing for 6 tokens"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
 	}
 }

@@ -56,6 +56,7 @@ func replay(t testing.TB, name string, stream, force bool) Record {
 	rec := newRecord(0, stream)
 	rec.Send, rec.Hdr = 0, 0
 	c.readResponse(context.Background(), resp, &rec)
+	c.settle(&rec)
 	return rec
 }
 
@@ -113,7 +114,8 @@ func TestReplayFixtures(t *testing.T) {
 		{file: "ollama-h-legacy-completions-stream.http", stream: true, ok: true, chunks: 8, tokens: 9, source: "tiktoken", input: -1, finish: "length", done: true},
 		{file: "ollama-h2-legacy-completions-nonstream.http", ok: true, tokens: 8, source: "usage", input: 32, finish: "length"},
 		// Ollama's native API is not OpenAI-shaped: NDJSON is not one JSON body.
-		{file: "ollama-i-api-chat-stream.http", stream: true, kind: failMalformed, input: -1, errMatch: "malformed response"},
+		{file: "ollama-i-api-chat-stream.http", stream: true, kind: failMalformed, input: -1, errMatch: "not an SSE stream: Content-Type application/x-ndjson"},
+		{file: "ollama-i2-api-chat-nonstream.http", kind: failEmpty, input: -1, errMatch: "empty completion"},
 		{file: "ollama-i3-api-chat-unknown-model.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: model 'no-such-model' not found"},
 		{file: "ollama-x-bearer-auth-ignored.http", ok: true, tokens: 2, source: "usage", input: 29, finish: "length"},
 		{file: "ollama-x-empty-messages.http", kind: failHTTP, input: -1, errMatch: "HTTP 400: [] is too short - 'messages'"},

@@ -36,6 +36,7 @@ type Record struct {
 	InputTokens  int    // usage.prompt_tokens; -1 when not reported
 	FinishReason string
 	DoneSeen     bool          // the stream ended with data: [DONE]
+	Reasoning    bool          // some chunk carried reasoning before any answer
 	Retried      bool          // sent again on a fresh connection after a dead pooled one
 	NewConn      bool          // the request opened a new connection (not from the pool)
 	Connect      time.Duration // how long opening it took; inside TTFT and E2E

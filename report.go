@@ -61,9 +61,12 @@ func writeText(w io.Writer, s Summary) {
 	writeDist(w, "E2E latency (ms)", s.E2E, "")
 	if s.Streamed {
 		writeDist(w, "TTFT (ms)", s.TTFT, "")
+		if s.TTFO.N > 0 {
+			writeDist(w, "TTFO (ms, first answer after reasoning)", s.TTFO, "")
+		}
 		writeDist(w, "TPOT (ms/token)", s.TPOT, "needs 2+ tokens")
 		writeDist(w, "ITL (ms, per chunk)", s.ITL, "needs 2+ chunks")
-		writeDist(w, "Decode TPS (tokens/sec)", s.DecodeTPS, "needs 2+ tokens")
+		writeDist(w, "Decode TPS (tokens/sec)", s.DecodeTPS, "needs 2+ tokens arriving apart")
 		fmt.Fprintf(w, "  Chunks: %d token-bearing for %d tokens\n", s.Chunks, s.OutputTokens)
 	}
 	if s.Retried > 0 {

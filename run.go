@@ -28,7 +28,9 @@ func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, 
 
 	total := cfg.total()
 	var claimed, succeeded, sent atomic.Int64
-	results := make(chan Record, cfg.threads)
+	// Room for many records, so workers never wait on the collector, which
+	// settles token counts.
+	results := make(chan Record, min(total, 4096)+cfg.threads)
 	var wg sync.WaitGroup
 	var bodyErr error
 	var bodyErrOnce sync.Once
@@ -47,7 +49,7 @@ func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, 
 				}
 				sent.Add(1)
 				rec := client.Do(ctx, i, body)
-				if rec.OK {
+				if rec.FailKind == "" {
 					succeeded.Add(1)
 				} else if rec.FailKind == failConnect && succeeded.Load() == 0 {
 					abort(errUnreachable)
@@ -63,6 +65,7 @@ func runClosedLoop(ctx context.Context, cfg *config, client *Client) ([]Record, 
 
 	records := make([]Record, 0, total)
 	for rec := range results {
+		client.settle(&rec)
 		records = append(records, rec)
 	}
 	if bodyErr != nil {

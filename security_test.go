@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,9 +14,11 @@ const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"
 
 // TLS certificates are verified unless --insecure, which the report flags.
 func TestTLSVerification(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, okAnswer)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	srv.StartTLS()
 	defer srv.Close()
 	url := srv.URL + "/v1"
 

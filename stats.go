@@ -87,6 +87,7 @@ type Summary struct {
 
 	TPS, E2E                   Dist
 	TTFT, TPOT, ITL, DecodeTPS Dist
+	TTFO                       Dist // first answer (not reasoning) chunk; only when it differs from TTFT somewhere
 
 	Errors []ErrorCount // most frequent first
 }
@@ -97,7 +98,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // Cancelled requests are counted apart and enter no statistic.
 func summarizeRecords(records []Record) Summary {
 	s := Summary{Sent: len(records)}
-	var tps, e2e, ttft, tpot, decode, connect []float64
+	var tps, e2e, ttft, ttfo, tpot, decode, connect []float64
+	reasoning := false
 	gaps := 0
 	for i := range records {
 		if records[i].OK && len(records[i].Chunks) > 1 {
@@ -147,13 +149,19 @@ func summarizeRecords(records []Record) Summary {
 			s.Streamed = true
 			s.Chunks += len(r.Chunks)
 			ttft = append(ttft, ms(d))
+			if r.FirstAnswer != none {
+				ttfo = append(ttfo, ms(r.FirstAnswer-r.Send))
+				reasoning = reasoning || r.Reasoning
+			}
 			for j := 1; j < len(r.Chunks); j++ {
 				itl = append(itl, ms(r.Chunks[j]-r.Chunks[j-1]))
 			}
 		}
-		if d, ok := r.TPOT(); ok && d > 0 {
+		if d, ok := r.TPOT(); ok {
 			tpot = append(tpot, ms(d))
-			decode = append(decode, float64(time.Second)/float64(d))
+			if d > 0 { // 0 when every token arrived in one read: no rate to give
+				decode = append(decode, float64(time.Second)/float64(d))
+			}
 		}
 	}
 	if s.OK+s.Failed > 0 && last > first {
@@ -165,6 +173,9 @@ func summarizeRecords(records []Record) Summary {
 	}
 	s.TPS, s.E2E, s.Connect = summarize(tps), summarize(e2e), summarize(connect)
 	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(ttft), summarize(tpot), summarize(itl), summarize(decode)
+	if reasoning {
+		s.TTFO = summarize(ttfo)
+	}
 	for reason, n := range reasons {
 		s.Errors = append(s.Errors, ErrorCount{Reason: reason, Count: n})
 	}

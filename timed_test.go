@@ -106,6 +106,7 @@ func TestReplayTimedCaptures(t *testing.T) {
 			rec := newRecord(0, true)
 			rec.Send, rec.Hdr = 0, c.since(clock())
 			c.readResponse(context.Background(), resp, &rec)
+			c.settle(&rec)
 
 			if !rec.OK || !rec.DoneSeen {
 				t.Fatalf("ok=%v done=%v err=%q; want ok with [DONE]", rec.OK, rec.DoneSeen, rec.Err)
