@@ -101,7 +101,8 @@ func BenchmarkDoNonStream(b *testing.B) {
 	counter, _ := newTiktokenCounter(cfg.encoding)
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
-	body, _ := buildBody(cfg, "hi 1")
+	cfg.load.api = apiChat
+	body, _ := buildBody(cfg, withSystem("", "hi 1"))
 	b.SetParallelism(32)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -30,6 +30,7 @@ type Client struct {
 	http          *http.Client
 	endpoint      string // .../chat/completions
 	apiKey        string
+	headers       http.Header // -header, set on every request
 	timeout       time.Duration
 	stream        bool
 	forceTiktoken bool
@@ -63,43 +64,58 @@ func newTransport(concurrency int, insecure bool) *http.Transport {
 // under test: a redirect is reported, not followed.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// chatRequest is the body of POST /chat/completions.
-type chatRequest struct {
-	Model         string         `json:"model"`
-	Messages      []chatMessage  `json:"messages"`
-	MaxTokens     int            `json:"max_tokens"`
-	Temperature   float64        `json:"temperature"`
-	Stream        bool           `json:"stream,omitempty"`
-	StreamOptions *streamOptions `json:"stream_options,omitempty"`
-}
-
 type chatMessage struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
 }
 
-type streamOptions struct {
-	IncludeUsage bool `json:"include_usage"`
-}
-
 // buildBody encodes one request. It sends max_tokens, which every server
 // honours, not max_completion_tokens, which llama.cpp's server and Ollama
-// ignore.
-func buildBody(cfg *config, user string) ([]byte, error) {
-	req := chatRequest{
-		Model:       cfg.model,
-		MaxTokens:   cfg.maxTokens,
-		Temperature: cfg.temperature,
-		Stream:      cfg.stream,
+// ignore; -extra-body is merged in last, so it can override anything.
+func buildBody(cfg *config, msgs []chatMessage) ([]byte, error) {
+	body := map[string]any{
+		"model":       cfg.model,
+		"max_tokens":  cfg.maxTokens,
+		"temperature": cfg.temperature,
 	}
-	if cfg.system != "" {
-		req.Messages = append(req.Messages, chatMessage{Role: "system", Content: cfg.system})
+	if cfg.load.api == apiCompletions {
+		body["prompt"] = promptText(msgs)
+	} else {
+		body["messages"] = msgs
 	}
-	req.Messages = append(req.Messages, chatMessage{Role: "user", Content: user})
 	if cfg.stream {
-		req.StreamOptions = &streamOptions{IncludeUsage: true}
+		body["stream"] = true
+		body["stream_options"] = map[string]any{"include_usage": true}
 	}
-	return json.Marshal(req)
+	if cfg.load.fixedOutput {
+		body["ignore_eos"] = true
+		body["min_tokens"] = cfg.maxTokens
+	}
+	mergeJSON(body, cfg.load.extraBody)
+	return json.Marshal(body)
+}
+
+// promptText joins messages into one prompt for the legacy completions API.
+func promptText(msgs []chatMessage) string {
+	parts := make([]string, len(msgs))
+	for i, m := range msgs {
+		parts[i] = m.Content
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// mergeJSON merges src into dst: objects merge key by key, anything else
+// replaces.
+func mergeJSON(dst, src map[string]any) {
+	for k, v := range src {
+		if sub, ok := v.(map[string]any); ok {
+			if into, ok := dst[k].(map[string]any); ok {
+				mergeJSON(into, sub)
+				continue
+			}
+		}
+		dst[k] = v
+	}
 }
 
 func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
@@ -126,6 +142,9 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	}
 	if c.apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	for name, values := range c.headers {
+		req.Header[name] = values
 	}
 	// A nil Idempotency-Key is not sent, but marks the POST replayable:
 	// when a pooled connection turns out dead before anything came back

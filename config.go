@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"slices"
@@ -40,9 +41,22 @@ type config struct {
 	sim               bool
 	simConfig         sim.Config
 	insecure          bool
+	load              loadConfig
 }
 
-func (c *config) total() int { return c.threads * c.requestsPerThread }
+// total is the number of measured requests of one run (or sweep level with
+// the given threads), 0 when a duration bounds it instead.
+func (c *config) total() int { return c.totalFor(c.threads) }
+
+func (c *config) totalFor(threads int) int {
+	switch {
+	case c.load.duration > 0:
+		return 0
+	case c.load.requests > 0:
+		return c.load.requests
+	}
+	return threads * c.requestsPerThread
+}
 
 func (c *config) timeoutDuration() time.Duration {
 	return time.Duration(c.timeout * float64(time.Second))
@@ -133,6 +147,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the server's TLS certificate (a warning says so)")
 	fs.BoolVar(&cfg.sim, "sim", false, "benchmark the built-in simulated endpoint on 127.0.0.1 (no server needed)")
 	addSimFlags(fs, "sim-", &cfg.simConfig)
+	addLoadFlags(fs, &cfg.load)
 
 	var positional []string
 	for {
@@ -152,18 +167,26 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	switch len(positional) {
-	case 0:
-		return nil, usagef("missing <threads>: run as tpsbench <threads> [options], e.g. tpsbench 8")
-	case 1:
-	default:
+	switch {
+	case len(positional) > 1:
 		return nil, usagef("too many arguments: %s (only <threads> is positional)", strings.Join(positional[1:], " "))
+	case len(positional) == 0 && len(cfg.load.sweepConcurrency) > 0:
+		cfg.threads = slices.Max(cfg.load.sweepConcurrency) // the levels set the concurrency
+	case len(positional) == 0:
+		return nil, usagef("missing <threads>: run as tpsbench <threads> [options], e.g. tpsbench 8")
+	default:
+		threads, err := strconv.Atoi(positional[0])
+		if err != nil {
+			return nil, usagef("<threads> must be a whole number, got %q", positional[0])
+		}
+		cfg.threads = threads
 	}
-	threads, err := strconv.Atoi(positional[0])
-	if err != nil {
-		return nil, usagef("<threads> must be a whole number, got %q", positional[0])
+	if err := cfg.load.validate(set); err != nil {
+		return nil, err
 	}
-	cfg.threads = threads
+	if !cfg.load.seedSet {
+		cfg.load.seed = rand.Uint64()
+	}
 	if cfg.apiKey == "" {
 		cfg.apiKey = os.Getenv("OPENAI_API_KEY")
 	}
@@ -235,5 +258,7 @@ Examples:
   tpsbench 8 --sim                      # against the built-in simulated endpoint
   tpsbench 8                            # local Ollama, defaults
   tpsbench 16 --model qwen2.5:7b --requests-per-thread 10 --max-tokens 64 --stream
+  tpsbench 64 --stream --rate 4 --duration 2m --warmup 8 --slo ttft=500ms,tpot=50ms
+  tpsbench --stream --sweep-concurrency 1,2,4,8,16 --requests-per-thread 4 --input-tokens 512
 `)
 }

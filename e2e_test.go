@@ -115,7 +115,9 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 	}
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
-	records, sent, err := runClosedLoop(context.Background(), cfg, client)
+	prompts := fixedPrompts("", cfg.prompt, 1)
+	r := &runner{client: client, body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
+	records, sent, err := r.run(context.Background(), measuredPhase(cfg, threads, 0))
 	if err != nil || sent != len(records) {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}

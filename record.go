@@ -22,9 +22,11 @@ const (
 // start on Go's monotonic clock; none means the moment never came.
 type Record struct {
 	Index      int    // order in which the request was claimed
+	Warmup     bool   // sent to warm the server up; in no figure
 	Stream     bool   // answered as an SSE stream
 	ResponseID string // the server's id for the answer, to match its logs
 
+	Sched       time.Duration   // open loop: when the schedule meant it to start; none in a closed loop
 	Send        time.Duration   // immediately before Client.Do
 	Hdr         time.Duration   // response headers arrived
 	FirstAnswer time.Duration   // first chunk with answer content (not reasoning)
@@ -51,7 +53,7 @@ type Record struct {
 
 // newRecord returns a Record whose optional timestamps are unset.
 func newRecord(index int, stream bool) Record {
-	return Record{Index: index, Stream: stream, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1}
+	return Record{Index: index, Stream: stream, Sched: none, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1}
 }
 
 func (r *Record) fail(kind, reason string) {

@@ -8,15 +8,36 @@ import (
 	"strings"
 )
 
-// writeHeader prints the original script's opening lines.
-func writeHeader(w io.Writer, cfg *config) {
-	fmt.Fprintf(w, "Starting benchmark: threads=%d, requests_per_thread=%d, total=%d\n",
-		cfg.threads, cfg.requestsPerThread, cfg.total())
+// writeHeader prints the original script's opening lines, then what
+// tpsbench adds: the load shape, the prompts, the simulator.
+func writeHeader(w io.Writer, cfg *config, prompts string) {
+	l := &cfg.load
+	total := strconv.Itoa(cfg.total())
+	switch {
+	case l.sweeping():
+		total = "per level"
+	case l.duration > 0:
+		total = "as many as fit in " + l.duration.String()
+	}
+	fmt.Fprintf(w, "Starting benchmark: threads=%d, requests_per_thread=%d, total=%s\n",
+		cfg.threads, cfg.requestsPerThread, total)
 	fmt.Fprintf(w, "Endpoint=%s, model=%s, timeout=%ss, max_tokens=%d\n",
 		redactURL(cfg.baseURL), cfg.model, pyFloat(cfg.timeout), cfg.maxTokens)
 	if cfg.sim {
 		fmt.Fprintf(w, "Simulated endpoint (--sim): style=%s, ttft=%s, rate=%g tokens/s, jitter=%g\n",
 			cfg.simConfig.Style, cfg.simConfig.TTFT, cfg.simConfig.TokenRate, cfg.simConfig.Jitter)
+	}
+	if load := describeLoad(cfg); load != "" {
+		fmt.Fprintln(w, "Load: "+load)
+	}
+	if prompts != "" {
+		fmt.Fprintln(w, "Prompts: "+prompts)
+	}
+	if l.api == apiCompletions {
+		fmt.Fprintln(w, "API: legacy /completions")
+	}
+	if l.fixedOutput {
+		fmt.Fprintf(w, "Fixed output: sent ignore_eos=true and min_tokens=%d (vLLM, SGLang and llama.cpp's server honour them; Ollama and OpenAI do not, and may stop early)\n", cfg.maxTokens)
 	}
 	if cfg.insecure {
 		fmt.Fprintln(w, "WARNING: --insecure: the server's TLS certificate is not verified")
@@ -59,8 +80,15 @@ func writeText(w io.Writer, s Summary) {
 			s.NewConns, s.Connect.Mean, s.Connect.P95, s.Total-s.NewConns)
 	}
 	writeDist(w, "E2E latency (ms)", s.E2E, "")
+	if s.Scheduled {
+		writeDist(w, "Client queue (ms, t_send - t_sched)", s.Queue, "")
+		writeDist(w, "E2E incl. queue (ms)", s.E2EQueue, "")
+	}
 	if s.Streamed {
 		writeDist(w, "TTFT (ms)", s.TTFT, "")
+		if s.Scheduled {
+			writeDist(w, "TTFT incl. queue (ms)", s.TTFTQueue, "")
+		}
 		if s.TTFO.N > 0 {
 			writeDist(w, "TTFO (ms, first answer after reasoning)", s.TTFO, "")
 		}
@@ -68,6 +96,13 @@ func writeText(w io.Writer, s Summary) {
 		writeDist(w, "ITL (ms, per chunk)", s.ITL, "needs 2+ chunks")
 		writeDist(w, "Decode TPS (tokens/sec)", s.DecodeTPS, "needs 2+ tokens arriving apart")
 		fmt.Fprintf(w, "  Chunks: %d token-bearing for %d tokens\n", s.Chunks, s.OutputTokens)
+	}
+	if s.SLO.set() {
+		fmt.Fprintf(w, "  Goodput: %.3f req/sec (%d of %d requests, %.1f%%, within %s; failed ones count as not good)\n",
+			s.Goodput, s.Good, s.OK+s.Failed, 100*s.GoodFraction, s.SLO)
+	}
+	if s.Scheduled && s.Queue.N > 0 && s.Queue.P95 > maxScheduleLagMs {
+		fmt.Fprintf(w, "  WARNING: requests started late: client queue p95 = %.1f ms. Latency from t_send understates what users arriving on schedule saw; read the \"incl. queue\" figures (a --max-concurrency cap, or a client short of CPU, holds requests back).\n", s.Queue.P95)
 	}
 	if s.Retried > 0 {
 		fmt.Fprintf(w, "  Retried: %d sent again after the server had closed a pooled connection\n", s.Retried)
@@ -93,6 +128,10 @@ func writeDist(w io.Writer, label string, d Dist, why string) {
 	fmt.Fprintf(w, "    mean=%.2f   median=%.2f   p05=%.2f   p95=%.2f   n=%d\n", d.Mean, d.Median, d.P05, d.P95, d.N)
 }
 
+// maxScheduleLagMs is how late (p95) open-loop requests may start before
+// the report warns of coordinated omission.
+const maxScheduleLagMs = 10
+
 // minTailSamples is the fewest samples a p05 or p95 should rest on: with
 // fewer, each tail is an interpolation between the two extreme values.
 const minTailSamples = 20
@@ -104,4 +143,54 @@ func pyFloat(f float64) string {
 		s += ".0"
 	}
 	return s
+}
+
+// describeLoad says how requests are sent, when it is not the original's
+// plain closed loop.
+func describeLoad(cfg *config) string {
+	l := &cfg.load
+	var parts []string
+	switch {
+	case len(l.sweepConcurrency) > 0:
+		parts = append(parts, "closed-loop sweep over concurrency "+joinInts(l.sweepConcurrency))
+	case len(l.sweepRate) > 0:
+		var rates []string
+		for _, r := range l.sweepRate {
+			rates = append(rates, formatRate(r))
+		}
+		parts = append(parts, "open-loop sweep over rates "+strings.Join(rates, ",")+" req/s")
+	case l.rate > 0:
+		parts = append(parts, "open loop at "+formatRate(l.rate)+" req/s")
+	}
+	if l.rate > 0 || len(l.sweepRate) > 0 {
+		kind := "Poisson arrivals"
+		if l.burstiness != 1 {
+			kind = fmt.Sprintf("gamma arrivals, burstiness %g", l.burstiness)
+		}
+		parts = append(parts, kind)
+		if l.maxConcurrency > 0 {
+			parts = append(parts, fmt.Sprintf("at most %d in flight", l.maxConcurrency))
+		}
+	}
+	if l.duration > 0 {
+		parts = append(parts, "for "+l.duration.String())
+	}
+	if l.warmup > 0 {
+		parts = append(parts, fmt.Sprintf("%d warm-up requests first", l.warmup))
+	}
+	if l.slo.set() {
+		parts = append(parts, "SLO "+l.slo.String())
+	}
+	if l.seedSet {
+		parts = append(parts, fmt.Sprintf("seed %d", l.seed))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }

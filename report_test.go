@@ -69,8 +69,8 @@ func TestReportGolden(t *testing.T) {
 		threads: 4, requestsPerThread: 3, baseURL: "http://user:secret@localhost:11434/v1", model: "llama3.1:8b",
 		timeout: 120, maxTokens: 16, stream: true, sim: true, simConfig: sim.DefaultConfig(),
 	}
-	writeHeader(&b, cfg)
-	writeText(&b, summarizeRecords(goldenRecords()))
+	writeHeader(&b, cfg, "")
+	writeText(&b, summarizeRecords(goldenRecords(), sloBounds{}))
 	golden(t, "report-stream.golden", b.Bytes())
 }
 
@@ -81,7 +81,7 @@ func TestReportGoldenNoSuccess(t *testing.T) {
 	r := newRecord(0, false)
 	r.Send, r.Done = 0, time.Millisecond
 	r.fail(failHTTP, "HTTP 500: boom")
-	writeText(&b, summarizeRecords([]Record{r}))
+	writeText(&b, summarizeRecords([]Record{r}, sloBounds{}))
 	golden(t, "report-failed.golden", b.Bytes())
 }
 

@@ -87,7 +87,17 @@ type Summary struct {
 
 	TPS, E2E                   Dist
 	TTFT, TPOT, ITL, DecodeTPS Dist
-	TTFO                       Dist // first answer (not reasoning) chunk; only when it differs from TTFT somewhere
+	TTFO                       Dist // first answer (not reasoning) chunk; only when some stream reasoned first
+
+	// Open loop only (requests with a schedule).
+	Scheduled    bool
+	Queue        Dist // client queue: t_send - t_sched
+	E2EQueue     Dist // t_last - t_sched: what a user arriving on schedule saw
+	TTFTQueue    Dist // t_first - t_sched
+	SLO          sloBounds
+	Good         int     // ok requests within every SLO bound
+	Goodput      float64 // good requests / duration
+	GoodFraction float64 // good / (ok + failed)
 
 	Errors []ErrorCount // most frequent first
 }
@@ -96,9 +106,11 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // summarizeRecords computes a Summary as ../shared/METRICS.md defines it.
 // Cancelled requests are counted apart and enter no statistic.
-func summarizeRecords(records []Record) Summary {
-	s := Summary{Sent: len(records)}
+// Warm-up records are left out; slo, if set, defines goodput.
+func summarizeRecords(records []Record, slo sloBounds) Summary {
+	s := Summary{Sent: len(records), SLO: slo}
 	var tps, e2e, ttft, ttfo, tpot, decode, connect []float64
+	var queue, e2eQueue, ttftQueue []float64
 	reasoning := false
 	gaps := 0
 	for i := range records {
@@ -112,6 +124,10 @@ func summarizeRecords(records []Record) Summary {
 	var busy time.Duration
 	for i := range records {
 		r := &records[i]
+		if r.Warmup {
+			s.Sent--
+			continue
+		}
 		s.Total++
 		if r.Retried {
 			s.Retried++
@@ -133,6 +149,17 @@ func summarizeRecords(records []Record) Summary {
 			continue
 		}
 		s.OK++
+		if slo.set() && r.withinSLO(slo) {
+			s.Good++
+		}
+		if r.Sched != none {
+			s.Scheduled = true
+			queue = append(queue, ms(r.Send-r.Sched))
+			e2eQueue = append(e2eQueue, ms(r.End()-r.Sched))
+			if r.Stream && len(r.Chunks) > 0 {
+				ttftQueue = append(ttftQueue, ms(r.First()-r.Sched))
+			}
+		}
 		s.OutputTokens += r.OutputTokens
 		if r.InputTokens >= 0 {
 			s.InputTokens += r.InputTokens
@@ -170,7 +197,12 @@ func summarizeRecords(records []Record) Summary {
 		s.OutputThroughput = float64(s.OutputTokens) / secs
 		s.RequestThroughput = float64(s.OK) / secs
 		s.Concurrency = busy.Seconds() / secs
+		s.Goodput = float64(s.Good) / secs
 	}
+	if s.OK+s.Failed > 0 {
+		s.GoodFraction = float64(s.Good) / float64(s.OK+s.Failed)
+	}
+	s.Queue, s.E2EQueue, s.TTFTQueue = summarize(queue), summarize(e2eQueue), summarize(ttftQueue)
 	s.TPS, s.E2E, s.Connect = summarize(tps), summarize(e2e), summarize(connect)
 	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(ttft), summarize(tpot), summarize(itl), summarize(decode)
 	if reasoning {
@@ -183,4 +215,23 @@ func summarizeRecords(records []Record) Summary {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
 	})
 	return s
+}
+
+// withinSLO reports whether an ok request met every bound given; a bound
+// it cannot be held to (TTFT without streaming, TPOT with one token) fails it.
+func (r *Record) withinSLO(slo sloBounds) bool {
+	if slo.e2e > 0 && r.E2E() > slo.e2e {
+		return false
+	}
+	if slo.ttft > 0 {
+		if d, ok := r.TTFT(); !ok || d > slo.ttft {
+			return false
+		}
+	}
+	if slo.tpot > 0 {
+		if d, ok := r.TPOT(); !ok || d > slo.tpot {
+			return false
+		}
+	}
+	return true
 }

@@ -95,7 +95,7 @@ func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
 	cancelled.Send, cancelled.Done = 70*time.Millisecond, 5000*time.Millisecond
 	cancelled.fail(failCancelled, "cancelled")
 
-	s := summarizeRecords([]Record{a, b, failed, cancelled})
+	s := summarizeRecords([]Record{a, b, failed, cancelled}, sloBounds{})
 	if s.OK != 2 || s.Failed != 1 || s.Cancelled != 1 || s.Total != 4 {
 		t.Fatalf("ok/failed/cancelled/total = %d/%d/%d/%d; want 2/1/1/4", s.OK, s.Failed, s.Cancelled, s.Total)
 	}
@@ -133,7 +133,7 @@ func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
 
 // A single-token stream has a TTFT but no TPOT, ITL or decode TPS.
 func TestSummarizeOneToken(t *testing.T) {
-	s := summarizeRecords([]Record{streamRec(0, 1, 100)})
+	s := summarizeRecords([]Record{streamRec(0, 1, 100)}, sloBounds{})
 	if s.TTFT.N != 1 || s.TPOT.N != 0 || s.ITL.N != 0 || s.DecodeTPS.N != 0 {
 		t.Errorf("n of TTFT/TPOT/ITL/decode = %d/%d/%d/%d; want 1/0/0/0", s.TTFT.N, s.TPOT.N, s.ITL.N, s.DecodeTPS.N)
 	}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// API shapes tpsbench can send.
+const (
+	apiChat        = "chat"        // POST /chat/completions with messages
+	apiCompletions = "completions" // POST /completions with a prompt (legacy)
+)
+
+// loadConfig is how a run loads the server: how many requests, when they
+// start, what they ask.
+type loadConfig struct {
+	requests         int           // total requests (0: threads x requests-per-thread)
+	duration         time.Duration // send for this long instead of a count
+	warmup           int           // requests sent first and left out of every figure
+	rate             float64       // open loop: requests/s (0: closed loop; +Inf: all at once)
+	burstiness       float64       // open loop: gamma shape of the gaps (1: Poisson)
+	maxConcurrency   int           // open loop: in flight at most (0: no cap)
+	sweepConcurrency []int
+	sweepRate        []float64
+	seed             uint64
+	seedSet          bool
+
+	inputTokens, inputTokensStddev, prefixTokens int
+	promptsFile                                  string
+
+	api         string
+	headers     http.Header
+	extraBody   map[string]any
+	fixedOutput bool
+	slo         sloBounds
+}
+
+// sloBounds are the --slo bounds; zero means no bound.
+type sloBounds struct{ ttft, tpot, e2e time.Duration }
+
+func (s sloBounds) set() bool { return s.ttft > 0 || s.tpot > 0 || s.e2e > 0 }
+
+func (s sloBounds) String() string {
+	var parts []string
+	for _, b := range []struct {
+		name string
+		d    time.Duration
+	}{{"ttft", s.ttft}, {"tpot", s.tpot}, {"e2e", s.e2e}} {
+		if b.d > 0 {
+			parts = append(parts, b.name+"<="+b.d.String())
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func parseSLO(s string) (sloBounds, error) {
+	var b sloBounds
+	for _, part := range strings.Split(s, ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return b, fmt.Errorf("%q is not name=duration (e.g. ttft=500ms)", part)
+		}
+		d, err := time.ParseDuration(value)
+		if err != nil || d <= 0 {
+			return b, fmt.Errorf("%s=%s: not a positive duration such as 500ms", name, value)
+		}
+		switch name {
+		case "ttft":
+			b.ttft = d
+		case "tpot":
+			b.tpot = d
+		case "e2e":
+			b.e2e = d
+		default:
+			return b, fmt.Errorf("unknown bound %q: use ttft, tpot or e2e", name)
+		}
+	}
+	return b, nil
+}
+
+// addLoadFlags binds the load-shape flags to fs.
+func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
+	l.api, l.burstiness, l.headers = apiChat, 1, http.Header{}
+	fs.IntVar(&l.requests, "requests", 0, "total requests to send (default: threads x -requests-per-thread)")
+	fs.DurationVar(&l.duration, "duration", 0, "send requests for this long (e.g. 2m) instead of a count; in-flight ones then finish")
+	fs.IntVar(&l.warmup, "warmup", 0, "send this many requests first and leave them out of every figure")
+	fs.Func("rate", "open loop: start requests at this many per `second` on a random schedule, not waiting for earlier ones (inf: all at once)", func(s string) error {
+		r, err := parseRate(s)
+		l.rate = r
+		return err
+	})
+	fs.Float64Var(&l.burstiness, "burstiness", 1, "open loop: gamma shape of the gaps between arrivals (1: Poisson; lower: burstier)")
+	fs.IntVar(&l.maxConcurrency, "max-concurrency", 0, "open loop: at most this many requests in flight; the rest wait, counted as client queue")
+	fs.Func("sweep-concurrency", "run a closed loop at each of these `levels` in turn (e.g. 1,2,4,8) and end with one table", func(s string) error {
+		var err error
+		l.sweepConcurrency, err = parseList(s, func(f string) (int, error) {
+			n, err := strconv.Atoi(f)
+			if err == nil && n < 1 {
+				err = errors.New("must be at least 1")
+			}
+			return n, err
+		})
+		return err
+	})
+	fs.Func("sweep-rate", "run an open loop at each of these `rates` (requests/s) in turn and end with one table", func(s string) error {
+		var err error
+		l.sweepRate, err = parseList(s, parseRate)
+		return err
+	})
+	fs.Func("seed", "fix arrivals, prompt choice and random suffixes to repeat a run (`number`); also shuffles -prompts-file", func(s string) error {
+		n, err := strconv.ParseUint(s, 10, 64)
+		l.seed, l.seedSet = n, true
+		return err
+	})
+	fs.IntVar(&l.inputTokens, "input-tokens", 0, "synthetic prompts of this many `tokens` (counted with -encoding), each different from its first token")
+	fs.IntVar(&l.inputTokensStddev, "input-tokens-stddev", 0, "spread the synthetic prompt length normally by this many `tokens`")
+	fs.IntVar(&l.prefixTokens, "prefix-tokens", 0, "start every synthetic prompt with the same this many `tokens` (to measure a prefix cache)")
+	fs.StringVar(&l.promptsFile, "prompts-file", "", "read prompts from `file`: one per line, or JSONL with {\"prompt\":...} or {\"messages\":[...]}")
+	fs.Func("api", "request shape: chat (/chat/completions) or completions (the legacy /completions)", func(s string) error {
+		if s != apiChat && s != apiCompletions {
+			return fmt.Errorf("use %s or %s", apiChat, apiCompletions)
+		}
+		l.api = s
+		return nil
+	})
+	fs.Func("header", "extra request header `'Name: value'` (repeatable), for gateways", func(s string) error {
+		name, value, ok := strings.Cut(s, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !validHeaderName(name) {
+			return errors.New("want 'Name: value' with a valid header name")
+		}
+		if !validHeaderValue(value) {
+			return fmt.Errorf("the value of %s holds a control character (CR or LF)", name)
+		}
+		l.headers.Add(name, value)
+		return nil
+	})
+	fs.Func("extra-body", "merge this JSON `object` into every request body (e.g. '{\"ignore_eos\":true}')", func(s string) error {
+		l.extraBody = nil
+		if err := json.Unmarshal([]byte(s), &l.extraBody); err != nil || l.extraBody == nil {
+			return errors.New("not a JSON object")
+		}
+		return nil
+	})
+	fs.BoolVar(&l.fixedOutput, "fixed-output", false, "ask for exactly -max-tokens tokens (sends ignore_eos and min_tokens; the report says which servers honour them)")
+	fs.Func("slo", "count requests within these `bounds` for goodput, e.g. ttft=500ms,tpot=50ms,e2e=10s", func(s string) error {
+		var err error
+		l.slo, err = parseSLO(s)
+		return err
+	})
+}
+
+func parseRate(s string) (float64, error) {
+	if s == "inf" {
+		return math.Inf(1), nil
+	}
+	r, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(r > 0) || math.IsInf(r, 0) {
+		return 0, fmt.Errorf("%q is not a positive number of requests per second (or inf)", s)
+	}
+	return r, nil
+}
+
+func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, f := range strings.Split(s, ",") {
+		v, err := parse(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", f, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// validate rejects contradictory or meaningless combinations; set holds the
+// flags given on the command line.
+func (l *loadConfig) validate(set map[string]bool) error {
+	both := func(a, b string) error {
+		if set[a] && set[b] {
+			return usagef("-%s and -%s exclude each other", a, b)
+		}
+		return nil
+	}
+	for _, pair := range [][2]string{
+		{"rate", "sweep-concurrency"}, {"rate", "sweep-rate"}, {"sweep-concurrency", "sweep-rate"},
+		{"duration", "requests"}, {"requests", "requests-per-thread"}, {"duration", "requests-per-thread"},
+		{"prompts-file", "input-tokens"}, {"prompts-file", "prompt"}, {"input-tokens", "prompt"},
+		{"max-concurrency", "sweep-concurrency"},
+	} {
+		if err := both(pair[0], pair[1]); err != nil {
+			return err
+		}
+	}
+	open := set["rate"] || set["sweep-rate"]
+	switch {
+	case l.requests < 0:
+		return usagef("-requests must be at least 1")
+	case set["requests"] && l.requests < 1:
+		return usagef("-requests must be at least 1")
+	case set["duration"] && l.duration <= 0:
+		return usagef("-duration must be positive, e.g. 2m")
+	case l.warmup < 0:
+		return usagef("-warmup must not be negative")
+	case (set["burstiness"] || set["max-concurrency"]) && !open:
+		return usagef("-burstiness and -max-concurrency shape an open loop: give -rate or -sweep-rate")
+	case !(l.burstiness > 0):
+		return usagef("-burstiness must be positive")
+	case l.maxConcurrency < 0:
+		return usagef("-max-concurrency must not be negative")
+	case l.inputTokens < 0 || l.inputTokensStddev < 0 || l.prefixTokens < 0:
+		return usagef("-input-tokens, -input-tokens-stddev and -prefix-tokens must not be negative")
+	case (set["input-tokens-stddev"] || set["prefix-tokens"]) && l.inputTokens == 0:
+		return usagef("-input-tokens-stddev and -prefix-tokens need -input-tokens")
+	case l.prefixTokens >= l.inputTokens && l.inputTokens > 0:
+		return usagef("-prefix-tokens must be less than -input-tokens")
+	case l.fixedOutput && l.extraBody != nil && (l.extraBody["ignore_eos"] != nil || l.extraBody["min_tokens"] != nil):
+		return usagef("-fixed-output and -extra-body both set ignore_eos or min_tokens: keep one")
+	}
+	return nil
+}
+
+// sweeping reports whether the run is a sweep.
+func (l *loadConfig) sweeping() bool { return len(l.sweepConcurrency) > 0 || len(l.sweepRate) > 0 }
+
+// validHeaderName: an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue: no control characters but tab, so no CR/LF injection.
+func validHeaderValue(s string) bool {
+	for _, c := range []byte(s) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+)
+
+// sweepLevel is one level of a sweep and its figures.
+type sweepLevel struct {
+	label string
+	s     Summary
+}
+
+// sweep runs one measured phase per level (-sweep-concurrency or
+// -sweep-rate), in turn, and ends with one table of them all.
+func sweep(ctx context.Context, cfg *config, r *runner, stdout io.Writer) error {
+	var phases []phase
+	var labels []string
+	for _, c := range cfg.load.sweepConcurrency {
+		phases = append(phases, measuredPhase(cfg, c, 0))
+		labels = append(labels, "c="+strconv.Itoa(c))
+	}
+	for _, rate := range cfg.load.sweepRate {
+		phases = append(phases, measuredPhase(cfg, cfg.threads, rate))
+		labels = append(labels, "rate="+formatRate(rate))
+	}
+	var levels []sweepLevel
+	failed := false
+	for i, p := range phases {
+		if ctx.Err() != nil {
+			break
+		}
+		p.firstIndex = i << 32 // prompts differ across levels
+		records, sent, err := r.run(ctx, p)
+		if err != nil {
+			return err
+		}
+		if reason, ok := unreachable(records); ok {
+			return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
+		}
+		s := summarizeRecords(records, cfg.load.slo)
+		s.Sent = sent
+		failed = failed || s.Failed > 0 || s.Cancelled > 0 || s.Sent != s.Total
+		fmt.Fprintf(stdout, "Level %s: %d ok / %d failed, output %.2f tokens/sec\n", labels[i], s.OK, s.Failed, s.OutputThroughput)
+		levels = append(levels, sweepLevel{label: labels[i], s: s})
+	}
+	writeSweep(stdout, levels, cfg.load.slo.set())
+	if ctx.Err() != nil {
+		fmt.Fprintln(stdout, "Interrupted: the sweep was stopped before its last level.")
+	}
+	if failed || ctx.Err() != nil {
+		return errFailed
+	}
+	return nil
+}
+
+func formatRate(r float64) string {
+	if r > 1e300 {
+		return "inf"
+	}
+	return strconv.FormatFloat(r, 'g', -1, 64)
+}
+
+// knee finds the level past which more load stopped paying: the first
+// level whose output throughput grew by less than 10% over the previous
+// one while its latency (p95 TTFT when streamed, else p95 E2E) grew by more
+// than 20%. It returns the index of the previous level, or -1.
+func knee(levels []sweepLevel) int {
+	latency := func(s Summary) float64 {
+		if s.TTFT.N > 0 {
+			return s.TTFT.P95
+		}
+		return s.E2E.P95
+	}
+	for i := 1; i < len(levels); i++ {
+		prev, cur := levels[i-1].s, levels[i].s
+		if prev.OutputThroughput <= 0 || latency(prev) <= 0 {
+			continue
+		}
+		gain := cur.OutputThroughput/prev.OutputThroughput - 1
+		climb := latency(cur)/latency(prev) - 1
+		if gain < 0.10 && climb > 0.20 {
+			return i - 1
+		}
+	}
+	return -1
+}
+
+// writeSweep prints one row per level.
+func writeSweep(w io.Writer, levels []sweepLevel, slo bool) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Sweep:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "  level\tok\tfailed\toutput tok/s\treq/s\tTPS median\tTTFT median ms\tTTFT p95 ms\tTPOT median ms\tE2E p95 ms"
+	if slo {
+		head += "\tgoodput req/s"
+	}
+	fmt.Fprintln(tw, head+"\t")
+	k := knee(levels)
+	for i, l := range levels {
+		s := l.s
+		row := fmt.Sprintf("  %s\t%d\t%d\t%.2f\t%.3f\t%s\t%s\t%s\t%s\t%s", l.label, s.OK, s.Failed,
+			s.OutputThroughput, s.RequestThroughput, cell(s.TPS, s.TPS.Median), cell(s.TTFT, s.TTFT.Median),
+			cell(s.TTFT, s.TTFT.P95), cell(s.TPOT, s.TPOT.Median), cell(s.E2E, s.E2E.P95))
+		if slo {
+			row += fmt.Sprintf("\t%.3f", s.Goodput)
+		}
+		if i == k {
+			row += "\t<- knee"
+		}
+		fmt.Fprintln(tw, row+"\t")
+	}
+	tw.Flush()
+	if k >= 0 {
+		fmt.Fprintf(w, "  knee: past %s, output throughput grew by less than 10%% while latency grew by more than 20%%\n", levels[k].label)
+	}
+}
+
+// cell formats a figure of d, or "-" when d has no samples.
+func cell(d Dist, v float64) string {
+	if d.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
