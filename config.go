@@ -86,6 +86,7 @@ func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
 	})
 	fs.BoolVar(&c.NoUsage, prefix+"no-usage", c.NoUsage, "simulated server never reports usage (token counts come from tiktoken)")
 	fs.BoolVar(&c.FlushEachToken, prefix+"flush-each-token", c.FlushEachToken, "simulated server sends every token in its own write, even when the next is already due")
+	fs.IntVar(&c.Parallel, prefix+"parallel", c.Parallel, "simulated server generates at most this many answers at once and queues the rest (like OLLAMA_NUM_PARALLEL; 0: no limit)")
 	f := &c.Faults
 	fs.Float64Var(&f.ErrorRate, prefix+"error-rate", f.ErrorRate, "fault: share (0..1) of requests answered HTTP 500")
 	fs.IntVar(&f.MaxInFlight, prefix+"rate-limit", f.MaxInFlight, "fault: answer HTTP 429 with Retry-After to requests beyond this many in flight (0: no limit)")
@@ -115,6 +116,8 @@ func validateSim(prefix string, c sim.Config) error {
 		return usagef("-%sjitter must be between 0 and 1", prefix)
 	case c.OutputTokens < 0:
 		return usagef("-%soutput-tokens must not be negative", prefix)
+	case c.Parallel < 0:
+		return usagef("-%sparallel must not be negative", prefix)
 	case c.Faults.ErrorRate < 0 || c.Faults.ErrorRate > 1:
 		return usagef("-%serror-rate must be between 0 and 1", prefix)
 	case c.Faults.MaxInFlight < 0:

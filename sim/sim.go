@@ -56,6 +56,10 @@ type Config struct {
 	FlushEachToken bool
 	Record         bool // keep a timeline of every request (see Requests)
 	Faults         Faults
+	// Parallel is how many answers the simulated server generates at once
+	// (like OLLAMA_NUM_PARALLEL); later requests queue, silently, and their
+	// time to first token grows. 0: no limit.
+	Parallel int
 }
 
 // DefaultConfig looks like a small local model: about 150 ms to the first
@@ -115,6 +119,7 @@ type Server struct {
 	cfg      Config
 	nextID   atomic.Int64
 	inFlight atomic.Int64
+	slots    chan struct{} // Config.Parallel
 	stats    counters
 	mu       sync.Mutex
 	log      []Request
@@ -131,7 +136,11 @@ func New(cfg Config) *Server {
 	if cfg.Faults == (Faults{}) {
 		cfg.Faults = NoFaults()
 	}
-	return &Server{cfg: cfg}
+	srv := &Server{cfg: cfg}
+	if cfg.Parallel > 0 {
+		srv.slots = make(chan struct{}, cfg.Parallel)
+	}
+	return srv
 }
 
 // Requests returns a copy of the timeline of every finished request, in the
@@ -145,12 +154,12 @@ func (s *Server) Requests() []Request {
 // ServeHTTP routes the OpenAI-compatible paths the simulator knows.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/v1/chat/completions":
+	case "/v1/chat/completions", "/v1/completions":
 		if r.Method != http.MethodPost {
 			writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method not allowed: use POST")
 			return
 		}
-		s.chat(w, r)
+		s.chat(w, r, r.URL.Path == "/v1/completions")
 	case "/sim/stats":
 		st := s.Stats()
 		w.Header().Set("Content-Type", "application/json")
@@ -163,9 +172,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// chatRequest holds the fields of a chat request the simulator reads.
+// chatRequest holds the fields of a chat (or legacy completions) request
+// the simulator reads.
 type chatRequest struct {
-	Model    string `json:"model"`
+	Model    string          `json:"model"`
+	Prompt   json.RawMessage `json:"prompt"` // legacy: a string or an array
 	Messages []struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -177,14 +188,26 @@ type chatRequest struct {
 	} `json:"stream_options"`
 }
 
-func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+// chat answers a chat request, or with legacy set a completions request.
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
 	received := time.Now()
 	var req chatRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "malformed JSON: "+err.Error())
 		return
 	}
-	if len(req.Messages) == 0 {
+	switch {
+	case legacy && len(req.Prompt) == 0:
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "prompt is required")
+		return
+	case legacy:
+		var prompt string
+		json.Unmarshal(req.Prompt, &prompt)
+		req.Messages = append(req.Messages, struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		}{"user", prompt})
+	case len(req.Messages) == 0:
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages must not be empty")
 		return
 	}
@@ -207,6 +230,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		},
 		model:        req.Model,
 		finish:       finish,
+		legacy:       legacy,
 		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
 		rng:          rand.New(rand.NewPCG(s.cfg.Seed, uint64(num))),
 	}
@@ -218,6 +242,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer done()
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		case <-r.Context().Done():
+			return
+		}
+		// The answer's clock starts when generation does.
+		a.rec.Received = time.Now()
+	}
 	if s.cfg.Record && req.Stream && !s.cfg.Faults.Endless {
 		a.rec.TokensSent = make([]time.Time, 0, n)
 	}
@@ -240,6 +274,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 // answer is one request's answer in the making.
 type answer struct {
 	rec          Request
+	legacy       bool // a legacy completions answer: choices[].text
 	model        string
 	finish       string
 	includeUsage bool
@@ -309,7 +344,11 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	b := make([]byte, 0, 512+text.Len())
 	b = append(b, `{"id":"`...)
 	b = append(b, a.rec.ID...)
-	b = append(b, `","object":"chat.completion","created":`...)
+	if a.legacy {
+		b = append(b, `","object":"text_completion","created":`...)
+	} else {
+		b = append(b, `","object":"chat.completion","created":`...)
+	}
 	b = strconv.AppendInt(b, a.rec.Received.Unix(), 10)
 	b = append(b, `,"model":`...)
 	b = appendJSONString(b, a.model)
@@ -318,9 +357,15 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 		b = append(b, hugePadding...)
 		b = append(b, '"')
 	}
-	b = append(b, `,"choices":[{"index":0,"message":{"role":"assistant","content":`...)
-	b = appendJSONString(b, text.String())
-	b = append(b, `},"finish_reason":"`...)
+	if a.legacy {
+		b = append(b, `,"choices":[{"index":0,"text":`...)
+		b = appendJSONString(b, text.String())
+		b = append(b, `,"logprobs":null,"finish_reason":"`...)
+	} else {
+		b = append(b, `,"choices":[{"index":0,"message":{"role":"assistant","content":`...)
+		b = appendJSONString(b, text.String())
+		b = append(b, `},"finish_reason":"`...)
+	}
 	b = append(b, a.finish...)
 	b = append(b, `"}]`...)
 	if !s.cfg.NoUsage {

@@ -29,7 +29,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 	defer timer.Stop()
 	buf := make([]byte, 0, 512)
 
-	if s.cfg.Style == StyleOpenAI {
+	if s.cfg.Style == StyleOpenAI && !a.legacy {
 		// A role-only first chunk: not a token.
 		buf = append(buf[:0], head...)
 		buf = append(buf, `"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]`...)
@@ -57,13 +57,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			buf = append(buf, hugePadding...)
 			buf = append(buf, `",`...)
 		}
-		buf = append(buf, `"choices":[{"index":0,"delta":{`...)
-		if s.cfg.Style == StyleOllama {
-			buf = append(buf, `"role":"assistant",`...)
+		word := vocabulary[i%len(vocabulary)] // plain ASCII: no escaping needed
+		if a.legacy {
+			buf = append(buf, `"choices":[{"index":0,"text":"`...)
+			buf = append(buf, word...)
+			buf = append(buf, `","logprobs":null,"finish_reason":null}]`...)
+		} else {
+			buf = append(buf, `"choices":[{"index":0,"delta":{`...)
+			if s.cfg.Style == StyleOllama {
+				buf = append(buf, `"role":"assistant",`...)
+			}
+			buf = append(buf, `"content":"`...)
+			buf = append(buf, word...)
+			buf = append(buf, `"},"finish_reason":null}]`...)
 		}
-		buf = append(buf, `"content":"`...)
-		buf = append(buf, vocabulary[i%len(vocabulary)]...) // plain ASCII: no escaping needed
-		buf = append(buf, `"},"finish_reason":null}]`...)
 		buf = s.appendTail(buf, a)
 		if i == 0 {
 			s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
@@ -90,11 +97,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 	}
 
 	buf = append(buf[:0], head...)
-	buf = append(buf, `"choices":[{"index":0,"delta":`...)
-	if s.cfg.Style == StyleOllama {
-		buf = append(buf, `{"role":"assistant","content":""}`...)
-	} else {
-		buf = append(buf, `{}`...)
+	switch {
+	case a.legacy:
+		buf = append(buf, `"choices":[{"index":0,"text":"","logprobs":null`...)
+	case s.cfg.Style == StyleOllama:
+		buf = append(buf, `"choices":[{"index":0,"delta":{"role":"assistant","content":""}`...)
+	default:
+		buf = append(buf, `"choices":[{"index":0,"delta":{}`...)
 	}
 	buf = append(buf, `,"finish_reason":"`...)
 	buf = append(buf, a.finish...)
@@ -125,7 +134,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 func (s *Server) chunkHead(a *answer) []byte {
 	b := []byte(`data: {"id":"`)
 	b = append(b, a.rec.ID...)
-	b = append(b, `","object":"chat.completion.chunk","created":`...)
+	if a.legacy {
+		b = append(b, `","object":"text_completion","created":`...)
+	} else {
+		b = append(b, `","object":"chat.completion.chunk","created":`...)
+	}
 	b = strconv.AppendInt(b, a.rec.Received.Unix(), 10)
 	b = append(b, `,"model":`...)
 	b = appendJSONString(b, a.model)
