@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -12,8 +14,12 @@ import (
 )
 
 // benchmark runs one configured benchmark (warm-up, then one load shape or
-// a sweep of them) and prints its report to stdout.
-func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
+// a sweep of them), prints its report and writes the files asked for.
+//
+// ctx ending (the first Ctrl-C) stops sending; requests in flight then get
+// -grace to finish before they are cancelled, and the report covers
+// everything that finished.
+func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	counter, err := newTiktokenCounter(cfg.encoding)
 	if err != nil {
 		return usagef("-encoding: %v", err)
@@ -21,6 +27,9 @@ func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
 	prompts, promptsDesc, err := newPrompts(cfg, counter)
 	if err != nil {
 		return &usageError{msg: err.Error()}
+	}
+	if cfg.out.json == "-" {
+		stdout = stderr // the JSON document owns stdout
 	}
 	if cfg.sim {
 		running, err := sim.New(cfg.simConfig).Listen("127.0.0.1:0")
@@ -30,15 +39,29 @@ func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
 		defer running.Close()
 		cfg.baseURL = running.BaseURL
 	}
-	writeHeader(stdout, cfg, promptsDesc)
+
+	inflight, cancelInflight := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelInflight()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(cfg.grace, cancelInflight) })
+	defer stopGrace()
 
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
-	r := &runner{client: client, body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
+	var sink *recordSink
+	if cfg.out.records != "" {
+		if sink, err = newRecordSink(cfg.out.records, client.start); err != nil {
+			return err
+		}
+		defer sink.close()
+	}
+	writeHeader(stdout, cfg, promptsDesc)
+	r := &runner{client: client, sink: sink, stop: ctx,
+		body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
 
+	var all []Record
 	if cfg.load.warmup > 0 {
 		warm := phase{threads: min(cfg.threads, cfg.load.warmup), total: cfg.load.warmup, warmup: true, firstIndex: 1 << 40}
-		records, _, err := r.run(ctx, warm)
+		records, _, err := r.run(inflight, warm)
 		if err != nil {
 			return err
 		}
@@ -52,28 +75,80 @@ func benchmark(ctx context.Context, cfg *config, stdout io.Writer) error {
 			}
 		}
 		fmt.Fprintf(stdout, "Warm-up: %d requests sent first (%d ok / %d failed), left out of every figure\n", len(records), ok, len(records)-ok)
-	}
-	if cfg.load.sweeping() {
-		return sweep(ctx, cfg, r, stdout)
+		all = records
 	}
 
-	records, sent, err := r.run(ctx, measuredPhase(cfg, cfg.threads, cfg.load.rate))
-	if err != nil {
+	var s Summary
+	var levels []sweepLevel
+	if cfg.load.sweeping() {
+		var records []Record
+		levels, records, err = sweep(ctx, inflight, cfg, r, stdout)
+		if err != nil {
+			return err
+		}
+		all = append(all, records...)
+		s = summarizeRecords(records, cfg.load.slo)
+		writeSweep(stdout, levels, cfg.load.slo.set())
+	} else {
+		records, sent, err := r.run(inflight, measuredPhase(cfg, cfg.threads, cfg.load.rate))
+		if err != nil {
+			return err
+		}
+		if reason, ok := unreachable(records); ok {
+			return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
+		}
+		all = append(all, records...)
+		s = summarizeRecords(records, cfg.load.slo)
+		s.Sent = sent
+		writeText(stdout, s)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stdout, "Interrupted: no new request was sent after the interrupt; the report covers every request that finished.")
+	}
+	if err := writeFiles(cfg, cfg.out, client.start, s, levels, all, sink); err != nil {
 		return err
 	}
-	if reason, ok := unreachable(records); ok {
-		return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
-	}
-	s := summarizeRecords(records, cfg.load.slo)
-	s.Sent = sent
-	writeText(stdout, s)
-	if ctx.Err() != nil {
-		fmt.Fprintln(stdout, "Interrupted: the run was stopped before all requests were sent.")
-	}
-	if s.Failed > 0 || s.Cancelled > 0 || ctx.Err() != nil || s.Sent != s.Total {
+	switch {
+	case ctx.Err() != nil:
+		return errInterrupted
+	case s.Failed > 0 || s.Cancelled > 0 || s.Sent != s.Total:
 		return errFailed
 	}
+	for _, l := range levels {
+		if l.s.Failed > 0 || l.s.Cancelled > 0 || l.s.Sent != l.s.Total {
+			return errFailed
+		}
+	}
 	return nil
+}
+
+// writeFiles writes --json, --csv and --html, and closes --records.
+// cfg is nil for a rebuilt report, whose run's configuration is unknown.
+func writeFiles(cfg *config, out outputs, started time.Time, s Summary, levels []sweepLevel, records []Record, sink *recordSink) error {
+	if err := sink.close(); err != nil {
+		return err
+	}
+	write := func(path, flag string, f func(io.Writer) error) error {
+		if path == "" {
+			return nil
+		}
+		if path == "-" {
+			return f(os.Stdout)
+		}
+		file, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("-%s: %w", flag, err)
+		}
+		if err := f(file); err != nil {
+			file.Close()
+			return fmt.Errorf("writing -%s: %w", flag, err)
+		}
+		return file.Close()
+	}
+	return errors.Join(
+		write(out.json, "json", func(w io.Writer) error { return writeJSON(w, cfg, started, s, levels) }),
+		write(out.csv, "csv", func(w io.Writer) error { return writeCSV(w, records) }),
+	)
 }
 
 // measuredPhase is the load shape of one run or sweep level.

@@ -42,6 +42,14 @@ type config struct {
 	simConfig         sim.Config
 	insecure          bool
 	load              loadConfig
+	out               outputs
+	grace             time.Duration // after an interrupt, how long requests in flight may finish
+}
+
+// outputs are the files a run writes beside its text report.
+type outputs struct {
+	json, records, csv, html string
+	quiet                    bool
 }
 
 // total is the number of measured requests of one run (or sweep level with
@@ -151,6 +159,10 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.sim, "sim", false, "benchmark the built-in simulated endpoint on 127.0.0.1 (no server needed)")
 	addSimFlags(fs, "sim-", &cfg.simConfig)
 	addLoadFlags(fs, &cfg.load)
+	fs.StringVar(&cfg.out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
+	fs.StringVar(&cfg.out.records, "records", "", "write one JSON line per request to `file` as each finishes (tpsbench report rebuilds the summary from it)")
+	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
+	fs.DurationVar(&cfg.grace, "grace", 5*time.Second, "after Ctrl-C, how long requests in flight may finish before they are cancelled")
 
 	var positional []string
 	for {

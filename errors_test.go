@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -331,9 +332,13 @@ func TestInterruptedRun(t *testing.T) {
 		cancel()
 	}()
 	var out, errb bytes.Buffer
-	err := run(ctx, []string{"2", "--base-url", url, "--stream"}, &out, &errb)
-	if code := exitCode(err, &errb); code != 1 {
-		t.Errorf("exit %d; want 1", code)
+	records := filepath.Join(t.TempDir(), "run.jsonl")
+	err := run(ctx, []string{"2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records}, &out, &errb)
+	if code := exitCode(err, &errb); code != 130 {
+		t.Errorf("exit %d; want 130", code)
+	}
+	if lines, err := readRecordFile(records); err != nil || len(lines) != 2 || lines[0].FailKind != failCancelled {
+		t.Errorf("records file: %d lines, %v; want both requests, cancelled", len(lines), err)
 	}
 	for _, want := range []string{"Samples: 0 ok / 0 failed (total 0)\n", "Cancelled: 2 in flight when the run was stopped", "Interrupted:"} {
 		if !strings.Contains(out.String(), want) {

@@ -16,7 +16,7 @@
 // README (and ../shared/METRICS.md in the project's workspace).
 //
 // Exit status: 0 when every request was ok, 1 when any failed, 2 for a bad
-// command line.
+// command line, 130 when interrupted (after the report of what finished).
 package main
 
 import (
@@ -31,14 +31,26 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, interrupt := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		fmt.Fprintln(os.Stderr, "\ntpsbench: interrupted: no new requests; the report follows (interrupt again to quit at once)")
+		interrupt()
+		<-signals
+		os.Exit(130)
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// errFailed reports that some requests failed; the report already says which.
-var errFailed = errors.New("some requests failed")
+var (
+	// errFailed reports that some requests failed; the report already says which.
+	errFailed = errors.New("some requests failed")
+	// errInterrupted reports a run stopped by Ctrl-C, after its report.
+	errInterrupted = errors.New("interrupted")
+)
 
 // exitCode prints err (unless the report already said it) and maps it to
 // the exit status: 2 for a usage error, 1 for any other failure.
@@ -49,6 +61,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errFailed):
 		return 1
+	case errors.Is(err, errInterrupted):
+		return 130
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "tpsbench: %v\nRun tpsbench -h for usage.\n", err)
 		return 2
@@ -60,12 +74,19 @@ func exitCode(err error, stderr io.Writer) int {
 
 // run is the whole program, reachable from tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "sim" {
-		return runSimCommand(ctx, args[1:], stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "sim":
+			return runSimCommand(ctx, args[1:], stdout)
+		case "report":
+			return runReportCommand(args[1:], stdout)
+		case "compare":
+			return runCompareCommand(args[1:], stdout)
+		}
 	}
 	cfg, err := parseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
-	return benchmark(ctx, cfg, stdout)
+	return benchmark(ctx, cfg, stdout, stderr)
 }

@@ -23,6 +23,7 @@ const (
 type Record struct {
 	Index      int    // order in which the request was claimed
 	Warmup     bool   // sent to warm the server up; in no figure
+	Level      string // the sweep level it was sent at, e.g. "c=8"
 	Stream     bool   // answered as an SSE stream
 	ResponseID string // the server's id for the answer, to match its logs
 

@@ -65,6 +65,7 @@ func writeText(w io.Writer, s Summary) {
 		fmt.Fprintln(w, "    n/a (no successful request)")
 	} else {
 		fmt.Fprintf(w, "    mean=%.2f   median=%.2f   p05=%.2f   p95=%.2f\n", s.TPS.Mean, s.TPS.Median, s.TPS.P05, s.TPS.P95)
+		writeCI(w, s.TPS)
 	}
 	input := "n/a"
 	if s.InputReported > 0 {
@@ -131,6 +132,13 @@ func writeDist(w io.Writer, label string, d Dist, why string) {
 // maxScheduleLagMs is how late (p95) open-loop requests may start before
 // the report warns of coordinated omission.
 const maxScheduleLagMs = 10
+
+// writeCI prints the 95% confidence intervals of a headline figure.
+func writeCI(w io.Writer, d Dist) {
+	if d.CI.ok {
+		fmt.Fprintf(w, "    95%% CI: median %.2f..%.2f   mean %.2f..%.2f\n", d.CI.medianLow, d.CI.medianHigh, d.CI.meanLow, d.CI.meanHigh)
+	}
+}
 
 // minTailSamples is the fewest samples a p05 or p95 should rest on: with
 // fewer, each tail is an interpolation between the two extreme values.

@@ -25,6 +25,7 @@ type phase struct {
 	seed        uint64        // arrival times
 	firstIndex  int           // index of the phase's first request (prompts differ across phases)
 	warmup      bool          // mark the records as warm-up
+	level       string        // the sweep level, for the records
 }
 
 func (p phase) open() bool { return p.rate > 0 }
@@ -34,6 +35,10 @@ func (p phase) open() bool { return p.rate > 0 }
 type runner struct {
 	client *Client
 	body   func(i int) ([]byte, error) // the request body of request i
+	sink   *recordSink                 // --records, or nil
+	// stop ends sending without cancelling requests in flight (the first
+	// Ctrl-C); the ctx given to run cancels them.
+	stop context.Context
 }
 
 // run sends the phase's requests until they are all sent, the deadline
@@ -46,6 +51,11 @@ type runner struct {
 func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
+	stop := r.stop
+	if stop == nil {
+		stop = ctx
+	}
+	sending := func() bool { return ctx.Err() == nil && stop.Err() == nil }
 
 	var sent, succeeded atomic.Int64
 	var bodyErr error
@@ -89,12 +99,12 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 		deadline = start.Add(p.duration)
 	}
 	if p.open() {
-		wg.Go(func() { r.dispatch(ctx, p, start, deadline, &wg, build, send) })
+		wg.Go(func() { r.dispatch(ctx, stop, p, start, deadline, &wg, build, send) })
 	} else {
 		var claimed atomic.Int64
 		for range p.threads {
 			wg.Go(func() {
-				for ctx.Err() == nil {
+				for sending() {
 					if !deadline.IsZero() && !time.Now().Before(deadline) {
 						return
 					}
@@ -118,7 +128,9 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 
 	records := make([]Record, 0, room)
 	for rec := range results {
+		rec.Level = p.level
 		r.client.settle(&rec)
+		r.sink.add(&rec)
 		records = append(records, rec)
 	}
 	return records, int(sent.Load()), bodyErr
@@ -128,7 +140,7 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 // in its own goroutine, so none waits for an earlier one to end; only a
 // --max-concurrency cap can hold a request back, and the time it waits
 // counts as client queue (t_send - t_sched).
-func (r *runner) dispatch(ctx context.Context, p phase, start, deadline time.Time, wg *sync.WaitGroup,
+func (r *runner) dispatch(ctx, stop context.Context, p phase, start, deadline time.Time, wg *sync.WaitGroup,
 	build func(int) ([]byte, bool), send func(int, []byte, time.Duration)) {
 	gaps := newArrivals(p.rate, p.burstiness, p.seed)
 	var slots chan struct{}
@@ -156,12 +168,16 @@ func (r *runner) dispatch(ctx context.Context, p phase, start, deadline time.Tim
 			case <-timer.C:
 			case <-ctx.Done():
 				return
+			case <-stop.Done():
+				return
 			}
 		}
 		if slots != nil {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
+				return
+			case <-stop.Done():
 				return
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -18,6 +19,40 @@ type Dist struct {
 	Mean, Median, Stddev float64
 	P05, P90, P95, P99   float64
 	Min, Max             float64
+	CI                   confidence
+}
+
+// confidence is a 95% confidence interval for the median (distribution-free,
+// from order statistics: the ranks n/2 -+ 1.96 sqrt(n)/2) and for the mean
+// (normal approximation, mean -+ 1.96 s/sqrt(n)).
+type confidence struct {
+	ok                    bool // n is large enough (at least 6)
+	medianLow, medianHigh float64
+	meanLow, meanHigh     float64
+}
+
+func confidenceOf(sorted []float64, mean, stddev float64) confidence {
+	n := len(sorted)
+	if n < 6 {
+		return confidence{}
+	}
+	half := 1.96 * math.Sqrt(float64(n)) / 2
+	lo := max(int(math.Floor(float64(n)/2-half)), 1)  // 1-based rank
+	hi := min(int(math.Ceil(float64(n)/2+half))+1, n) // 1-based rank
+	margin := 1.96 * stddev / math.Sqrt(float64(n))
+	return confidence{ok: true, medianLow: sorted[lo-1], medianHigh: sorted[hi-1], meanLow: mean - margin, meanHigh: mean + margin}
+}
+
+// tailNotes warns where a tail percentile rests on too few samples.
+func (d Dist) tailNotes() []string {
+	var notes []string
+	if d.N > 0 && d.N < 20 {
+		notes = append(notes, fmt.Sprintf("p05 and p95 rest on %d samples (fewer than 20)", d.N))
+	}
+	if d.N > 0 && d.N < 100 {
+		notes = append(notes, fmt.Sprintf("p99 rests on %d samples (fewer than 100)", d.N))
+	}
+	return notes
 }
 
 // summarize computes a Dist of xs, sorting xs in place; a Dist with N == 0
@@ -38,6 +73,7 @@ func summarize(xs []float64) Dist {
 	if len(xs) > 1 {
 		d.Stddev, _ = stats.StandardDeviationSample(data)
 	}
+	d.CI = confidenceOf(xs, d.Mean, d.Stddev)
 	return d
 }
 
@@ -59,8 +95,8 @@ func percentileSorted(sorted []float64, p float64) float64 {
 
 // ErrorCount is one failure reason and how many requests ended in it.
 type ErrorCount struct {
-	Reason string
-	Count  int
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 // Summary holds every figure of a run, computed once from its Records.
@@ -99,7 +135,8 @@ type Summary struct {
 	Goodput      float64 // good requests / duration
 	GoodFraction float64 // good / (ok + failed)
 
-	Errors []ErrorCount // most frequent first
+	Errors  []ErrorCount // most frequent first
+	Samples jsonSamples  // per-request values of the headline figures, sorted
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -203,6 +240,10 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 		s.GoodFraction = float64(s.Good) / float64(s.OK+s.Failed)
 	}
 	s.Queue, s.E2EQueue, s.TTFTQueue = summarize(queue), summarize(e2eQueue), summarize(ttftQueue)
+	s.Samples = jsonSamples{TPS: tps, TTFTMs: ttft, TPOTMs: tpot, E2EMs: e2e}
+	if s.Samples.TPS == nil {
+		s.Samples.TPS, s.Samples.E2EMs = []float64{}, []float64{}
+	}
 	s.TPS, s.E2E, s.Connect = summarize(tps), summarize(e2e), summarize(connect)
 	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(ttft), summarize(tpot), summarize(itl), summarize(decode)
 	if reasoning {

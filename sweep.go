@@ -15,8 +15,9 @@ type sweepLevel struct {
 }
 
 // sweep runs one measured phase per level (-sweep-concurrency or
-// -sweep-rate), in turn, and ends with one table of them all.
-func sweep(ctx context.Context, cfg *config, r *runner, stdout io.Writer) error {
+// -sweep-rate), in turn, until stop ends; it prints a line per level and
+// returns the levels and all their records.
+func sweep(stop, inflight context.Context, cfg *config, r *runner, stdout io.Writer) ([]sweepLevel, []Record, error) {
 	var phases []phase
 	var labels []string
 	for _, c := range cfg.load.sweepConcurrency {
@@ -28,33 +29,48 @@ func sweep(ctx context.Context, cfg *config, r *runner, stdout io.Writer) error 
 		labels = append(labels, "rate="+formatRate(rate))
 	}
 	var levels []sweepLevel
-	failed := false
+	var all []Record
 	for i, p := range phases {
-		if ctx.Err() != nil {
+		if stop.Err() != nil {
 			break
 		}
 		p.firstIndex = i << 32 // prompts differ across levels
-		records, sent, err := r.run(ctx, p)
+		p.level = labels[i]
+		records, sent, err := r.run(inflight, p)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if reason, ok := unreachable(records); ok {
-			return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
+			return nil, nil, fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
 		}
+		all = append(all, records...)
 		s := summarizeRecords(records, cfg.load.slo)
 		s.Sent = sent
-		failed = failed || s.Failed > 0 || s.Cancelled > 0 || s.Sent != s.Total
 		fmt.Fprintf(stdout, "Level %s: %d ok / %d failed, output %.2f tokens/sec\n", labels[i], s.OK, s.Failed, s.OutputThroughput)
 		levels = append(levels, sweepLevel{label: labels[i], s: s})
 	}
-	writeSweep(stdout, levels, cfg.load.slo.set())
-	if ctx.Err() != nil {
-		fmt.Fprintln(stdout, "Interrupted: the sweep was stopped before its last level.")
+	return levels, all, nil
+}
+
+// levelsOf splits records by sweep level, in order of first appearance, and
+// summarises each; records of no level give no levels.
+func levelsOf(records []Record, slo sloBounds) []sweepLevel {
+	var order []string
+	byLevel := map[string][]Record{}
+	for _, r := range records {
+		if r.Level == "" || r.Warmup {
+			continue
+		}
+		if _, seen := byLevel[r.Level]; !seen {
+			order = append(order, r.Level)
+		}
+		byLevel[r.Level] = append(byLevel[r.Level], r)
 	}
-	if failed || ctx.Err() != nil {
-		return errFailed
+	var levels []sweepLevel
+	for _, l := range order {
+		levels = append(levels, sweepLevel{label: l, s: summarizeRecords(byLevel[l], slo)})
 	}
-	return nil
+	return levels
 }
 
 func formatRate(r float64) string {

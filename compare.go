@@ -1,0 +1,255 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// alpha is the significance level of compare's verdicts (benchstat's).
+const alpha = 0.05
+
+// runCompareCommand compares two runs figure by figure:
+//
+//	tpsbench compare base.json new.json [--fail-on 'tps<-5%']
+//
+// Each run is a --json summary or a --records file. A difference counts only
+// when a Mann-Whitney U test on the per-request samples says it is unlikely
+// to be chance (p < 0.05); otherwise the change reads "~".
+func runCompareCommand(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("tpsbench compare", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var rules []failRule
+	fs.Func("fail-on", "exit 1 when a significant change crosses these `bounds`, e.g. 'tps<-5%,ttft>+10%'", func(s string) error {
+		var err error
+		rules, err = parseFailOn(s)
+		return err
+	})
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, "Usage: tpsbench compare BASE NEW [options]\n\nCompares two runs (--json summaries or --records files) figure by figure.\n\nOptions:")
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+				return err
+			}
+			return &usageError{msg: err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) != 2 {
+		return usagef("tpsbench compare takes two runs, BASE and NEW, got %d", len(files))
+	}
+	base, err := loadRun(files[0])
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	next, err := loadRun(files[1])
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	rows := compareRuns(base, next)
+	writeComparison(stdout, files, rows)
+	var broken []string
+	for _, rule := range rules {
+		for _, r := range rows {
+			if r.name == rule.figure && r.significant && rule.crossed(r.change) {
+				broken = append(broken, fmt.Sprintf("%s %+.1f%% (p=%.3g) crosses %s", r.name, 100*r.change, r.p, rule.text))
+			}
+		}
+	}
+	if len(broken) > 0 {
+		fmt.Fprintln(stdout, "FAIL: "+strings.Join(broken, "; "))
+		return errFailed
+	}
+	return nil
+}
+
+// loadRun reads the samples of a run from a --json summary or a --records
+// file.
+func loadRun(path string) (jsonSamples, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return jsonSamples{}, err
+	}
+	var doc jsonSummary
+	if json.Unmarshal(data, &doc) == nil && doc.Tool == "tpsbench" {
+		return doc.Samples, nil
+	}
+	records, err := readRecordFiles([]string{path})
+	if err != nil {
+		return jsonSamples{}, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
+	}
+	return summarizeRecords(records, sloBounds{}).Samples, nil
+}
+
+// comparison is one figure of compare's table.
+type comparison struct {
+	name, unit        string
+	base, next        float64 // medians
+	nBase, nNext      int
+	change            float64 // relative change of the median
+	p                 float64
+	significant, none bool // none: a run lacks the figure
+}
+
+func compareRuns(base, next jsonSamples) []comparison {
+	var rows []comparison
+	for _, f := range []struct {
+		name, unit string
+		a, b       []float64
+	}{
+		{"tps", "tokens/s", base.TPS, next.TPS},
+		{"ttft", "ms", base.TTFTMs, next.TTFTMs},
+		{"tpot", "ms", base.TPOTMs, next.TPOTMs},
+		{"e2e", "ms", base.E2EMs, next.E2EMs},
+	} {
+		c := comparison{name: f.name, unit: f.unit, nBase: len(f.a), nNext: len(f.b)}
+		if len(f.a) == 0 || len(f.b) == 0 {
+			c.none = true
+			rows = append(rows, c)
+			continue
+		}
+		c.base, c.next = median(f.a), median(f.b)
+		if c.base != 0 {
+			c.change = c.next/c.base - 1
+		}
+		c.p = mannWhitneyP(f.a, f.b)
+		c.significant = c.p < alpha
+		rows = append(rows, c)
+	}
+	return rows
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return percentileSorted(s, 50)
+}
+
+// mannWhitneyP is the two-sided p-value of the Mann-Whitney U test, by the
+// normal approximation with tie and continuity corrections. With fewer than
+// 5 samples on a side it returns 1: no verdict.
+func mannWhitneyP(a, b []float64) float64 {
+	n1, n2 := len(a), len(b)
+	if n1 < 5 || n2 < 5 {
+		return 1
+	}
+	type obs struct {
+		v     float64
+		first bool
+	}
+	all := make([]obs, 0, n1+n2)
+	for _, v := range a {
+		all = append(all, obs{v, true})
+	}
+	for _, v := range b {
+		all = append(all, obs{v, false})
+	}
+	slices.SortFunc(all, func(x, y obs) int {
+		switch {
+		case x.v < y.v:
+			return -1
+		case x.v > y.v:
+			return 1
+		}
+		return 0
+	})
+	n := float64(n1 + n2)
+	var r1, ties float64
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].v == all[i].v {
+			j++
+		}
+		rank := float64(i+j+1) / 2 // average of ranks i+1..j
+		for k := i; k < j; k++ {
+			if all[k].first {
+				r1 += rank
+			}
+		}
+		t := float64(j - i)
+		ties += t*t*t - t
+		i = j
+	}
+	u1 := r1 - float64(n1*(n1+1))/2
+	mean := float64(n1*n2) / 2
+	sigma := math.Sqrt(float64(n1*n2) / 12 * ((n + 1) - ties/(n*(n-1))))
+	if sigma == 0 {
+		return 1
+	}
+	z := (math.Abs(u1-mean) - 0.5) / sigma
+	if z < 0 {
+		z = 0
+	}
+	return math.Erfc(z / math.Sqrt2)
+}
+
+func writeComparison(w io.Writer, files []string, rows []comparison) {
+	fmt.Fprintf(w, "base: %s\nnew:  %s\n\n", files[0], files[1])
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "figure (median)\tbase\tnew\tchange\tp\tn")
+	for _, r := range rows {
+		if r.none {
+			fmt.Fprintf(tw, "%s (%s)\t-\t-\tn/a (not in both runs)\t\t%d+%d\n", r.name, r.unit, r.nBase, r.nNext)
+			continue
+		}
+		change := "~"
+		if r.significant {
+			change = fmt.Sprintf("%+.1f%%", 100*r.change)
+		}
+		fmt.Fprintf(tw, "%s (%s)\t%.2f\t%.2f\t%s\t%.3g\t%d+%d\n", r.name, r.unit, r.base, r.next, change, r.p, r.nBase, r.nNext)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n~: no significant difference (Mann-Whitney U, p >= %g, or fewer than 5 samples a side)\n", alpha)
+}
+
+// failRule is one --fail-on bound, e.g. tps<-5%.
+type failRule struct {
+	figure string
+	less   bool
+	limit  float64 // relative
+	text   string
+}
+
+func (r failRule) crossed(change float64) bool {
+	if r.less {
+		return change < r.limit
+	}
+	return change > r.limit
+}
+
+func parseFailOn(s string) ([]failRule, error) {
+	var rules []failRule
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		i := strings.IndexAny(part, "<>")
+		if i <= 0 || !strings.HasSuffix(part, "%") {
+			return nil, fmt.Errorf("%q is not figure<-N%% or figure>+N%%", part)
+		}
+		figure := part[:i]
+		if !slices.Contains([]string{"tps", "ttft", "tpot", "e2e"}, figure) {
+			return nil, fmt.Errorf("unknown figure %q: use tps, ttft, tpot or e2e", figure)
+		}
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(part[i+1:], "%"), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", part, err)
+		}
+		rules = append(rules, failRule{figure: figure, less: part[i] == '<', limit: pct / 100, text: part})
+	}
+	return rules, nil
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"runtime/debug"
+	"time"
+)
+
+// jsonDist is a Dist in the JSON summary; the unit is in the field name
+// that holds it.
+type jsonDist struct {
+	Count  int      `json:"count"`
+	Mean   float64  `json:"mean"`
+	Median float64  `json:"median"`
+	P05    float64  `json:"p05"`
+	P90    float64  `json:"p90"`
+	P95    float64  `json:"p95"`
+	P99    float64  `json:"p99"`
+	Min    float64  `json:"min"`
+	Max    float64  `json:"max"`
+	Stddev float64  `json:"stddev"`
+	CI95   *jsonCI  `json:"ci95,omitempty"`
+	Notes  []string `json:"notes,omitempty"`
+}
+
+// jsonCI is a 95% confidence interval of the median and the mean.
+type jsonCI struct {
+	MedianLow  float64 `json:"median_low"`
+	MedianHigh float64 `json:"median_high"`
+	MeanLow    float64 `json:"mean_low"`
+	MeanHigh   float64 `json:"mean_high"`
+}
+
+func toJSONDist(d Dist, withCI bool) *jsonDist {
+	if d.N == 0 {
+		return nil
+	}
+	j := &jsonDist{Count: d.N, Mean: d.Mean, Median: d.Median, P05: d.P05, P90: d.P90, P95: d.P95,
+		P99: d.P99, Min: d.Min, Max: d.Max, Stddev: d.Stddev}
+	if withCI && d.CI.ok {
+		j.CI95 = &jsonCI{d.CI.medianLow, d.CI.medianHigh, d.CI.meanLow, d.CI.meanHigh}
+	}
+	j.Notes = d.tailNotes()
+	return j
+}
+
+// jsonSummary is the --json document. Field names carry their units.
+type jsonSummary struct {
+	Tool      string      `json:"tool"`
+	Version   string      `json:"version"`
+	StartedAt time.Time   `json:"started_at"`
+	Config    *jsonConfig `json:"config,omitempty"` // absent from a rebuilt report
+	jsonFigures
+	Levels []jsonLevel `json:"levels,omitempty"` // sweeps: one per level
+}
+
+type jsonLevel struct {
+	Level string `json:"level"`
+	jsonFigures
+}
+
+type jsonConfig struct {
+	Threads           int       `json:"threads"`
+	BaseURL           string    `json:"base_url"`
+	Model             string    `json:"model"`
+	API               string    `json:"api"`
+	RequestsPerThread int       `json:"requests_per_thread"`
+	Requests          int       `json:"requests,omitempty"`
+	DurationS         float64   `json:"duration_s,omitempty"`
+	WarmupRequests    int       `json:"warmup_requests,omitempty"`
+	RatePerS          *float64  `json:"rate_per_s,omitempty"` // absent: closed loop; null in JSON cannot say inf, so inf is 1e308
+	Burstiness        float64   `json:"burstiness,omitempty"`
+	MaxConcurrency    int       `json:"max_concurrency,omitempty"`
+	SweepConcurrency  []int     `json:"sweep_concurrency,omitempty"`
+	SweepRatePerS     []float64 `json:"sweep_rate_per_s,omitempty"`
+	TimeoutS          float64   `json:"timeout_s"`
+	MaxTokens         int       `json:"max_tokens"`
+	Temperature       float64   `json:"temperature"`
+	Stream            bool      `json:"stream"`
+	Encoding          string    `json:"encoding"`
+	ForceTiktoken     bool      `json:"force_tiktoken"`
+	InputTokens       int       `json:"input_tokens,omitempty"`
+	PromptsFile       string    `json:"prompts_file,omitempty"`
+	FixedOutput       bool      `json:"fixed_output,omitempty"`
+	SLO               string    `json:"slo,omitempty"`
+	Seed              *uint64   `json:"seed,omitempty"`
+	Simulated         bool      `json:"simulated,omitempty"`
+	APIKey            string    `json:"api_key"` // always "[redacted]"
+}
+
+type jsonFigures struct {
+	Requests struct {
+		Sent      int `json:"sent"`
+		OK        int `json:"ok"`
+		Failed    int `json:"failed"`
+		Cancelled int `json:"cancelled"`
+		Retried   int `json:"retried"`
+	} `json:"requests"`
+	Tokens struct {
+		Output       int  `json:"output"`
+		Input        *int `json:"input,omitempty"`
+		FromUsage    int  `json:"from_usage_requests"`
+		FromTiktoken int  `json:"from_tiktoken_requests"`
+		Chunks       int  `json:"chunks"`
+	} `json:"tokens"`
+	DurationS             float64      `json:"duration_s"`
+	OutputThroughputTokS  float64      `json:"output_throughput_tok_s"`
+	RequestThroughputReqS float64      `json:"request_throughput_req_s"`
+	Concurrency           float64      `json:"concurrency"`
+	TPS                   *jsonDist    `json:"tps"`
+	E2EMs                 *jsonDist    `json:"e2e_ms"`
+	TTFTMs                *jsonDist    `json:"ttft_ms,omitempty"`
+	TTFOMs                *jsonDist    `json:"ttfo_ms,omitempty"`
+	TPOTMs                *jsonDist    `json:"tpot_ms,omitempty"`
+	ITLMs                 *jsonDist    `json:"itl_ms,omitempty"`
+	DecodeTPS             *jsonDist    `json:"decode_tps,omitempty"`
+	ClientQueueMs         *jsonDist    `json:"client_queue_ms,omitempty"`
+	E2EInclQueueMs        *jsonDist    `json:"e2e_incl_queue_ms,omitempty"`
+	TTFTInclQueueMs       *jsonDist    `json:"ttft_incl_queue_ms,omitempty"`
+	ConnectMs             *jsonDist    `json:"connect_ms,omitempty"`
+	NewConnections        int          `json:"new_connections"`
+	Goodput               *jsonGoodput `json:"goodput,omitempty"`
+	Errors                []ErrorCount `json:"errors"`
+	Samples               jsonSamples  `json:"samples"`
+}
+
+type jsonGoodput struct {
+	SLO      string  `json:"slo"`
+	Good     int     `json:"good_requests"`
+	ReqS     float64 `json:"goodput_req_s"`
+	Fraction float64 `json:"good_fraction"`
+}
+
+// jsonSamples are the per-request values behind the headline figures, so
+// that tpsbench compare can test a difference for significance.
+type jsonSamples struct {
+	TPS    []float64 `json:"tps"`
+	TTFTMs []float64 `json:"ttft_ms,omitempty"`
+	TPOTMs []float64 `json:"tpot_ms,omitempty"`
+	E2EMs  []float64 `json:"e2e_ms"`
+}
+
+func figures(s Summary) jsonFigures {
+	var f jsonFigures
+	f.Requests.Sent, f.Requests.OK, f.Requests.Failed, f.Requests.Cancelled, f.Requests.Retried =
+		s.Sent, s.OK, s.Failed, s.Cancelled, s.Retried
+	f.Tokens.Output, f.Tokens.FromUsage, f.Tokens.FromTiktoken, f.Tokens.Chunks =
+		s.OutputTokens, s.FromUsage, s.FromTiktoken, s.Chunks
+	if s.InputReported > 0 {
+		n := s.InputTokens
+		f.Tokens.Input = &n
+	}
+	f.DurationS, f.OutputThroughputTokS, f.RequestThroughputReqS, f.Concurrency =
+		s.Duration.Seconds(), s.OutputThroughput, s.RequestThroughput, s.Concurrency
+	f.TPS, f.E2EMs = toJSONDist(s.TPS, true), toJSONDist(s.E2E, false)
+	f.TTFTMs, f.TTFOMs = toJSONDist(s.TTFT, true), toJSONDist(s.TTFO, false)
+	f.TPOTMs, f.ITLMs, f.DecodeTPS = toJSONDist(s.TPOT, false), toJSONDist(s.ITL, false), toJSONDist(s.DecodeTPS, false)
+	f.ClientQueueMs, f.E2EInclQueueMs, f.TTFTInclQueueMs = toJSONDist(s.Queue, false), toJSONDist(s.E2EQueue, false), toJSONDist(s.TTFTQueue, false)
+	f.ConnectMs, f.NewConnections = toJSONDist(s.Connect, false), s.NewConns
+	if s.SLO.set() {
+		f.Goodput = &jsonGoodput{SLO: s.SLO.String(), Good: s.Good, ReqS: s.Goodput, Fraction: s.GoodFraction}
+	}
+	f.Errors = s.Errors
+	if f.Errors == nil {
+		f.Errors = []ErrorCount{}
+	}
+	f.Samples = s.Samples
+	return f
+}
+
+// version is the module version and VCS revision tpsbench was built from.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}
+
+func jsonConfigOf(cfg *config) jsonConfig {
+	l := &cfg.load
+	c := jsonConfig{
+		Threads: cfg.threads, BaseURL: redactURL(cfg.baseURL), Model: cfg.model, API: l.api,
+		RequestsPerThread: cfg.requestsPerThread, Requests: l.requests, DurationS: l.duration.Seconds(),
+		WarmupRequests: l.warmup, MaxConcurrency: l.maxConcurrency, SweepConcurrency: l.sweepConcurrency,
+		TimeoutS: cfg.timeout, MaxTokens: cfg.maxTokens, Temperature: cfg.temperature, Stream: cfg.stream,
+		Encoding: cfg.encoding, ForceTiktoken: cfg.forceTiktoken, InputTokens: l.inputTokens,
+		PromptsFile: l.promptsFile, FixedOutput: l.fixedOutput, Simulated: cfg.sim, APIKey: "[redacted]",
+	}
+	finite := func(r float64) float64 { return math.Min(r, math.MaxFloat64) }
+	if l.rate > 0 {
+		r := finite(l.rate)
+		c.RatePerS, c.Burstiness = &r, l.burstiness
+	}
+	for _, r := range l.sweepRate {
+		c.SweepRatePerS = append(c.SweepRatePerS, finite(r))
+	}
+	if l.slo.set() {
+		c.SLO = l.slo.String()
+	}
+	if l.seedSet {
+		seed := l.seed
+		c.Seed = &seed
+	}
+	return c
+}
+
+// writeJSON writes the --json document of a run (levels for a sweep).
+func writeJSON(w io.Writer, cfg *config, started time.Time, s Summary, levels []sweepLevel) error {
+	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: started, jsonFigures: figures(s)}
+	if cfg != nil {
+		c := jsonConfigOf(cfg)
+		doc.Config = &c
+	}
+	for _, l := range levels {
+		doc.Levels = append(doc.Levels, jsonLevel{Level: l.label, jsonFigures: figures(l.s)})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"time"
+)
+
+// recordLine is a Record as one line of a --records file. Every time is in
+// milliseconds from the run's start (run_start, wall clock), so a file
+// alone rebuilds the report (tpsbench report) and files from several
+// machines line up. Absent moments are omitted.
+type recordLine struct {
+	RunStart     time.Time `json:"run_start"`
+	Index        int       `json:"index"`
+	Level        string    `json:"level,omitempty"` // sweep level, e.g. "c=8"
+	Warmup       bool      `json:"warmup,omitempty"`
+	Stream       bool      `json:"stream"`
+	OK           bool      `json:"ok"`
+	FailKind     string    `json:"fail_kind,omitempty"`
+	Error        string    `json:"error,omitempty"`
+	HTTPStatus   int       `json:"http_status,omitempty"`
+	SchedMs      *float64  `json:"sched_ms,omitempty"`
+	SendMs       float64   `json:"send_ms"`
+	HdrMs        *float64  `json:"hdr_ms,omitempty"`
+	FirstMs      *float64  `json:"first_ms,omitempty"`
+	FirstAnsMs   *float64  `json:"first_answer_ms,omitempty"`
+	LastMs       *float64  `json:"last_ms,omitempty"`
+	DoneMs       *float64  `json:"done_ms,omitempty"`
+	ChunksMs     []float64 `json:"chunks_ms,omitempty"` // arrival of every token-bearing chunk
+	OutputTokens int       `json:"output_tokens"`
+	TokenSource  string    `json:"token_source,omitempty"`
+	InputTokens  *int      `json:"input_tokens,omitempty"`
+	FinishReason string    `json:"finish_reason,omitempty"`
+	DoneSeen     bool      `json:"done_seen,omitempty"`
+	Reasoning    bool      `json:"reasoning,omitempty"`
+	Retried      bool      `json:"retried,omitempty"`
+	NewConn      bool      `json:"new_conn,omitempty"`
+	ConnectMs    float64   `json:"connect_ms,omitempty"`
+	ResponseID   string    `json:"response_id,omitempty"`
+}
+
+func toMs(d time.Duration) float64 { return float64(d) / 1e6 }
+
+func fromMs(ms float64) time.Duration { return time.Duration(math.Round(ms * 1e6)) }
+
+func optMs(d time.Duration) *float64 {
+	if d == none {
+		return nil
+	}
+	v := toMs(d)
+	return &v
+}
+
+func fromOptMs(ms *float64) time.Duration {
+	if ms == nil {
+		return none
+	}
+	return fromMs(*ms)
+}
+
+// line turns a Record into its file form.
+func (r *Record) line(runStart time.Time) recordLine {
+	l := recordLine{
+		RunStart: runStart, Index: r.Index, Level: r.Level, Warmup: r.Warmup, Stream: r.Stream,
+		OK: r.OK, FailKind: r.FailKind, Error: r.Err, HTTPStatus: r.HTTPStatus,
+		SchedMs: optMs(r.Sched), SendMs: toMs(r.Send), HdrMs: optMs(r.Hdr), FirstMs: optMs(r.First()),
+		FirstAnsMs: optMs(r.FirstAnswer), LastMs: optMs(r.Last()), DoneMs: optMs(r.Done),
+		OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
+		DoneSeen: r.DoneSeen, Reasoning: r.Reasoning, Retried: r.Retried, NewConn: r.NewConn,
+		ConnectMs: toMs(r.Connect), ResponseID: r.ResponseID,
+	}
+	if r.InputTokens >= 0 {
+		n := r.InputTokens
+		l.InputTokens = &n
+	}
+	if len(r.Chunks) > 0 {
+		l.ChunksMs = make([]float64, len(r.Chunks))
+		for i, c := range r.Chunks {
+			l.ChunksMs[i] = toMs(c)
+		}
+	}
+	return l
+}
+
+// record turns a file line back into a Record, its times shifted by shift
+// (to line up files whose runs started at different moments).
+func (l *recordLine) record(shift time.Duration) Record {
+	at := func(d time.Duration) time.Duration {
+		if d == none {
+			return none
+		}
+		return d + shift
+	}
+	r := Record{
+		Index: l.Index, Level: l.Level, Warmup: l.Warmup, Stream: l.Stream,
+		OK: l.OK, FailKind: l.FailKind, Err: l.Error, HTTPStatus: l.HTTPStatus,
+		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
+		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),
+		OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, FinishReason: l.FinishReason,
+		DoneSeen: l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
+		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID,
+	}
+	if l.InputTokens != nil {
+		r.InputTokens = *l.InputTokens
+	}
+	for _, c := range l.ChunksMs {
+		r.Chunks = append(r.Chunks, at(fromMs(c)))
+	}
+	return r
+}
+
+// recordSink writes each Record as it is settled and flushes it, so an
+// interrupted or crashed run still leaves every finished request on disk.
+type recordSink struct {
+	w        *bufio.Writer
+	file     *os.File
+	runStart time.Time
+	err      error
+}
+
+func newRecordSink(path string, runStart time.Time) (*recordSink, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-records: %w", err)
+	}
+	return &recordSink{w: bufio.NewWriter(f), file: f, runStart: runStart}, nil
+}
+
+func (s *recordSink) add(r *Record) {
+	if s == nil || s.err != nil {
+		return
+	}
+	b, err := json.Marshal(r.line(s.runStart))
+	if err == nil {
+		b = append(b, '\n')
+		_, err = s.w.Write(b)
+	}
+	if err == nil {
+		err = s.w.Flush()
+	}
+	s.err = err
+}
+
+func (s *recordSink) close() error {
+	if s == nil {
+		return nil
+	}
+	if err := s.file.Close(); s.err == nil {
+		s.err = err
+	}
+	if s.err != nil {
+		return fmt.Errorf("writing -records: %w", s.err)
+	}
+	return nil
+}
+
+// readRecordFiles reads one or more --records files as one run: each
+// file's times are shifted by how much later its run started than the
+// earliest, so runs from several machines line up on the wall clock.
+func readRecordFiles(paths []string) ([]Record, error) {
+	type file struct {
+		lines []recordLine
+		start time.Time
+	}
+	var files []file
+	for _, p := range paths {
+		lines, err := readRecordFile(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, file{lines: lines, start: lines[0].RunStart})
+	}
+	earliest := slices.MinFunc(files, func(a, b file) int { return a.start.Compare(b.start) }).start
+	var records []Record
+	for _, f := range files {
+		shift := f.start.Sub(earliest)
+		for i := range f.lines {
+			records = append(records, f.lines[i].record(shift))
+		}
+	}
+	return records, nil
+}
+
+func readRecordFile(path string) ([]recordLine, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lines, err := parseRecordLines(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return lines, nil
+}
+
+func parseRecordLines(r io.Reader) ([]recordLine, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 256<<20)
+	var lines []recordLine
+	for n := 1; sc.Scan(); n++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var l recordLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("line %d: not a tpsbench record: %v", n, err)
+		}
+		if l.RunStart.IsZero() {
+			return nil, fmt.Errorf("line %d: not a tpsbench record: no run_start", n)
+		}
+		lines = append(lines, l)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		return nil, errors.New("no records in it")
+	}
+	return lines, nil
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// runReportCommand rebuilds a report from --records files alone:
+//
+//	tpsbench report run.jsonl [more.jsonl ...] [--json F] [--csv F] [--slo ...]
+//
+// Several files are one run, lined up on their wall-clock start times (runs
+// started on several machines against one endpoint).
+func runReportCommand(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("tpsbench report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	cfg := &config{}
+	fs.StringVar(&cfg.out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
+	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
+	fs.Func("slo", "count requests within these `bounds` for goodput, e.g. ttft=500ms,tpot=50ms,e2e=10s", func(s string) error {
+		var err error
+		cfg.load.slo, err = parseSLO(s)
+		return err
+	})
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, "Usage: tpsbench report FILE.jsonl [FILE.jsonl ...] [options]\n\nRebuilds the report of a run from its -records files (several files are one run).\n\nOptions:")
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+				return err
+			}
+			return &usageError{msg: err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) == 0 {
+		return usagef("tpsbench report needs at least one -records file")
+	}
+	records, err := readRecordFiles(files)
+	if err != nil {
+		return &usageError{msg: "reading records: " + err.Error()}
+	}
+	var started time.Time
+	for _, f := range files {
+		if lines, err := readRecordFile(f); err == nil && (started.IsZero() || lines[0].RunStart.Before(started)) {
+			started = lines[0].RunStart
+		}
+	}
+	text := stdout
+	if cfg.out.json == "-" {
+		text = os.Stderr
+	}
+	fmt.Fprintf(text, "Report rebuilt from %d records in %d file(s); the run started at %s\n", len(records), len(files), started.Format(time.RFC3339))
+	s := summarizeRecords(records, cfg.load.slo)
+	levels := levelsOf(records, cfg.load.slo)
+	if len(levels) > 0 {
+		writeSweep(text, levels, cfg.load.slo.set())
+	} else {
+		writeText(text, s)
+	}
+	return writeFiles(nil, cfg.out, started, s, levels, records, nil)
+}

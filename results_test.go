@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A run and the report rebuilt from its records agree: the same text
+// figures, the same JSON figures.
+func TestRecordsRebuildTheReport(t *testing.T) {
+	dir := t.TempDir()
+	recs, live := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "run.json")
+	out, _, code := runCLI(t, append([]string{"3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv")}, fastSimArgs...)...)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	rebuilt := filepath.Join(dir, "rebuilt.json")
+	again, _, code := runCLI(t, "report", recs, "--json", rebuilt)
+	if code != 0 {
+		t.Fatalf("report: exit %d:\n%s", code, again)
+	}
+	results := func(s string) string { _, r, _ := strings.Cut(s, "Results:"); return r }
+	if results(out) == "" || results(out) != results(again) {
+		t.Errorf("rebuilt text differs:\n--- live\n%s\n--- rebuilt\n%s", results(out), results(again))
+	}
+	figures := func(path string) map[string]json.RawMessage {
+		var m map[string]json.RawMessage
+		b, _ := os.ReadFile(path)
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "config")
+		delete(m, "version")
+		delete(m, "started_at")
+		return m
+	}
+	a, b := figures(live), figures(rebuilt)
+	for k := range a {
+		if !bytes.Equal(a[k], b[k]) {
+			t.Errorf("JSON %q differs: live %s, rebuilt %s", k, a[k], b[k])
+		}
+	}
+	rows, err := csv.NewReader(mustOpen(t, filepath.Join(dir, "run.csv"))).ReadAll()
+	if err != nil || len(rows) != 13 || len(rows[0]) != len(csvHeader) || rows[1][4] != "true" {
+		t.Errorf("CSV: %d rows, %v", len(rows), err)
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// The JSON summary decodes into exactly the documented shape, with the key
+// redacted and units in the names.
+func TestJSONSummaryShape(t *testing.T) {
+	var out bytes.Buffer
+	cfg := &config{threads: 4, baseURL: "http://u:p@h/v1", model: "m", apiKey: "sk-secret", requestsPerThread: 3, timeout: 120, maxTokens: 16, stream: true, encoding: "cl100k_base"}
+	cfg.load.api = apiChat
+	if err := writeJSON(&out, cfg, time.Unix(0, 0).UTC(), summarizeRecords(goldenRecords(), sloBounds{ttft: time.Second}), nil); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
+	dec.DisallowUnknownFields()
+	var doc jsonSummary
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("the JSON does not decode into jsonSummary: %v", err)
+	}
+	if strings.Contains(out.String(), "sk-secret") || doc.Config.APIKey != "[redacted]" || strings.Contains(doc.Config.BaseURL, ":p@") {
+		t.Errorf("secrets in the JSON:\n%s", out.String())
+	}
+	if doc.Requests.Sent != 12 || doc.Requests.OK != 8 || doc.TTFTMs == nil || doc.TTFTMs.CI95 == nil || doc.Goodput == nil || len(doc.Samples.TPS) != 8 {
+		t.Errorf("figures missing: %s", out.String())
+	}
+	if !slicesContain(doc.TTFTMs.Notes, "p99 rests on 8 samples (fewer than 100)") {
+		t.Errorf("no p99 warning in %v", doc.TTFTMs.Notes)
+	}
+	// Golden, with the build's version masked.
+	masked := regexp.MustCompile(`"version": "[^"]*"`).ReplaceAll(out.Bytes(), []byte(`"version": "VERSION"`))
+	golden(t, "summary.golden.json", masked)
+}
+
+func slicesContain(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Records from several machines are one run, lined up on wall-clock time.
+func TestReportMergesFiles(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	write := func(name string, runStart time.Time, recs []Record) string {
+		var b bytes.Buffer
+		for i := range recs {
+			line, _ := json.Marshal(recs[i].line(runStart))
+			b.Write(append(line, '\n'))
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b.Bytes(), 0o644)
+		return p
+	}
+	a := write("a.jsonl", start, []Record{streamRec(0, 4, 100, 200, 300, 400)})
+	b := write("b.jsonl", start.Add(time.Second), []Record{streamRec(0, 4, 100, 200, 300, 400)})
+	records, err := readRecordFiles([]string{b, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := summarizeRecords(records, sloBounds{})
+	if s.OK != 2 || s.Duration != 1400*time.Millisecond {
+		t.Errorf("merged: %d ok over %v; want 2 over 1.4s (the second machine started 1 s later)", s.OK, s.Duration)
+	}
+	for _, bad := range []string{"{}\n", "not json\n", ""} {
+		p := filepath.Join(dir, "bad.jsonl")
+		os.WriteFile(p, []byte(bad), 0o644)
+		if _, _, code := runCLI(t, "report", p); code != 2 {
+			t.Errorf("report of %q: exit %d; want 2", bad, code)
+		}
+	}
+}
+
+func TestMannWhitney(t *testing.T) {
+	seq := func(from, n int) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(from + i)
+		}
+		return xs
+	}
+	// scipy.stats.mannwhitneyu(range(1,11), range(11,21), method="asymptotic").pvalue
+	if p := mannWhitneyP(seq(1, 10), seq(11, 10)); math.Abs(p-0.00018267) > 1e-6 {
+		t.Errorf("p = %v; want 0.00018267", p)
+	}
+	if p := mannWhitneyP(seq(1, 4), seq(100, 4)); p != 1 {
+		t.Errorf("4 samples a side: p = %v; want 1 (no verdict)", p)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	draw := func(n int, scale float64) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = scale * (40 + 5*rng.NormFloat64())
+		}
+		return xs
+	}
+	same := compareRuns(jsonSamples{TPS: draw(60, 1)}, jsonSamples{TPS: draw(60, 1)})
+	slower := compareRuns(jsonSamples{TPS: draw(60, 1)}, jsonSamples{TPS: draw(60, 0.8)})
+	if same[0].significant || !slower[0].significant || slower[0].change > -0.1 {
+		t.Errorf("same: %+v; 20%% slower: %+v", same[0], slower[0])
+	}
+}
+
+func TestCompareCommand(t *testing.T) {
+	dir := t.TempDir()
+	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
+	runCLI(t, append([]string{"2", "--requests", "12", "--json", base}, fastSimArgs...)...)
+	runCLI(t, append(append([]string{"2", "--requests", "12", "--json", next}, fastSimArgs...), "--sim-rate", "200")...)
+	out, _, code := runCLI(t, "compare", base, next)
+	if code != 0 || !strings.Contains(out, "tps (tokens/s)") || !strings.Contains(out, "ttft (ms)") {
+		t.Errorf("compare: exit %d:\n%s", code, out)
+	}
+	out, _, code = runCLI(t, "compare", base, next, "--fail-on", "tps<-5%")
+	if code != 1 || !strings.Contains(out, "FAIL: tps -") {
+		t.Errorf("a 10x slower token rate should fail tps<-5%%: exit %d:\n%s", code, out)
+	}
+	for _, bad := range [][]string{{"compare", base}, {"compare", base, next, "--fail-on", "speed<5%"}, {"compare", base, "/nonexistent"}} {
+		if _, _, code := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d; want 2", bad, code)
+		}
+	}
+}
