@@ -55,7 +55,12 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		defer sink.close()
 	}
 	writeHeader(stdout, cfg, promptsDesc)
-	r := &runner{client: client, sink: sink, stop: ctx,
+	total := cfg.load.warmup + cfg.total()
+	if cfg.load.sweeping() {
+		total = 0
+	}
+	prog := newProgress(stderr, cfg.out.quiet, total, cfg.load.duration)
+	r := &runner{client: client, sink: sink, stop: ctx, prog: prog,
 		body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
 
 	var all []Record
@@ -80,9 +85,11 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 
 	var s Summary
 	var levels []sweepLevel
+	defer prog.close()
 	if cfg.load.sweeping() {
 		var records []Record
 		levels, records, err = sweep(ctx, inflight, cfg, r, stdout)
+		prog.close()
 		if err != nil {
 			return err
 		}
@@ -91,6 +98,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		writeSweep(stdout, levels, cfg.load.slo.set())
 	} else {
 		records, sent, err := r.run(inflight, measuredPhase(cfg, cfg.threads, cfg.load.rate))
+		prog.close()
 		if err != nil {
 			return err
 		}
@@ -148,6 +156,13 @@ func writeFiles(cfg *config, out outputs, started time.Time, s Summary, levels [
 	return errors.Join(
 		write(out.json, "json", func(w io.Writer) error { return writeJSON(w, cfg, started, s, levels) }),
 		write(out.csv, "csv", func(w io.Writer) error { return writeCSV(w, records) }),
+		write(out.html, "html", func(w io.Writer) error {
+			title := "tpsbench report rebuilt from records, run started " + started.Format(time.RFC3339)
+			if cfg != nil {
+				title = fmt.Sprintf("tpsbench: %s at %s, %s", cfg.model, redactURL(cfg.baseURL), started.Format(time.RFC3339))
+			}
+			return writeHTML(w, title, s, records, levels)
+		}),
 	)
 }
 

@@ -162,6 +162,8 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.StringVar(&cfg.out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
 	fs.StringVar(&cfg.out.records, "records", "", "write one JSON line per request to `file` as each finishes (tpsbench report rebuilds the summary from it)")
 	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
+	fs.StringVar(&cfg.out.html, "html", "", "write a self-contained HTML report with charts to `file`")
+	fs.BoolVar(&cfg.out.quiet, "quiet", false, "no progress line on stderr")
 	fs.DurationVar(&cfg.grace, "grace", 5*time.Second, "after Ctrl-C, how long requests in flight may finish before they are cancelled")
 
 	var positional []string

@@ -22,6 +22,7 @@ func runReportCommand(args []string, stdout io.Writer) error {
 	cfg := &config{}
 	fs.StringVar(&cfg.out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
 	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
+	fs.StringVar(&cfg.out.html, "html", "", "write a self-contained HTML report with charts to `file`")
 	fs.Func("slo", "count requests within these `bounds` for goodput, e.g. ttft=500ms,tpot=50ms,e2e=10s", func(s string) error {
 		var err error
 		cfg.load.slo, err = parseSLO(s)

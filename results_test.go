@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -182,5 +184,70 @@ func TestCompareCommand(t *testing.T) {
 		if _, _, code := runCLI(t, bad...); code != 2 {
 			t.Errorf("%v: exit %d; want 2", bad, code)
 		}
+	}
+}
+
+// The HTML report is well-formed, self-contained, and has one SVG per chart.
+func TestHTMLReport(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "r.html")
+	recs := filepath.Join(dir, "r.jsonl")
+	if _, _, code := runCLI(t, append([]string{"--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs}, fastSimArgs...)...); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	rebuilt := filepath.Join(dir, "rebuilt.html")
+	if _, _, code := runCLI(t, "report", recs, "--html", rebuilt); code != 0 {
+		t.Fatalf("report: exit %d", code)
+	}
+	for _, p := range []string{page, rebuilt} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := xml.NewDecoder(bytes.NewReader(b))
+		svgs := 0
+		for {
+			tok, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s is not well-formed: %v", p, err)
+			}
+			if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "svg" {
+				svgs++
+			}
+		}
+		// TPS histogram; TTFT, TPOT, E2E CDFs; ITL; in flight; tokens/s; sweep.
+		if svgs != 8 {
+			t.Errorf("%s: %d charts; want 8", p, svgs)
+		}
+		if s := string(b); strings.Contains(s, "<script") || strings.Contains(s, "src=") || strings.Contains(s, "href=") {
+			t.Errorf("%s loads something from outside", p)
+		}
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	p := &progress{total: 40}
+	for range 10 {
+		p.sentOne()
+	}
+	r := Record{OK: true, OutputTokens: 128}
+	for range 4 {
+		p.finished(&r)
+	}
+	p.finished(&Record{})
+	want := "5/40 done  4 ok  1 failed  5 in flight  250 tok/s  10s elapsed  ETA 1m10s"
+	if got := p.line(10*time.Second, 250); got != want {
+		t.Errorf("line = %q; want %q", got, want)
+	}
+	// Not a terminal: no progress at all, so stderr stays clean.
+	if newProgress(&bytes.Buffer{}, false, 10, 0) != nil {
+		t.Error("a progress line on a non-terminal")
+	}
+	_, errOut, _ := runCLI(t, append([]string{"2", "--requests", "4"}, fastSimArgs...)...)
+	if errOut != "" {
+		t.Errorf("stderr of a run that is not on a terminal: %q", errOut)
 	}
 }

@@ -36,6 +36,7 @@ type runner struct {
 	client *Client
 	body   func(i int) ([]byte, error) // the request body of request i
 	sink   *recordSink                 // --records, or nil
+	prog   *progress                   // the status line, or nil
 	// stop ends sending without cancelling requests in flight (the first
 	// Ctrl-C); the ctx given to run cancels them.
 	stop context.Context
@@ -73,6 +74,7 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 	// so building it never delays a send.
 	send := func(i int, body []byte, sched time.Duration) {
 		sent.Add(1)
+		r.prog.sentOne()
 		rec := r.client.Do(ctx, i, body)
 		rec.Sched, rec.Warmup = sched, p.warmup
 		if rec.FailKind == "" {
@@ -131,6 +133,7 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 		rec.Level = p.level
 		r.client.settle(&rec)
 		r.sink.add(&rec)
+		r.prog.finished(&rec)
 		records = append(records, rec)
 	}
 	return records, int(sent.Load()), bodyErr
