@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -250,4 +252,35 @@ func TestProgressLine(t *testing.T) {
 	if errOut != "" {
 		t.Errorf("stderr of a run that is not on a terminal: %q", errOut)
 	}
+}
+
+// Interrupted mid-run against the simulator: complete records of every
+// request sent, and a report.
+func TestInterruptedSimRunKeepsRecords(t *testing.T) {
+	recs := filepath.Join(t.TempDir(), "run.jsonl")
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
+	var out, errb bytes.Buffer
+	err := run(ctx, append([]string{"4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"},
+		"--sim", "--sim-ttft", "20ms", "--sim-rate", "200", "--max-tokens", "16"), &out, &errb)
+	if code := exitCode(err, &errb); code != 130 {
+		t.Fatalf("exit %d; want 130\n%s", code, out.String())
+	}
+	lines, err := readRecordFile(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := summarizeRecords(readBack(lines), sloBounds{})
+	want := fmt.Sprintf("Samples: %d ok / %d failed (total %d)\n", s.OK, s.Failed, s.OK+s.Failed)
+	if !strings.Contains(out.String(), want) || len(lines) >= 200 || strings.Contains(out.String(), "BUG:") {
+		t.Errorf("%d records; report should say %q:\n%s", len(lines), want, out.String())
+	}
+}
+
+func readBack(lines []recordLine) []Record {
+	var rs []Record
+	for i := range lines {
+		rs = append(rs, lines[i].record(0))
+	}
+	return rs
 }
