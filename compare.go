@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,30 +25,17 @@ const alpha = 0.05
 // to be chance (p < 0.05); otherwise the change reads "~".
 func runCompareCommand(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("tpsbench compare", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
 	var rules []failRule
 	fs.Func("fail-on", "exit 1 when a significant change crosses these `bounds`, e.g. 'tps<-5%,ttft>+10%'", func(s string) error {
 		var err error
 		rules, err = parseFailOn(s)
 		return err
 	})
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, "Usage: tpsbench compare BASE NEW [options]\n\nCompares two runs (--json summaries or --records files) figure by figure.\n\nOptions:")
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-				return err
-			}
-			return &usageError{msg: err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseInterleaved(fs, args, func() {
+		printCommandUsage(stdout, fs, "Usage: tpsbench compare BASE NEW [options]\n\nCompares two runs (--json summaries or --records files) figure by figure.")
+	})
+	if err != nil {
+		return err
 	}
 	if len(files) != 2 {
 		return usagef("tpsbench compare takes two runs, BASE and NEW, got %d", len(files))

@@ -166,20 +166,9 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.out.quiet, "quiet", false, "no progress line on stderr")
 	fs.DurationVar(&cfg.grace, "grace", 5*time.Second, "after Ctrl-C, how long requests in flight may finish before they are cancelled")
 
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				printUsage(stdout, fs)
-				return nil, err
-			}
-			return nil, &usageError{msg: err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterleaved(fs, args, func() { printUsage(stdout, fs) })
+	if err != nil {
+		return nil, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -247,6 +236,38 @@ func (c *config) validate() error {
 		return usagef("-encoding: %v", err)
 	}
 	return validateSim("sim-", c.simConfig)
+}
+
+// parseInterleaved parses fs's flags wherever they stand among the
+// positional arguments (Go's flag package stops at the first positional),
+// and returns those. -h calls help and returns flag.ErrHelp; any other
+// error is a usageError.
+func parseInterleaved(fs *flag.FlagSet, args []string, help func()) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				help()
+				return nil, err
+			}
+			return nil, &usageError{msg: err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// printCommandUsage prints a subcommand's usage, then its flags.
+func printCommandUsage(w io.Writer, fs *flag.FlagSet, text string) {
+	fmt.Fprintln(w, text+"\n\nOptions:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }
 
 // redactURL hides a password in a URL's user info.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,8 +16,6 @@ import (
 // started on several machines against one endpoint).
 func runReportCommand(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("tpsbench report", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
 	cfg := &config{}
 	fs.StringVar(&cfg.out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
 	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
@@ -28,22 +25,11 @@ func runReportCommand(args []string, stdout io.Writer) error {
 		cfg.load.slo, err = parseSLO(s)
 		return err
 	})
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stdout, "Usage: tpsbench report FILE.jsonl [FILE.jsonl ...] [options]\n\nRebuilds the report of a run from its -records files (several files are one run).\n\nOptions:")
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-				return err
-			}
-			return &usageError{msg: err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseInterleaved(fs, args, func() {
+		printCommandUsage(stdout, fs, "Usage: tpsbench report FILE.jsonl [FILE.jsonl ...] [options]\n\nRebuilds the report of a run from its -records files (several files are one run).")
+	})
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usagef("tpsbench report needs at least one -records file")

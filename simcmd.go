@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,22 +14,17 @@ import (
 func runSimCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	cfg := sim.DefaultConfig()
 	fs := flag.NewFlagSet("tpsbench sim", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", "127.0.0.1:11434", "`host:port` to listen on")
 	fs.IntVar(&cfg.MaxTokens, "max-tokens", cfg.MaxTokens, "answer length in `tokens` when a request sets no max_tokens")
 	addSimFlags(fs, "", &cfg)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, "Usage: tpsbench sim [options]\n\nServes the simulated OpenAI-compatible endpoint until interrupted.\n\nOptions:")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return err
-		}
-		return &usageError{msg: err.Error()}
+	extra, err := parseInterleaved(fs, args, func() {
+		printCommandUsage(stdout, fs, "Usage: tpsbench sim [options]\n\nServes the simulated OpenAI-compatible endpoint until interrupted.")
+	})
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("tpsbench sim takes no arguments, got %q", fs.Arg(0))
+	if len(extra) > 0 {
+		return usagef("tpsbench sim takes no arguments, got %q", extra[0])
 	}
 	if err := validateSim("", cfg); err != nil {
 		return err
