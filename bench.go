@@ -242,6 +242,7 @@ func newClient(cfg *config, counter tokenCounter) *Client {
 		apiKey:        cfg.apiKey,
 		headers:       cfg.load.headers,
 		timeout:       cfg.timeoutDuration(),
+		maxTokens:     cfg.maxTokens,
 		stream:        cfg.stream,
 		forceTiktoken: cfg.forceTiktoken,
 		counter:       counter,

@@ -14,6 +14,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -32,10 +33,12 @@ type Client struct {
 	apiKey        string
 	headers       http.Header // -header, set on every request
 	timeout       time.Duration
+	maxTokens     int // asked of every request, kept in each Record
 	stream        bool
 	forceTiktoken bool
 	counter       tokenCounter
 	start         time.Time // run start: Record times are offsets from it
+	crossChecked  atomic.Int64
 	now           func() time.Time
 }
 
@@ -125,6 +128,7 @@ func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
 // failure is classified in it.
 func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	rec := newRecord(index, c.stream)
+	rec.MaxTokens = c.maxTokens
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -359,7 +363,18 @@ func (r *Record) takeUsage(u usageInfo) {
 // reported a positive count and --force-tiktoken is off, else tiktoken over
 // all generated text (content plus reasoning).
 func (c *Client) countTokens(rec *Record) {
-	if rec.TokenSource == "usage" && rec.OutputTokens > 0 && !c.forceTiktoken {
+	if rec.TokenSource == "usage" {
+		rec.UsageTokens = rec.OutputTokens
+	}
+	usable := rec.TokenSource == "usage" && rec.OutputTokens > 0 && !c.forceTiktoken
+	// Cross-check: count the text of the first few answers that have usage
+	// too, to show how far --encoding is from the model's tokenizer.
+	if usable && len(rec.text) > 0 && c.crossChecked.Add(1) <= crossCheckSample {
+		if n, err := c.counter.Count(rec.text); err == nil {
+			rec.TiktokenTokens = n
+		}
+	}
+	if usable {
 		rec.OK = true
 		return
 	}
@@ -368,13 +383,18 @@ func (c *Client) countTokens(rec *Record) {
 		rec.fail(failMalformed, "counting tokens: "+err.Error())
 		return
 	}
-	rec.OutputTokens, rec.TokenSource = n, "tiktoken"
+	rec.OutputTokens, rec.TokenSource, rec.TiktokenTokens = n, "tiktoken", n
 	if n == 0 {
 		rec.fail(failEmpty, "empty completion: no output token")
 		return
 	}
 	rec.OK = true
 }
+
+// crossCheckSample is how many answers with usage are also counted with
+// tiktoken for the token cross-check: enough for a median, and the cost (a
+// few ms each, in the collector) stays bounded on long runs.
+const crossCheckSample = 50
 
 // failTransport classifies an error from the connection or the body.
 func (c *Client) failTransport(ctx context.Context, rec *Record, err error, prefix string) {

@@ -122,8 +122,17 @@ type jsonFigures struct {
 	ConnectMs             *jsonDist    `json:"connect_ms,omitempty"`
 	NewConnections        int          `json:"new_connections"`
 	Goodput               *jsonGoodput `json:"goodput,omitempty"`
+	TokenCrossCheck       *jsonCross   `json:"token_cross_check,omitempty"`
+	Checks                []string     `json:"checks,omitempty"`
 	Errors                []ErrorCount `json:"errors"`
 	Samples               jsonSamples  `json:"samples"`
+}
+
+// jsonCross is the token cross-check: tiktoken's count against usage.
+type jsonCross struct {
+	Answers        int     `json:"answers"`
+	MedianRelative float64 `json:"median_relative_difference"`
+	WorstRelative  float64 `json:"worst_relative_difference"`
 }
 
 type jsonGoodput struct {
@@ -162,6 +171,10 @@ func figures(s Summary) jsonFigures {
 	if s.SLO.set() {
 		f.Goodput = &jsonGoodput{SLO: s.SLO.String(), Good: s.Good, ReqS: s.Goodput, Fraction: s.GoodFraction}
 	}
+	if s.Cross.N > 0 {
+		f.TokenCrossCheck = &jsonCross{s.Cross.N, s.Cross.Median, s.Cross.Worst}
+	}
+	f.Checks = s.Checks
 	f.Errors = s.Errors
 	if f.Errors == nil {
 		f.Errors = []ErrorCount{}

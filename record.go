@@ -34,15 +34,18 @@ type Record struct {
 	Done        time.Duration   // [DONE] read, or the body read whole or closed
 	Chunks      []time.Duration // arrival of each token-bearing chunk
 
-	OutputTokens int
-	TokenSource  string // "usage" or "tiktoken"
-	InputTokens  int    // usage.prompt_tokens; -1 when not reported
-	FinishReason string
-	DoneSeen     bool          // the stream ended with data: [DONE]
-	Reasoning    bool          // some chunk carried reasoning before any answer
-	Retried      bool          // sent again on a fresh connection after a dead pooled one
-	NewConn      bool          // the request opened a new connection (not from the pool)
-	Connect      time.Duration // how long opening it took; inside TTFT and E2E
+	MaxTokens      int // the max_tokens the request asked for
+	OutputTokens   int
+	TokenSource    string // "usage" or "tiktoken"
+	UsageTokens    int    // usage.completion_tokens; -1 when not reported
+	TiktokenTokens int    // tiktoken's count of the text; -1 when not counted
+	InputTokens    int    // usage.prompt_tokens; -1 when not reported
+	FinishReason   string
+	DoneSeen       bool          // the stream ended with data: [DONE]
+	Reasoning      bool          // some chunk carried reasoning before any answer
+	Retried        bool          // sent again on a fresh connection after a dead pooled one
+	NewConn        bool          // the request opened a new connection (not from the pool)
+	Connect        time.Duration // how long opening it took; inside TTFT and E2E
 
 	OK         bool
 	FailKind   string // one of the fail* classes; empty when OK
@@ -54,7 +57,7 @@ type Record struct {
 
 // newRecord returns a Record whose optional timestamps are unset.
 func newRecord(index int, stream bool) Record {
-	return Record{Index: index, Stream: stream, Sched: none, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1}
+	return Record{Index: index, Stream: stream, Sched: none, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1}
 }
 
 func (r *Record) fail(kind, reason string) {

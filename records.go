@@ -34,9 +34,12 @@ type recordLine struct {
 	LastMs       *float64  `json:"last_ms,omitempty"`
 	DoneMs       *float64  `json:"done_ms,omitempty"`
 	ChunksMs     []float64 `json:"chunks_ms,omitempty"` // arrival of every token-bearing chunk
+	MaxTokens    int       `json:"max_tokens,omitempty"`
 	OutputTokens int       `json:"output_tokens"`
 	TokenSource  string    `json:"token_source,omitempty"`
 	InputTokens  *int      `json:"input_tokens,omitempty"`
+	UsageTokens  *int      `json:"usage_tokens,omitempty"`    // the server's count, when it gave one
+	TiktokenTok  *int      `json:"tiktoken_tokens,omitempty"` // tiktoken's count, when counted
 	FinishReason string    `json:"finish_reason,omitempty"`
 	DoneSeen     bool      `json:"done_seen,omitempty"`
 	Reasoning    bool      `json:"reasoning,omitempty"`
@@ -72,14 +75,17 @@ func (r *Record) line(runStart time.Time) recordLine {
 		OK: r.OK, FailKind: r.FailKind, Error: r.Err, HTTPStatus: r.HTTPStatus,
 		SchedMs: optMs(r.Sched), SendMs: toMs(r.Send), HdrMs: optMs(r.Hdr), FirstMs: optMs(r.First()),
 		FirstAnsMs: optMs(r.FirstAnswer), LastMs: optMs(r.Last()), DoneMs: optMs(r.Done),
-		OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
+		MaxTokens: r.MaxTokens, OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
 		DoneSeen: r.DoneSeen, Reasoning: r.Reasoning, Retried: r.Retried, NewConn: r.NewConn,
 		ConnectMs: toMs(r.Connect), ResponseID: r.ResponseID,
 	}
-	if r.InputTokens >= 0 {
-		n := r.InputTokens
-		l.InputTokens = &n
+	optInt := func(n int) *int {
+		if n < 0 {
+			return nil
+		}
+		return &n
 	}
+	l.InputTokens, l.UsageTokens, l.TiktokenTok = optInt(r.InputTokens), optInt(r.UsageTokens), optInt(r.TiktokenTokens)
 	if len(r.Chunks) > 0 {
 		l.ChunksMs = make([]float64, len(r.Chunks))
 		for i, c := range r.Chunks {
@@ -103,12 +109,18 @@ func (l *recordLine) record(shift time.Duration) Record {
 		OK: l.OK, FailKind: l.FailKind, Err: l.Error, HTTPStatus: l.HTTPStatus,
 		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
 		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),
-		OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, FinishReason: l.FinishReason,
-		DoneSeen: l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
+		MaxTokens: l.MaxTokens, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1,
+		FinishReason: l.FinishReason,
+		DoneSeen:     l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
 		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID,
 	}
-	if l.InputTokens != nil {
-		r.InputTokens = *l.InputTokens
+	for _, f := range []struct {
+		from *int
+		to   *int
+	}{{l.InputTokens, &r.InputTokens}, {l.UsageTokens, &r.UsageTokens}, {l.TiktokenTok, &r.TiktokenTokens}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
 	}
 	for _, c := range l.ChunksMs {
 		r.Chunks = append(r.Chunks, at(fromMs(c)))

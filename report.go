@@ -72,6 +72,10 @@ func writeText(w io.Writer, s Summary) {
 		input = strconv.Itoa(s.InputTokens)
 	}
 	fmt.Fprintf(w, "  Tokens: output=%d input=%s (source: usage %d, tiktoken %d)\n", s.OutputTokens, input, s.FromUsage, s.FromTiktoken)
+	if s.Cross.N > 0 {
+		fmt.Fprintf(w, "  Token cross-check: tiktoken counts %+.1f%% (median; worst %+.1f%%) against the server's usage over %d answers\n",
+			100*s.Cross.Median, 100*s.Cross.Worst, s.Cross.N)
+	}
 	if s.OK > 0 && s.Duration > 0 {
 		fmt.Fprintf(w, "  Throughput: output=%.2f tokens/sec, requests=%.3f req/sec, wall=%.2fs, concurrency=%.2f\n",
 			s.OutputThroughput, s.RequestThroughput, s.Duration.Seconds(), s.Concurrency)
@@ -110,6 +114,12 @@ func writeText(w io.Writer, s Summary) {
 	}
 	if s.TPS.N > 0 && s.TPS.N < minTailSamples {
 		fmt.Fprintf(w, "  Note: p05 and p95 rest on %d requests and are rough; send at least %d (threads x --requests-per-thread).\n", s.TPS.N, minTailSamples)
+	}
+	if len(s.Checks) > 0 {
+		fmt.Fprintln(w, "Checks (findings that lower trust in a figure):")
+		for _, c := range s.Checks {
+			fmt.Fprintf(w, "  - %s\n", c)
+		}
 	}
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "Errors:")

@@ -46,8 +46,11 @@ func goldenRecords() []Record {
 			r.NewConn, r.Connect = true, time.Duration(i+1)*time.Millisecond
 		}
 		if i == 5 {
-			r.TokenSource = "tiktoken"
+			r.TokenSource, r.UsageTokens, r.TiktokenTokens = "tiktoken", -1, 16
 			r.InputTokens = -1
+		}
+		if i == 6 { // cross-checked: tiktoken counted 2 more
+			r.TiktokenTokens = 18
 		}
 		recs = append(recs, r)
 	}

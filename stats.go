@@ -135,6 +135,8 @@ type Summary struct {
 	Goodput      float64 // good requests / duration
 	GoodFraction float64 // good / (ok + failed)
 
+	Checks  []string     // findings that lower trust in a figure (see trustChecks)
+	Cross   crossCheck   // usage against tiktoken
 	Errors  []ErrorCount // most frequent first
 	Samples jsonSamples  // per-request values of the headline figures, sorted
 }
@@ -241,6 +243,7 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 	}
 	s.Queue, s.E2EQueue, s.TTFTQueue = summarize(queue), summarize(e2eQueue), summarize(ttftQueue)
 	s.Samples = jsonSamples{TPS: tps, TTFTMs: ttft, TPOTMs: tpot, E2EMs: e2e}
+	s.Checks, s.Cross = trustChecks(records)
 	if s.Samples.TPS == nil {
 		s.Samples.TPS, s.Samples.E2EMs = []float64{}, []float64{}
 	}

@@ -79,7 +79,7 @@ func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
 	}
 	r.FirstAnswer = r.First()
 	r.Done = r.Last() + time.Millisecond
-	r.OutputTokens, r.TokenSource, r.OK = tokens, "usage", true
+	r.OutputTokens, r.TokenSource, r.UsageTokens, r.OK = tokens, "usage", tokens, true
 	return r
 }
 

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTrustChecks(t *testing.T) {
+	var recs []Record
+	for i := range 6 {
+		// 8 tokens in 4 chunks; the server was asked for 4.
+		r := streamRec(i*1000, 8, i*1000+100, i*1000+110, i*1000+120, i*1000+130)
+		r.MaxTokens = 4
+		r.TiktokenTokens = 6
+		recs = append(recs, r)
+	}
+	recs[0].Chunks[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
+	recs[0].FirstAnswer = recs[0].Chunks[0]
+	notes, cross := trustChecks(recs)
+	for _, want := range []string{
+		"6 answers were longer than max_tokens (up to 8 tokens)",
+		"24 chunks carried 48 tokens (2.0 per chunk)",
+		"the first request took 900ms against a median of 100ms",
+	} {
+		if !strings.Contains(strings.Join(notes, "\n"), want) {
+			t.Errorf("checks lack %q: %q", want, notes)
+		}
+	}
+	if cross.N != 6 || cross.Median != -0.25 || cross.Worst != -0.25 {
+		t.Errorf("cross-check = %+v; want 6 answers at -25%%", cross)
+	}
+	// A healthy run raises nothing.
+	healthy := []Record{streamRec(0, 2, 100, 200), streamRec(0, 2, 100, 200)}
+	if notes, _ := trustChecks(healthy); len(notes) != 0 {
+		t.Errorf("healthy run: %q", notes)
+	}
+}
+
+func TestNoUsageCheckEndToEnd(t *testing.T) {
+	out, _, _ := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--sim-no-usage"}, fastSimArgs...)...)
+	if !strings.Contains(out, "  - 4 of 4 answers had no usage") {
+		t.Errorf("no check for missing usage:\n%s", out)
+	}
+	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
+	if strings.Contains(out, "Checks") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
+		t.Errorf("healthy simulated run:\n%s", out)
+	}
+}
