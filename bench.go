@@ -86,6 +86,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 	var s Summary
 	var levels []sweepLevel
 	defer prog.close()
+	watch := startWatch()
 	if cfg.load.sweeping() {
 		var records []Record
 		levels, records, err = sweep(ctx, inflight, cfg, r, stdout)
@@ -95,7 +96,9 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		}
 		all = append(all, records...)
 		s = summarizeRecords(records, cfg.load.slo)
+		noteHealth(&s, watch.stop(), cfg.sim)
 		writeSweep(stdout, levels, cfg.load.slo.set())
+		writeChecks(stdout, s)
 	} else {
 		records, sent, err := r.run(inflight, measuredPhase(cfg, cfg.threads, cfg.load.rate))
 		prog.close()
@@ -108,6 +111,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		all = append(all, records...)
 		s = summarizeRecords(records, cfg.load.slo)
 		s.Sent = sent
+		noteHealth(&s, watch.stop(), cfg.sim)
 		writeText(stdout, s)
 	}
 	if ctx.Err() != nil {

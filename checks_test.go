@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +46,48 @@ func TestNoUsageCheckEndToEnd(t *testing.T) {
 	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
 	if strings.Contains(out, "Checks") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
 		t.Errorf("healthy simulated run:\n%s", out)
+	}
+}
+
+func TestClientBound(t *testing.T) {
+	healthy := clientHealth{Wall: time.Second, CPU: 200 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 300 * time.Microsecond}
+	if note := healthy.clientBound(100 * time.Millisecond); note != "" {
+		t.Errorf("healthy: %q", note)
+	}
+	for _, sick := range []clientHealth{
+		{Wall: time.Second, CPU: 1900 * time.Millisecond, Cores: 2},      // CPU saturated
+		{Wall: time.Second, Cores: 2, SchedP50: 3 * time.Millisecond},    // runnable goroutines wait
+		{Wall: time.Second, Cores: 2, SchedP99: 20 * time.Millisecond},   // over 5% of a 100 ms TTFT
+		{Wall: time.Second, Cores: 2, GCPauseP99: 12 * time.Millisecond}, // long GC pauses
+	} {
+		if note := sick.clientBound(100 * time.Millisecond); !strings.HasPrefix(note, "client-bound: ") {
+			t.Errorf("%+v: no warning", sick)
+		}
+	}
+}
+
+// A client starved of CPU (one P, and a goroutine spinning on it) gets the
+// warning; the same run with CPU to spare does not.
+func TestClientBoundEndToEnd(t *testing.T) {
+	args := []string{"4", "--stream", "--requests-per-thread", "3", "--sim", "--sim-ttft", "200ms", "--sim-rate", "100", "--max-tokens", "8"}
+	out, _, _ := runCLI(t, args...)
+	if strings.Contains(out, "client-bound") || !strings.Contains(out, "  Client: CPU ") {
+		t.Errorf("healthy run:\n%s", out)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
+	out, _, _ = runCLI(t, args...)
+	close(done)
+	if !strings.Contains(out, "  - client-bound: ") {
+		t.Errorf("starved run:\n%s", out)
 	}
 }

@@ -124,8 +124,19 @@ type jsonFigures struct {
 	Goodput               *jsonGoodput `json:"goodput,omitempty"`
 	TokenCrossCheck       *jsonCross   `json:"token_cross_check,omitempty"`
 	Checks                []string     `json:"checks,omitempty"`
+	Client                *jsonClient  `json:"client,omitempty"`
 	Errors                []ErrorCount `json:"errors"`
 	Samples               jsonSamples  `json:"samples"`
+}
+
+// jsonClient is how the client fared: its CPU and the Go runtime's delays.
+type jsonClient struct {
+	WallS           float64 `json:"wall_s"`
+	CPUS            float64 `json:"cpu_s"`
+	Cores           int     `json:"cores"`
+	SchedLatencyP50 float64 `json:"sched_latency_p50_ms"`
+	SchedLatencyP99 float64 `json:"sched_latency_p99_ms"`
+	GCPauseP99      float64 `json:"gc_pause_p99_ms"`
 }
 
 // jsonCross is the token cross-check: tiktoken's count against usage.
@@ -175,6 +186,9 @@ func figures(s Summary) jsonFigures {
 		f.TokenCrossCheck = &jsonCross{s.Cross.N, s.Cross.Median, s.Cross.Worst}
 	}
 	f.Checks = s.Checks
+	if h := s.Client; h != nil {
+		f.Client = &jsonClient{h.Wall.Seconds(), h.CPU.Seconds(), h.Cores, ms(h.SchedP50), ms(h.SchedP99), ms(h.GCPauseP99)}
+	}
 	f.Errors = s.Errors
 	if f.Errors == nil {
 		f.Errors = []ErrorCount{}

@@ -115,16 +115,24 @@ func writeText(w io.Writer, s Summary) {
 	if s.TPS.N > 0 && s.TPS.N < minTailSamples {
 		fmt.Fprintf(w, "  Note: p05 and p95 rest on %d requests and are rough; send at least %d (threads x --requests-per-thread).\n", s.TPS.N, minTailSamples)
 	}
-	if len(s.Checks) > 0 {
-		fmt.Fprintln(w, "Checks (findings that lower trust in a figure):")
-		for _, c := range s.Checks {
-			fmt.Fprintf(w, "  - %s\n", c)
-		}
-	}
+	writeChecks(w, s)
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "Errors:")
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "  %d x %s\n", e.Count, e.Reason)
+		}
+	}
+}
+
+// writeChecks prints the client's health and the trust checks.
+func writeChecks(w io.Writer, s Summary) {
+	if s.Client != nil {
+		fmt.Fprintf(w, "  Client: %s\n", s.Client)
+	}
+	if len(s.Checks) > 0 {
+		fmt.Fprintln(w, "Checks (findings that lower trust in a figure):")
+		for _, c := range s.Checks {
+			fmt.Fprintf(w, "  - %s\n", c)
 		}
 	}
 }

@@ -135,10 +135,11 @@ type Summary struct {
 	Goodput      float64 // good requests / duration
 	GoodFraction float64 // good / (ok + failed)
 
-	Checks  []string     // findings that lower trust in a figure (see trustChecks)
-	Cross   crossCheck   // usage against tiktoken
-	Errors  []ErrorCount // most frequent first
-	Samples jsonSamples  // per-request values of the headline figures, sorted
+	Checks  []string      // findings that lower trust in a figure (see trustChecks)
+	Cross   crossCheck    // usage against tiktoken
+	Client  *clientHealth // how the client fared (live runs only: not in records)
+	Errors  []ErrorCount  // most frequent first
+	Samples jsonSamples   // per-request values of the headline figures, sorted
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
