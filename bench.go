@@ -242,7 +242,8 @@ func newClient(cfg *config, counter tokenCounter) *Client {
 	}
 	return &Client{
 		http:          &http.Client{Transport: newTransport(pool, cfg.insecure), CheckRedirect: noRedirects},
-		endpoint:      strings.TrimRight(cfg.baseURL, "/") + "/" + apiPath(cfg.load.api),
+		endpoint:      endpoint(cfg.baseURL, cfg.load.api),
+		native:        cfg.load.api == apiOllama,
 		apiKey:        cfg.apiKey,
 		headers:       cfg.load.headers,
 		timeout:       cfg.timeoutDuration(),
@@ -255,9 +256,15 @@ func newClient(cfg *config, counter tokenCounter) *Client {
 	}
 }
 
-func apiPath(api string) string {
-	if api == apiCompletions {
-		return "completions"
+// endpoint is where requests go: under the /v1 base URL, or for Ollama's
+// native API at the server root (the base URL without its /v1).
+func endpoint(baseURL, api string) string {
+	base := strings.TrimRight(baseURL, "/")
+	switch api {
+	case apiCompletions:
+		return base + "/completions"
+	case apiOllama:
+		return strings.TrimSuffix(base, "/v1") + "/api/chat"
 	}
-	return "chat/completions"
+	return base + "/chat/completions"
 }

@@ -34,7 +34,7 @@ func BenchmarkReadStream(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := newRecord(0, true)
-		c.readStream(b.Context(), io.NopCloser(bytes.NewReader(body)), &rec)
+		c.readStream(b.Context(), io.NopCloser(bytes.NewReader(body)), &rec, false)
 		c.settle(&rec)
 		if !rec.DoneSeen || len(rec.Chunks) != 256 {
 			b.Fatalf("chunks=%d done=%v err=%q", len(rec.Chunks), rec.DoneSeen, rec.Err)

@@ -44,7 +44,7 @@ func TestNoUsageCheckEndToEnd(t *testing.T) {
 		t.Errorf("no check for missing usage:\n%s", out)
 	}
 	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
-	if strings.Contains(out, "Checks") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
+	if strings.Contains(out, "had no usage") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
 		t.Errorf("healthy simulated run:\n%s", out)
 	}
 }
@@ -70,9 +70,11 @@ func TestClientBound(t *testing.T) {
 // warning; the same run with CPU to spare does not.
 func TestClientBoundEndToEnd(t *testing.T) {
 	args := []string{"4", "--stream", "--requests-per-thread", "3", "--sim", "--sim-ttft", "200ms", "--sim-rate", "100", "--max-tokens", "8"}
+	// (That a healthy client raises nothing is TestClientBound's: on a shared
+	// test machine a real run may well be short of CPU.)
 	out, _, _ := runCLI(t, args...)
-	if strings.Contains(out, "client-bound") || !strings.Contains(out, "  Client: CPU ") {
-		t.Errorf("healthy run:\n%s", out)
+	if !strings.Contains(out, "  Client: CPU ") {
+		t.Errorf("no Client line:\n%s", out)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	done := make(chan struct{})

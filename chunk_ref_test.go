@@ -21,6 +21,7 @@ type wireDelta struct {
 	Content          string          `json:"content"`
 	ReasoningContent string          `json:"reasoning_content"`
 	Reasoning        string          `json:"reasoning"`
+	Thinking         string          `json:"thinking"` // Ollama's native API
 	ToolCalls        json.RawMessage `json:"tool_calls"`
 }
 
@@ -33,12 +34,31 @@ type wireChoice struct {
 	FinishReason *string   `json:"finish_reason"`
 }
 
-// wireBody is a chat completion, a stream chunk, or an error object.
+// wireBody is a chat completion, a stream chunk, an Ollama native chat or
+// generate line, or an error object.
 type wireBody struct {
 	ID      string          `json:"id"`
 	Choices []wireChoice    `json:"choices"`
 	Usage   *wireUsage      `json:"usage"`
 	Error   json.RawMessage `json:"error"`
+	Timings *struct {
+		PromptN     *int     `json:"prompt_n"`
+		PromptMs    *float64 `json:"prompt_ms"`
+		PredictedN  *int     `json:"predicted_n"`
+		PredictedMs *float64 `json:"predicted_ms"`
+	} `json:"timings"` // llama.cpp's server
+
+	// Ollama's native API.
+	Message            wireDelta `json:"message"`
+	Response           string    `json:"response"`
+	Thinking           string    `json:"thinking"`
+	Done               bool      `json:"done"`
+	DoneReason         string    `json:"done_reason"`
+	PromptEvalCount    *int      `json:"prompt_eval_count"`
+	PromptEvalDuration *int64    `json:"prompt_eval_duration"`
+	EvalCount          *int      `json:"eval_count"`
+	EvalDuration       *int64    `json:"eval_duration"`
+	LoadDuration       *int64    `json:"load_duration"`
 }
 
 // decodeChunkRef is the reference decoder: encoding/json into plain structs.
@@ -48,23 +68,45 @@ func decodeChunkRef(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return text, err
 	}
-	*info = chunkInfo{id: []byte(b.ID), usage: usageInfo{prompt: -1, completion: -1}}
+	*info = chunkInfo{id: []byte(b.ID), usage: usageInfo{prompt: -1, completion: -1}, server: noTimings()}
 	if b.Usage != nil {
 		info.usage = usageInfo{present: true, prompt: intOr(b.Usage.PromptTokens), completion: intOr(b.Usage.CompletionTokens)}
 	}
+	srv := serverTimings{promptTokens: -1, decodeTokens: -1, promptMs: -1, decodeMs: -1, loadMs: -1}
+	if t := b.Timings; t != nil {
+		srv.present = true
+		srv.promptTokens, srv.decodeTokens = intOr(t.PromptN), intOr(t.PredictedN)
+		srv.promptMs, srv.decodeMs = floatOr(t.PromptMs), floatOr(t.PredictedMs)
+	}
+	if b.PromptEvalCount != nil || b.PromptEvalDuration != nil || b.EvalCount != nil || b.EvalDuration != nil || b.LoadDuration != nil {
+		srv.present = true
+		srv.promptTokens, srv.decodeTokens = intOr(b.PromptEvalCount), intOr(b.EvalCount)
+		srv.promptMs, srv.decodeMs, srv.loadMs = nsOr(b.PromptEvalDuration), nsOr(b.EvalDuration), nsOr(b.LoadDuration)
+	}
+	if srv.present {
+		info.server = srv
+	}
+	info.done = b.Done
 	if len(b.Error) > 0 && string(b.Error) != "null" {
 		info.errorMsg = errorMessage(b.Error)
 		return text, nil
+	}
+	// Ollama's native answer: one message (chat) or response (generate).
+	b.Choices = append([]wireChoice{{Message: b.Message, Text: b.Response}}, b.Choices...)
+	b.Choices[0].Message.Thinking += b.Thinking
+	if b.Done && b.DoneReason != "" {
+		b.Choices[0].FinishReason = &b.DoneReason
 	}
 	for i := range b.Choices {
 		c := &b.Choices[i]
 		for _, d := range [2]*wireDelta{&c.Delta, &c.Message} {
 			answer := d.Content != "" || hasToolCalls(d.ToolCalls)
-			if answer || d.ReasoningContent != "" || d.Reasoning != "" {
+			if answer || d.ReasoningContent != "" || d.Reasoning != "" || d.Thinking != "" {
 				info.tokens = true
 				info.answer = info.answer || answer
 				text = append(text, d.ReasoningContent...)
 				text = append(text, d.Reasoning...)
+				text = append(text, d.Thinking...)
 				text = append(text, d.Content...)
 			}
 		}
@@ -90,6 +132,20 @@ func hasToolCalls(raw json.RawMessage) bool {
 		return len(calls) > 0
 	}
 	return true
+}
+
+func floatOr(p *float64) float64 {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+func nsOr(p *int64) float64 {
+	if p == nil {
+		return -1
+	}
+	return float64(*p) / 1e6
 }
 
 func intOr(p *int) int {
@@ -129,6 +185,7 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 		if fast.tokens != ref.tokens || fast.answer != ref.answer || fast.finish != ref.finish ||
 			fast.usage != ref.usage || !bytes.Equal(fast.id, ref.id) || fast.errorMsg != ref.errorMsg ||
+			fast.server != ref.server || fast.done != ref.done ||
 			!bytes.Equal(fastText, refText) {
 			t.Fatalf("decode(%q):\nfast %+v text %q\nref  %+v text %q", data, fast, fastText, ref, refText)
 		}
@@ -150,6 +207,10 @@ func chunkSeeds(f *testing.F) [][]byte {
 		[]byte(`{"choices":[{"delta":{"content":"a"},"delta":{"reasoning":"b"}}],"choices":[]}`),
 		[]byte(`{"usage":{"completion_tokens":1},"usage":{"prompt_tokens":2}}`),
 		[]byte(`{"choices":[1]}`), []byte(`{"a":[1,-0.5e+3,true,false,null,{"b":"c"}]}`), []byte(`{"a":01}`),
+		[]byte(`{"choices":[],"timings":{"prompt_n":1,"prompt_ms":2.5,"predicted_n":null,"predicted_ms":1e1}}`),
+		[]byte(`{"message":{"role":"assistant","content":"x","thinking":"y"},"done":false}`),
+		[]byte(`{"response":"x","thinking":"t","done":true,"done_reason":"stop","eval_count":3,"eval_duration":1500000,"prompt_eval_count":null}`),
+		[]byte(`{"error":"model 'x' not found","done":true}`),
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*.http"))
 	for _, name := range files {

@@ -33,7 +33,8 @@ type Client struct {
 	apiKey        string
 	headers       http.Header // -header, set on every request
 	timeout       time.Duration
-	maxTokens     int // asked of every request, kept in each Record
+	maxTokens     int  // asked of every request, kept in each Record
+	native        bool // Ollama's native API (--api ollama): NDJSON streams
 	stream        bool
 	forceTiktoken bool
 	counter       tokenCounter
@@ -76,6 +77,17 @@ type chatMessage struct {
 // honours, not max_completion_tokens, which llama.cpp's server and Ollama
 // ignore; -extra-body is merged in last, so it can override anything.
 func buildBody(cfg *config, msgs []chatMessage) ([]byte, error) {
+	if cfg.load.api == apiOllama {
+		// Ollama's native chat: the length cap and sampling go in options.
+		body := map[string]any{
+			"model":    cfg.model,
+			"messages": msgs,
+			"stream":   cfg.stream,
+			"options":  map[string]any{"num_predict": cfg.maxTokens, "temperature": cfg.temperature},
+		}
+		mergeJSON(body, cfg.load.extraBody)
+		return json.Marshal(body)
+	}
 	body := map[string]any{
 		"model":       cfg.model,
 		"max_tokens":  cfg.maxTokens,
@@ -193,7 +205,9 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 		rec.Stream = false
 		c.readWhole(ctx, resp.Body, rec)
 	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
-		c.readStream(ctx, resp.Body, rec)
+		c.readStream(ctx, resp.Body, rec, false)
+	case mediaType == "application/x-ndjson" && c.native:
+		c.readStream(ctx, resp.Body, rec, true)
 	default:
 		rec.Done = c.since(c.now())
 		rec.fail(failMalformed, fmt.Sprintf("not an SSE stream: Content-Type %s (Ollama's native API answers NDJSON; use its /v1 endpoint)", mediaType))
@@ -255,8 +269,10 @@ func (t *connTrace) into(rec *Record) {
 
 // readStream consumes an SSE body, stamping each token-bearing chunk with
 // the arrival time of its bytes.
-func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record) {
+// With ndjson it reads Ollama's native stream, a JSON object per line.
+func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record, ndjson bool) {
 	sse := newSSEReader(body, c.now)
+	sse.ndjson = ndjson
 	var info chunkInfo
 	for sse.Next() {
 		data := sse.Data()
@@ -293,6 +309,16 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		}
 		if info.usage.present {
 			rec.takeUsage(info.usage)
+		}
+		if info.server.present {
+			rec.takeServer(info.server)
+		}
+		if info.done { // Ollama's native stream ends with done: true
+			rec.DoneSeen = true
+			if rec.FinishReason == "" {
+				rec.FinishReason = "stop"
+			}
+			break
 		}
 	}
 	rec.Done = c.since(c.now())
@@ -343,6 +369,9 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 	if info.usage.present {
 		rec.takeUsage(info.usage)
 	}
+	if info.server.present {
+		rec.takeServer(info.server)
+	}
 	if !info.tokens {
 		rec.fail(failEmpty, "empty completion: no text in the answer")
 	}
@@ -356,6 +385,23 @@ func (r *Record) takeUsage(u usageInfo) {
 	}
 	if u.prompt >= 0 {
 		r.InputTokens = u.prompt
+	}
+}
+
+// takeServer keeps the server's own timings. Ollama's native API (the one
+// that reports load_duration) counts tokens there, not in usage; llama.cpp's
+// prompt_n counts only the prompt tokens it did not have cached.
+func (r *Record) takeServer(t serverTimings) {
+	r.Server = &ServerTimes{PromptTokens: t.promptTokens, DecodeTokens: t.decodeTokens,
+		PromptMs: t.promptMs, DecodeMs: t.decodeMs, LoadMs: t.loadMs}
+	if t.loadMs < 0 {
+		return
+	}
+	if t.decodeTokens >= 0 && r.TokenSource != "usage" {
+		r.OutputTokens, r.TokenSource = t.decodeTokens, "usage"
+	}
+	if t.promptTokens >= 0 && r.InputTokens < 0 {
+		r.InputTokens = t.promptTokens
 	}
 }
 

@@ -115,7 +115,8 @@ func TestReplayFixtures(t *testing.T) {
 		{file: "ollama-h2-legacy-completions-nonstream.http", ok: true, tokens: 8, source: "usage", input: 32, finish: "length"},
 		// Ollama's native API is not OpenAI-shaped: NDJSON is not one JSON body.
 		{file: "ollama-i-api-chat-stream.http", stream: true, kind: failMalformed, input: -1, errMatch: "not an SSE stream: Content-Type application/x-ndjson"},
-		{file: "ollama-i2-api-chat-nonstream.http", kind: failEmpty, input: -1, errMatch: "empty completion"},
+		// Ollama's native answer: tokens from eval_count, the prompt from prompt_eval_count.
+		{file: "ollama-i2-api-chat-nonstream.http", ok: true, tokens: 16, source: "usage", input: 31, finish: "length"},
 		{file: "ollama-i3-api-chat-unknown-model.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: model 'no-such-model' not found"},
 		{file: "ollama-x-bearer-auth-ignored.http", ok: true, tokens: 2, source: "usage", input: 29, finish: "length"},
 		{file: "ollama-x-empty-messages.http", kind: failHTTP, input: -1, errMatch: "HTTP 400: [] is too short - 'messages'"},

@@ -124,6 +124,7 @@ type jsonFigures struct {
 	Goodput               *jsonGoodput `json:"goodput,omitempty"`
 	TokenCrossCheck       *jsonCross   `json:"token_cross_check,omitempty"`
 	Checks                []string     `json:"checks,omitempty"`
+	ServerSide            *jsonServer  `json:"server_side,omitempty"`
 	Client                *jsonClient  `json:"client,omitempty"`
 	Errors                []ErrorCount `json:"errors"`
 	Samples               jsonSamples  `json:"samples"`
@@ -137,6 +138,16 @@ type jsonClient struct {
 	SchedLatencyP50 float64 `json:"sched_latency_p50_ms"`
 	SchedLatencyP99 float64 `json:"sched_latency_p99_ms"`
 	GCPauseP99      float64 `json:"gc_pause_p99_ms"`
+}
+
+// jsonServer is the server's own figures.
+type jsonServer struct {
+	Answers      int       `json:"answers"`
+	ServerTokens int       `json:"server_tokens"`
+	ClientTokens int       `json:"client_tokens"`
+	DecodeTPS    *jsonDist `json:"decode_tps,omitempty"`
+	PromptMs     *jsonDist `json:"prompt_ms,omitempty"`
+	LoadMs       *jsonDist `json:"load_ms,omitempty"`
 }
 
 // jsonCross is the token cross-check: tiktoken's count against usage.
@@ -186,6 +197,10 @@ func figures(s Summary) jsonFigures {
 		f.TokenCrossCheck = &jsonCross{s.Cross.N, s.Cross.Median, s.Cross.Worst}
 	}
 	f.Checks = s.Checks
+	if s.ServerAnswers > 0 {
+		f.ServerSide = &jsonServer{s.ServerAnswers, s.ServerTokens, s.ClientTokens,
+			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerLoadMs, false)}
+	}
 	if h := s.Client; h != nil {
 		f.Client = &jsonClient{h.Wall.Seconds(), h.CPU.Seconds(), h.Cores, ms(h.SchedP50), ms(h.SchedP99), ms(h.GCPauseP99)}
 	}

@@ -335,7 +335,7 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--extra-body", "[1,2]"}, "not a JSON object"},
 		{[]string{"2", "--header", "X-A: b\r\nX-Evil: 1"}, "control character"},
 		{[]string{"2", "--header", "no colon"}, "want 'Name: value'"},
-		{[]string{"2", "--api", "responses"}, "use chat or completions"},
+		{[]string{"2", "--api", "responses"}, "use chat, completions or ollama"},
 		{[]string{"2", "--prefix-tokens", "4"}, "need -input-tokens"},
 		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
 		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},

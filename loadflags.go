@@ -16,6 +16,7 @@ import (
 const (
 	apiChat        = "chat"        // POST /chat/completions with messages
 	apiCompletions = "completions" // POST /completions with a prompt (legacy)
+	apiOllama      = "ollama"      // POST /api/chat at the server root: Ollama's native API
 )
 
 // loadConfig is how a run loads the server: how many requests, when they
@@ -123,9 +124,9 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 	fs.IntVar(&l.inputTokensStddev, "input-tokens-stddev", 0, "spread the synthetic prompt length normally by this many `tokens`")
 	fs.IntVar(&l.prefixTokens, "prefix-tokens", 0, "start every synthetic prompt with the same this many `tokens` (to measure a prefix cache)")
 	fs.StringVar(&l.promptsFile, "prompts-file", "", "read prompts from `file`: one per line, or JSONL with {\"prompt\":...} or {\"messages\":[...]}")
-	fs.Func("api", "request shape: chat (/chat/completions) or completions (the legacy /completions)", func(s string) error {
-		if s != apiChat && s != apiCompletions {
-			return fmt.Errorf("use %s or %s", apiChat, apiCompletions)
+	fs.Func("api", "request shape: chat (/chat/completions), completions (the legacy /completions) or ollama (Ollama's native /api/chat, with server-side timings)", func(s string) error {
+		if s != apiChat && s != apiCompletions && s != apiOllama {
+			return fmt.Errorf("use %s, %s or %s", apiChat, apiCompletions, apiOllama)
 		}
 		l.api = s
 		return nil

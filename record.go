@@ -44,6 +44,7 @@ type Record struct {
 	DoneSeen       bool          // the stream ended with data: [DONE]
 	Reasoning      bool          // some chunk carried reasoning before any answer
 	Retried        bool          // sent again on a fresh connection after a dead pooled one
+	Server         *ServerTimes  // the server's own timings of the answer, when it gave them
 	NewConn        bool          // the request opened a new connection (not from the pool)
 	Connect        time.Duration // how long opening it took; inside TTFT and E2E
 
@@ -120,4 +121,23 @@ func (r *Record) TPS() float64 {
 		return 0
 	}
 	return float64(r.OutputTokens) / e2e
+}
+
+// ServerTimes are a server's own timings of one answer (llama.cpp's
+// "timings", Ollama's native counts and durations); -1 marks what it did not
+// say.
+type ServerTimes struct {
+	PromptTokens int     `json:"prompt_tokens"`
+	DecodeTokens int     `json:"decode_tokens"`
+	PromptMs     float64 `json:"prompt_ms"`
+	DecodeMs     float64 `json:"decode_ms"`
+	LoadMs       float64 `json:"load_ms"`
+}
+
+// DecodeTPS is the server's own generation rate, or 0 when unknown.
+func (t *ServerTimes) DecodeTPS() float64 {
+	if t == nil || t.DecodeTokens <= 0 || t.DecodeMs <= 0 {
+		return 0
+	}
+	return float64(t.DecodeTokens) / t.DecodeMs * 1000
 }

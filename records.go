@@ -17,36 +17,37 @@ import (
 // alone rebuilds the report (tpsbench report) and files from several
 // machines line up. Absent moments are omitted.
 type recordLine struct {
-	RunStart     time.Time `json:"run_start"`
-	Index        int       `json:"index"`
-	Level        string    `json:"level,omitempty"` // sweep level, e.g. "c=8"
-	Warmup       bool      `json:"warmup,omitempty"`
-	Stream       bool      `json:"stream"`
-	OK           bool      `json:"ok"`
-	FailKind     string    `json:"fail_kind,omitempty"`
-	Error        string    `json:"error,omitempty"`
-	HTTPStatus   int       `json:"http_status,omitempty"`
-	SchedMs      *float64  `json:"sched_ms,omitempty"`
-	SendMs       float64   `json:"send_ms"`
-	HdrMs        *float64  `json:"hdr_ms,omitempty"`
-	FirstMs      *float64  `json:"first_ms,omitempty"`
-	FirstAnsMs   *float64  `json:"first_answer_ms,omitempty"`
-	LastMs       *float64  `json:"last_ms,omitempty"`
-	DoneMs       *float64  `json:"done_ms,omitempty"`
-	ChunksMs     []float64 `json:"chunks_ms,omitempty"` // arrival of every token-bearing chunk
-	MaxTokens    int       `json:"max_tokens,omitempty"`
-	OutputTokens int       `json:"output_tokens"`
-	TokenSource  string    `json:"token_source,omitempty"`
-	InputTokens  *int      `json:"input_tokens,omitempty"`
-	UsageTokens  *int      `json:"usage_tokens,omitempty"`    // the server's count, when it gave one
-	TiktokenTok  *int      `json:"tiktoken_tokens,omitempty"` // tiktoken's count, when counted
-	FinishReason string    `json:"finish_reason,omitempty"`
-	DoneSeen     bool      `json:"done_seen,omitempty"`
-	Reasoning    bool      `json:"reasoning,omitempty"`
-	Retried      bool      `json:"retried,omitempty"`
-	NewConn      bool      `json:"new_conn,omitempty"`
-	ConnectMs    float64   `json:"connect_ms,omitempty"`
-	ResponseID   string    `json:"response_id,omitempty"`
+	RunStart     time.Time    `json:"run_start"`
+	Index        int          `json:"index"`
+	Level        string       `json:"level,omitempty"` // sweep level, e.g. "c=8"
+	Warmup       bool         `json:"warmup,omitempty"`
+	Stream       bool         `json:"stream"`
+	OK           bool         `json:"ok"`
+	FailKind     string       `json:"fail_kind,omitempty"`
+	Error        string       `json:"error,omitempty"`
+	HTTPStatus   int          `json:"http_status,omitempty"`
+	SchedMs      *float64     `json:"sched_ms,omitempty"`
+	SendMs       float64      `json:"send_ms"`
+	HdrMs        *float64     `json:"hdr_ms,omitempty"`
+	FirstMs      *float64     `json:"first_ms,omitempty"`
+	FirstAnsMs   *float64     `json:"first_answer_ms,omitempty"`
+	LastMs       *float64     `json:"last_ms,omitempty"`
+	DoneMs       *float64     `json:"done_ms,omitempty"`
+	ChunksMs     []float64    `json:"chunks_ms,omitempty"` // arrival of every token-bearing chunk
+	MaxTokens    int          `json:"max_tokens,omitempty"`
+	OutputTokens int          `json:"output_tokens"`
+	TokenSource  string       `json:"token_source,omitempty"`
+	InputTokens  *int         `json:"input_tokens,omitempty"`
+	UsageTokens  *int         `json:"usage_tokens,omitempty"`    // the server's count, when it gave one
+	TiktokenTok  *int         `json:"tiktoken_tokens,omitempty"` // tiktoken's count, when counted
+	FinishReason string       `json:"finish_reason,omitempty"`
+	DoneSeen     bool         `json:"done_seen,omitempty"`
+	Reasoning    bool         `json:"reasoning,omitempty"`
+	Retried      bool         `json:"retried,omitempty"`
+	NewConn      bool         `json:"new_conn,omitempty"`
+	ConnectMs    float64      `json:"connect_ms,omitempty"`
+	ResponseID   string       `json:"response_id,omitempty"`
+	Server       *ServerTimes `json:"server,omitempty"` // the server's own timings
 }
 
 func toMs(d time.Duration) float64 { return float64(d) / 1e6 }
@@ -77,7 +78,7 @@ func (r *Record) line(runStart time.Time) recordLine {
 		FirstAnsMs: optMs(r.FirstAnswer), LastMs: optMs(r.Last()), DoneMs: optMs(r.Done),
 		MaxTokens: r.MaxTokens, OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
 		DoneSeen: r.DoneSeen, Reasoning: r.Reasoning, Retried: r.Retried, NewConn: r.NewConn,
-		ConnectMs: toMs(r.Connect), ResponseID: r.ResponseID,
+		ConnectMs: toMs(r.Connect), ResponseID: r.ResponseID, Server: r.Server,
 	}
 	optInt := func(n int) *int {
 		if n < 0 {
@@ -112,7 +113,7 @@ func (l *recordLine) record(shift time.Duration) Record {
 		MaxTokens: l.MaxTokens, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1,
 		FinishReason: l.FinishReason,
 		DoneSeen:     l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
-		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID,
+		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID, Server: l.Server,
 	}
 	for _, f := range []struct {
 		from *int

@@ -109,6 +109,7 @@ func writeText(w io.Writer, s Summary) {
 	if s.Scheduled && s.Queue.N > 0 && s.Queue.P95 > maxScheduleLagMs {
 		fmt.Fprintf(w, "  WARNING: requests started late: client queue p95 = %.1f ms. Latency from t_send understates what users arriving on schedule saw; read the \"incl. queue\" figures (a --max-concurrency cap, or a client short of CPU, holds requests back).\n", s.Queue.P95)
 	}
+	writeServerSide(w, s)
 	if s.Retried > 0 {
 		fmt.Fprintf(w, "  Retried: %d sent again after the server had closed a pooled connection\n", s.Retried)
 	}
@@ -122,6 +123,32 @@ func writeText(w io.Writer, s Summary) {
 			fmt.Fprintf(w, "  %d x %s\n", e.Count, e.Reason)
 		}
 	}
+}
+
+// writeServerSide prints the server's own figures beside the client's.
+func writeServerSide(w io.Writer, s Summary) {
+	if s.ServerAnswers == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  Server-side (the server's own timings, %d answers):\n", s.ServerAnswers)
+	if d := s.ServerDecodeTPS; d.N > 0 {
+		client := "n/a (not streamed)"
+		if s.DecodeTPS.N > 0 {
+			client = fmt.Sprintf("%.2f", s.DecodeTPS.Median)
+		}
+		fmt.Fprintf(w, "    decode TPS (tokens/sec): mean=%.2f   median=%.2f   n=%d   (client decode TPS median=%s)\n", d.Mean, d.Median, d.N, client)
+	}
+	if d := s.ServerPromptMs; d.N > 0 {
+		client := "n/a (not streamed)"
+		if s.TTFT.N > 0 {
+			client = fmt.Sprintf("%.2f", s.TTFT.Median)
+		}
+		fmt.Fprintf(w, "    prompt (ms): mean=%.2f   median=%.2f   n=%d   (client TTFT median=%s: the difference is network, queueing and the client)\n", d.Mean, d.Median, d.N, client)
+	}
+	if d := s.ServerLoadMs; d.N > 0 {
+		fmt.Fprintf(w, "    model load (ms): mean=%.2f   max=%.2f   n=%d   (answers that waited for the model to load)\n", d.Mean, d.Max, d.N)
+	}
+	fmt.Fprintf(w, "    tokens: server %d, client %d\n", s.ServerTokens, s.ClientTokens)
 }
 
 // writeChecks prints the client's health and the trust checks.

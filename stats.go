@@ -135,6 +135,15 @@ type Summary struct {
 	Goodput      float64 // good requests / duration
 	GoodFraction float64 // good / (ok + failed)
 
+	// From the server's own timings (llama.cpp's timings, Ollama's native
+	// counts), beside the client's figures.
+	ServerAnswers   int  // ok answers that carried them
+	ServerTokens    int  // tokens the server says it generated, over those answers
+	ClientTokens    int  // tokens the client counted, over the same answers
+	ServerDecodeTPS Dist // decode tokens / decode time
+	ServerPromptMs  Dist // prompt processing time
+	ServerLoadMs    Dist // model load time (Ollama), where non-zero
+
 	Checks  []string      // findings that lower trust in a figure (see trustChecks)
 	Cross   crossCheck    // usage against tiktoken
 	Client  *clientHealth // how the client fared (live runs only: not in records)
@@ -151,6 +160,7 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 	s := Summary{Sent: len(records), SLO: slo}
 	var tps, e2e, ttft, ttfo, tpot, decode, connect []float64
 	var queue, e2eQueue, ttftQueue []float64
+	var srvDecode, srvPrompt, srvLoad []float64
 	reasoning := false
 	gaps := 0
 	for i := range records {
@@ -189,6 +199,22 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 			continue
 		}
 		s.OK++
+		if t := r.Server; t != nil {
+			s.ServerAnswers++
+			s.ClientTokens += r.OutputTokens
+			if t.DecodeTokens >= 0 {
+				s.ServerTokens += t.DecodeTokens
+			}
+			if tps := t.DecodeTPS(); tps > 0 {
+				srvDecode = append(srvDecode, tps)
+			}
+			if t.PromptMs >= 0 {
+				srvPrompt = append(srvPrompt, t.PromptMs)
+			}
+			if t.LoadMs > 0 {
+				srvLoad = append(srvLoad, t.LoadMs)
+			}
+		}
 		if slo.set() && r.withinSLO(slo) {
 			s.Good++
 		}
@@ -243,6 +269,7 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 		s.GoodFraction = float64(s.Good) / float64(s.OK+s.Failed)
 	}
 	s.Queue, s.E2EQueue, s.TTFTQueue = summarize(queue), summarize(e2eQueue), summarize(ttftQueue)
+	s.ServerDecodeTPS, s.ServerPromptMs, s.ServerLoadMs = summarize(srvDecode), summarize(srvPrompt), summarize(srvLoad)
 	s.Samples = jsonSamples{TPS: tps, TTFTMs: ttft, TPOTMs: tpot, E2EMs: e2e}
 	s.Checks, s.Cross = trustChecks(records)
 	if s.Samples.TPS == nil {

@@ -55,6 +55,7 @@ type sseReader struct {
 	eof     bool
 	err     error
 
+	ndjson     bool  // newline-delimited JSON (Ollama's native API): every line is an event
 	emptyReads int   // consecutive Reads that returned nothing
 	total      int64 // bytes read
 	limit      int64 // most bytes to read (maxStreamBytes)
@@ -75,6 +76,14 @@ func (s *sseReader) Next() bool {
 			// End of body: report data still pending, as if a blank line had
 			// followed it.
 			return s.hasData && s.err == nil
+		}
+		if s.ndjson {
+			if len(line) == 0 {
+				continue
+			}
+			s.data = append(s.data, line...)
+			s.at = s.readAt
+			return true
 		}
 		if len(line) == 0 {
 			if s.hasData {

@@ -183,7 +183,7 @@ func FuzzReadStream(f *testing.F) {
 	c := testClient(f, true, false)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rec := newRecord(0, true)
-		c.readStream(t.Context(), io.NopCloser(strings.NewReader(string(in))), &rec)
+		c.readStream(t.Context(), io.NopCloser(strings.NewReader(string(in))), &rec, false)
 		if events := strings.Count(string(in), "data"); len(rec.Chunks) > events {
 			t.Fatalf("%d chunks from %d data fields", len(rec.Chunks), events)
 		}

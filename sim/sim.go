@@ -154,12 +154,12 @@ func (s *Server) Requests() []Request {
 // ServeHTTP routes the OpenAI-compatible paths the simulator knows.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/v1/chat/completions", "/v1/completions":
+	case "/v1/chat/completions", "/v1/completions", "/api/chat":
 		if r.Method != http.MethodPost {
 			writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method not allowed: use POST")
 			return
 		}
-		s.chat(w, r, r.URL.Path == "/v1/completions")
+		s.chat(w, r, r.URL.Path == "/v1/completions", r.URL.Path == "/api/chat")
 	case "/sim/stats":
 		st := s.Stats()
 		w.Header().Set("Content-Type", "application/json")
@@ -181,15 +181,19 @@ type chatRequest struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
 	} `json:"messages"`
-	MaxTokens     int  `json:"max_tokens"`
-	Stream        bool `json:"stream"`
+	MaxTokens int   `json:"max_tokens"`
+	Stream    *bool `json:"stream"` // Ollama's native API streams unless told not to
+	Options   *struct {
+		NumPredict int `json:"num_predict"`
+	} `json:"options"` // Ollama's native API
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 }
 
-// chat answers a chat request, or with legacy set a completions request.
-func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
+// chat answers a chat request; with legacy set a completions request, with
+// native set a request to Ollama's native /api/chat.
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native bool) {
 	received := time.Now()
 	var req chatRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
@@ -215,6 +219,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
 	if req.MaxTokens > 0 {
 		n = req.MaxTokens
 	}
+	if native && req.Options != nil && req.Options.NumPredict > 0 {
+		n = req.Options.NumPredict
+	}
+	stream := req.Stream != nil && *req.Stream || native && req.Stream == nil
 	finish := "length"
 	if s.cfg.OutputTokens > 0 && s.cfg.OutputTokens < n {
 		n, finish = s.cfg.OutputTokens, "stop"
@@ -223,7 +231,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
 	a := &answer{
 		rec: Request{
 			ID:               "chatcmpl-sim-" + strconv.FormatInt(num, 10),
-			Stream:           req.Stream,
+			Stream:           stream,
 			Received:         received,
 			PromptTokens:     promptTokens(req),
 			CompletionTokens: n,
@@ -231,6 +239,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
 		model:        req.Model,
 		finish:       finish,
 		legacy:       legacy,
+		native:       native,
 		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
 		rng:          rand.New(rand.NewPCG(s.cfg.Seed, uint64(num))),
 	}
@@ -252,12 +261,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
 		// The answer's clock starts when generation does.
 		a.rec.Received = time.Now()
 	}
-	if s.cfg.Record && req.Stream && !s.cfg.Faults.Endless {
+	if s.cfg.Record && stream && !s.cfg.Faults.Endless {
 		a.rec.TokensSent = make([]time.Time, 0, n)
 	}
-	if req.Stream {
+	switch {
+	case native && stream:
+		s.streamNative(w, r, a)
+	case stream:
 		s.stream(w, r, a)
-	} else {
+	default:
 		s.whole(w, r, a)
 	}
 	s.stats.requests.Add(1)
@@ -275,6 +287,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy bool) {
 type answer struct {
 	rec          Request
 	legacy       bool // a legacy completions answer: choices[].text
+	native       bool // an Ollama native answer: NDJSON, with server counts
+	firstAt      time.Time
+	lastAt       time.Time
 	model        string
 	finish       string
 	includeUsage bool
@@ -328,7 +343,11 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	var at time.Duration
 	for i := 0; i < a.rec.CompletionTokens; i++ {
 		at = s.due(a, i, at)
+		if i == 0 {
+			a.firstAt = a.rec.Received.Add(at)
+		}
 	}
+	a.lastAt = a.rec.Received.Add(at)
 	if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
 		a.rec.Aborted = true
 		return
@@ -340,6 +359,13 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	var text strings.Builder
 	for i := 0; i < a.rec.CompletionTokens; i++ {
 		text.WriteString(vocabulary[i%len(vocabulary)])
+	}
+	if a.native {
+		b := s.nativeLine(a, text.String(), true)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		a.rec.Sent = time.Now()
+		w.Write(b)
+		return
 	}
 	b := make([]byte, 0, 512+text.Len())
 	b = append(b, `{"id":"`...)
@@ -392,8 +418,13 @@ func (s *Server) appendUsage(b []byte, a *answer) []byte {
 	if s.cfg.Style == StyleLlamaCpp {
 		b = append(b, `,"timings":{"prompt_n":`...)
 		b = strconv.AppendInt(b, int64(a.rec.PromptTokens), 10)
+		prompt, eval := a.phases()
+		b = append(b, `,"prompt_ms":`...)
+		b = strconv.AppendFloat(b, float64(prompt)/1e6, 'f', 3, 64)
 		b = append(b, `,"predicted_n":`...)
 		b = strconv.AppendInt(b, int64(a.rec.CompletionTokens), 10)
+		b = append(b, `,"predicted_ms":`...)
+		b = strconv.AppendFloat(b, float64(eval)/1e6, 'f', 3, 64)
 		b = append(b, '}')
 	}
 	return b

@@ -76,8 +76,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
 			s.stats.ttftCount.Add(1)
 		}
+		now := time.Now()
+		if i == 0 {
+			a.firstAt = now
+		}
+		a.lastAt = now
 		if s.cfg.Record {
-			a.rec.TokensSent = append(a.rec.TokensSent, time.Now())
+			a.rec.TokensSent = append(a.rec.TokensSent, now)
 		}
 		if _, err := w.Write(buf); err != nil {
 			a.rec.Aborted = true
