@@ -54,6 +54,17 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		}
 		defer sink.close()
 	}
+	if cfg.probe {
+		rep, err := newProber(cfg, client).run(ctx)
+		if err != nil {
+			return err
+		}
+		writeProbe(stdout, rep)
+		fmt.Fprintln(stdout)
+		if cfg.metricsURL == "" {
+			cfg.metricsURL = rep.metricsRaw
+		}
+	}
 	writeHeader(stdout, cfg, promptsDesc)
 	total := cfg.load.warmup + cfg.total()
 	if cfg.load.sweeping() {
@@ -86,6 +97,24 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 	var s Summary
 	var levels []sweepLevel
 	defer prog.close()
+	var before promSnapshot
+	if cfg.metricsURL != "" {
+		if before, err = scrapeMetrics(ctx, client.http, cfg.metricsURL); err != nil {
+			fmt.Fprintf(stdout, "Server metrics: %v; the report goes on without them\n", err)
+		}
+	}
+	afterRun := func(s *Summary) {
+		if before == nil {
+			return
+		}
+		after, err := scrapeMetrics(context.WithoutCancel(ctx), client.http, cfg.metricsURL)
+		if err != nil {
+			fmt.Fprintf(stdout, "Server metrics: %v\n", err)
+			return
+		}
+		d := diffMetrics(cfg.metricsURL, before, after)
+		s.Metrics = &d
+	}
 	watch := startWatch()
 	if cfg.load.sweeping() {
 		var records []Record
@@ -97,7 +126,9 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		all = append(all, records...)
 		s = summarizeRecords(records, cfg.load.slo)
 		noteHealth(&s, watch.stop(), cfg.sim)
+		afterRun(&s)
 		writeSweep(stdout, levels, cfg.load.slo.set())
+		writeMetrics(stdout, s.Metrics, s)
 		writeChecks(stdout, s)
 	} else {
 		records, sent, err := r.run(inflight, measuredPhase(cfg, cfg.threads, cfg.load.rate))
@@ -112,6 +143,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		s = summarizeRecords(records, cfg.load.slo)
 		s.Sent = sent
 		noteHealth(&s, watch.stop(), cfg.sim)
+		afterRun(&s)
 		writeText(stdout, s)
 	}
 	if ctx.Err() != nil {

@@ -44,6 +44,8 @@ type config struct {
 	load              loadConfig
 	out               outputs
 	grace             time.Duration // after an interrupt, how long requests in flight may finish
+	probe             bool          // run the probe before the benchmark
+	metricsURL        string        // Prometheus endpoint to scrape before and after
 }
 
 // outputs are the files a run writes beside its text report.
@@ -93,6 +95,13 @@ func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
 		return nil
 	})
 	fs.BoolVar(&c.NoUsage, prefix+"no-usage", c.NoUsage, "simulated server never reports usage (token counts come from tiktoken)")
+	fs.Func(prefix+"models", "simulated server serves only these comma-separated model `names` and answers 404 to others (default: any name)", func(v string) error {
+		c.Models = strings.Split(v, ",")
+		return nil
+	})
+	fs.IntVar(&c.TokensPerChunk, prefix+"tokens-per-chunk", c.TokensPerChunk, "simulated server puts this many tokens in each stream chunk")
+	fs.BoolVar(&c.HonourMaxCompletionTokens, prefix+"honour-max-completion-tokens", c.HonourMaxCompletionTokens, "simulated server reads max_completion_tokens (llama.cpp's server and Ollama do not)")
+	fs.BoolVar(&c.Metrics, prefix+"metrics", c.Metrics, "simulated server serves Prometheus counters at /metrics")
 	fs.BoolVar(&c.FlushEachToken, prefix+"flush-each-token", c.FlushEachToken, "simulated server sends every token in its own write, even when the next is already due")
 	fs.IntVar(&c.Parallel, prefix+"parallel", c.Parallel, "simulated server generates at most this many answers at once and queues the rest (like OLLAMA_NUM_PARALLEL; 0: no limit)")
 	f := &c.Faults
@@ -164,6 +173,8 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
 	fs.StringVar(&cfg.out.html, "html", "", "write a self-contained HTML report with charts to `file`")
 	fs.BoolVar(&cfg.out.quiet, "quiet", false, "no progress line on stderr")
+	fs.BoolVar(&cfg.probe, "probe", false, "first probe the endpoint with a few tiny requests and print what it does (see tpsbench probe)")
+	fs.StringVar(&cfg.metricsURL, "metrics-url", "", "scrape this Prometheus `URL` before and after the run and report the server's counters (with -probe: found by the probe)")
 	fs.DurationVar(&cfg.grace, "grace", 5*time.Second, "after Ctrl-C, how long requests in flight may finish before they are cancelled")
 
 	positional, err := parseInterleaved(fs, args, func() { printUsage(stdout, fs) })
@@ -225,6 +236,11 @@ func (c *config) validate() error {
 		return usagef("-temperature must not be negative, got %g", c.temperature)
 	case c.model == "":
 		return usagef("-model must not be empty")
+	}
+	if c.metricsURL != "" {
+		if u, err := url.Parse(c.metricsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("-metrics-url must be an http:// or https:// URL, got %q", redactURL(c.metricsURL))
+		}
 	}
 	if !c.sim {
 		u, err := url.Parse(c.baseURL)

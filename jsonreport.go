@@ -125,6 +125,7 @@ type jsonFigures struct {
 	TokenCrossCheck       *jsonCross   `json:"token_cross_check,omitempty"`
 	Checks                []string     `json:"checks,omitempty"`
 	ServerSide            *jsonServer  `json:"server_side,omitempty"`
+	ServerMetrics         *jsonMetrics `json:"server_metrics,omitempty"`
 	Client                *jsonClient  `json:"client,omitempty"`
 	Errors                []ErrorCount `json:"errors"`
 	Samples               jsonSamples  `json:"samples"`
@@ -148,6 +149,31 @@ type jsonServer struct {
 	DecodeTPS    *jsonDist `json:"decode_tps,omitempty"`
 	PromptMs     *jsonDist `json:"prompt_ms,omitempty"`
 	LoadMs       *jsonDist `json:"load_ms,omitempty"`
+}
+
+// jsonMetrics is the change of the server's Prometheus counters over the
+// run; absent fields are figures the server does not export.
+type jsonMetrics struct {
+	URL             string   `json:"url"`
+	GeneratedTokens *float64 `json:"generated_tokens,omitempty"`
+	PromptTokens    *float64 `json:"prompt_tokens,omitempty"`
+	Requests        *float64 `json:"requests,omitempty"`
+	DecodeTPS       *float64 `json:"decode_tps,omitempty"`
+	TTFTMeanMs      *float64 `json:"ttft_mean_ms,omitempty"`
+	QueueMeanMs     *float64 `json:"queue_mean_ms,omitempty"`
+}
+
+func toJSONMetrics(d *metricsDelta) *jsonMetrics {
+	if d == nil {
+		return nil
+	}
+	known := func(v float64) *float64 {
+		if v < 0 || math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	return &jsonMetrics{d.URL, known(d.Generated), known(d.Prompt), known(d.Requests), known(d.DecodeTPS), known(d.TTFTMeanMs), known(d.QueueMeanMs)}
 }
 
 // jsonCross is the token cross-check: tiktoken's count against usage.
@@ -197,6 +223,7 @@ func figures(s Summary) jsonFigures {
 		f.TokenCrossCheck = &jsonCross{s.Cross.N, s.Cross.Median, s.Cross.Worst}
 	}
 	f.Checks = s.Checks
+	f.ServerMetrics = toJSONMetrics(s.Metrics)
 	if s.ServerAnswers > 0 {
 		f.ServerSide = &jsonServer{s.ServerAnswers, s.ServerTokens, s.ClientTokens,
 			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerLoadMs, false)}

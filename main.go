@@ -82,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runReportCommand(args[1:], stdout)
 		case "compare":
 			return runCompareCommand(args[1:], stdout)
+		case "probe":
+			return runProbeCommand(ctx, args[1:], stdout, stderr)
 		}
 	}
 	cfg, err := parseArgs(args, stdout)

@@ -110,6 +110,7 @@ func writeText(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  WARNING: requests started late: client queue p95 = %.1f ms. Latency from t_send understates what users arriving on schedule saw; read the \"incl. queue\" figures (a --max-concurrency cap, or a client short of CPU, holds requests back).\n", s.Queue.P95)
 	}
 	writeServerSide(w, s)
+	writeMetrics(w, s.Metrics, s)
 	if s.Retried > 0 {
 		fmt.Fprintf(w, "  Retried: %d sent again after the server had closed a pooled connection\n", s.Retried)
 	}

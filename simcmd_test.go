@@ -35,7 +35,7 @@ func TestSimCommand(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "tpsbench-sim") {
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id":"llama3.1:8b"`) {
 		t.Errorf("GET /v1/models = %d %s", resp.StatusCode, body)
 	}
 	cancel()

@@ -147,6 +147,7 @@ type Summary struct {
 	Checks  []string      // findings that lower trust in a figure (see trustChecks)
 	Cross   crossCheck    // usage against tiktoken
 	Client  *clientHealth // how the client fared (live runs only: not in records)
+	Metrics *metricsDelta // the server's Prometheus counters over the run (live runs only)
 	Errors  []ErrorCount  // most frequent first
 	Samples jsonSamples   // per-request values of the headline figures, sorted
 }

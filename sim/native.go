@@ -30,6 +30,7 @@ func (s *Server) streamNative(w http.ResponseWriter, r *http.Request, a *answer)
 		if s.cfg.Record {
 			a.rec.TokensSent = append(a.rec.TokensSent, now)
 		}
+		s.stats.tokens.Add(1)
 		if _, err := w.Write(s.nativeLine(a, vocabulary[i%len(vocabulary)], false)); err != nil {
 			a.rec.Aborted = true
 			return

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +61,19 @@ type Config struct {
 	// (like OLLAMA_NUM_PARALLEL); later requests queue, silently, and their
 	// time to first token grows. 0: no limit.
 	Parallel int
+	// Models, when set, are the only model names served; others get 404
+	// as from Ollama (by default any name is accepted, as llama.cpp does).
+	Models []string
+	// TokensPerChunk puts this many tokens in each stream chunk, as servers
+	// with speculative or multi-step decoding do (0 or 1: one).
+	TokensPerChunk int
+	// HonourMaxCompletionTokens reads max_completion_tokens as OpenAI does;
+	// llama.cpp's server and Ollama ignore it, and so does the simulator by
+	// default.
+	HonourMaxCompletionTokens bool
+	// Metrics serves Prometheus counters at /metrics, named as llama.cpp's
+	// server names them.
+	Metrics bool
 }
 
 // DefaultConfig looks like a small local model: about 150 ms to the first
@@ -97,8 +111,10 @@ type Stats struct {
 	TTFTCount  int64   `json:"ttft_count"`
 }
 
+// counters count as the answers are written (tokens before the write that
+// carries them), so a scrape after an answer ended has counted it.
 type counters struct {
-	requests, tokens, ttftSum, ttftCount atomic.Int64
+	requests, tokens, promptTokens, ttftSum, ttftCount atomic.Int64
 }
 
 // Stats returns the running totals.
@@ -166,7 +182,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(st)
 	case "/v1/models":
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"object":"list","data":[{"id":"tpsbench-sim","object":"model","created":%d,"owned_by":"tpsbench"}]}`, time.Now().Unix())
+		models := s.cfg.Models
+		if len(models) == 0 {
+			models = []string{"llama3.1:8b"} // tpsbench's default; any name is served
+		}
+		b := []byte(`{"object":"list","data":[`)
+		for i, m := range models {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendJSONString(b, m)
+			b = append(b, `,"object":"model","created":`...)
+			b = strconv.AppendInt(b, time.Now().Unix(), 10)
+			b = append(b, `,"owned_by":"tpsbench"}`...)
+		}
+		w.Write(append(b, "]}"...))
+	case "/metrics":
+		if !s.cfg.Metrics {
+			writeError(w, http.StatusNotFound, "not_found_error", "no such path: /metrics")
+			return
+		}
+		st := s.Stats()
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fmt.Fprintf(w, "# HELP llamacpp:tokens_predicted_total Number of generation tokens processed.\n# TYPE llamacpp:tokens_predicted_total counter\nllamacpp:tokens_predicted_total %d\n", st.Tokens)
+		fmt.Fprintf(w, "# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.\n# TYPE llamacpp:prompt_tokens_total counter\nllamacpp:prompt_tokens_total %d\n", s.stats.promptTokens.Load())
 	default:
 		writeError(w, http.StatusNotFound, "not_found_error", "no such path: "+r.URL.Path)
 	}
@@ -181,9 +221,10 @@ type chatRequest struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
 	} `json:"messages"`
-	MaxTokens int   `json:"max_tokens"`
-	Stream    *bool `json:"stream"` // Ollama's native API streams unless told not to
-	Options   *struct {
+	MaxTokens     int   `json:"max_tokens"`
+	MaxCompletion int   `json:"max_completion_tokens"`
+	Stream        *bool `json:"stream"` // Ollama's native API streams unless told not to
+	Options       *struct {
 		NumPredict int `json:"num_predict"`
 	} `json:"options"` // Ollama's native API
 	StreamOptions *struct {
@@ -222,6 +263,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 	if native && req.Options != nil && req.Options.NumPredict > 0 {
 		n = req.Options.NumPredict
 	}
+	if s.cfg.HonourMaxCompletionTokens && req.MaxCompletion > 0 {
+		n = req.MaxCompletion
+	}
+	if len(s.cfg.Models) > 0 && !slices.Contains(s.cfg.Models, req.Model) {
+		writeError(w, http.StatusNotFound, "not_found_error", fmt.Sprintf("model '%s' not found", req.Model))
+		return
+	}
 	stream := req.Stream != nil && *req.Stream || native && req.Stream == nil
 	finish := "length"
 	if s.cfg.OutputTokens > 0 && s.cfg.OutputTokens < n {
@@ -250,6 +298,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 	if !ok {
 		return
 	}
+	s.stats.promptTokens.Add(int64(a.rec.PromptTokens))
 	defer done()
 	if s.slots != nil {
 		select {
@@ -273,9 +322,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 		s.whole(w, r, a)
 	}
 	s.stats.requests.Add(1)
-	if !a.rec.Aborted {
-		s.stats.tokens.Add(int64(a.rec.CompletionTokens))
-	}
+
 	if s.cfg.Record {
 		s.mu.Lock()
 		s.log = append(s.log, a.rec)
@@ -364,6 +411,7 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 		b := s.nativeLine(a, text.String(), true)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		a.rec.Sent = time.Now()
+		s.stats.tokens.Add(int64(a.rec.CompletionTokens))
 		w.Write(b)
 		return
 	}
@@ -404,6 +452,7 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	a.rec.Sent = time.Now()
+	s.stats.tokens.Add(int64(a.rec.CompletionTokens))
 	w.Write(b)
 }
 

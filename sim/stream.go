@@ -57,7 +57,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			buf = append(buf, hugePadding...)
 			buf = append(buf, `",`...)
 		}
+		first, chunkStart := i == 0, i
 		word := vocabulary[i%len(vocabulary)] // plain ASCII: no escaping needed
+		if k := s.cfg.TokensPerChunk; k > 1 {
+			// Several tokens in one chunk: the rest of this chunk's words.
+			for j := 1; j < k && i+1 < a.rec.CompletionTokens; j++ {
+				i++
+				word += vocabulary[i%len(vocabulary)]
+			}
+		}
 		if a.legacy {
 			buf = append(buf, `"choices":[{"index":0,"text":"`...)
 			buf = append(buf, word...)
@@ -72,18 +80,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			buf = append(buf, `"},"finish_reason":null}]`...)
 		}
 		buf = s.appendTail(buf, a)
-		if i == 0 {
+		if first {
 			s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
 			s.stats.ttftCount.Add(1)
 		}
 		now := time.Now()
-		if i == 0 {
+		if first {
 			a.firstAt = now
 		}
 		a.lastAt = now
 		if s.cfg.Record {
 			a.rec.TokensSent = append(a.rec.TokensSent, now)
 		}
+		s.stats.tokens.Add(int64(i + 1 - chunkStart))
 		if _, err := w.Write(buf); err != nil {
 			a.rec.Aborted = true
 			return

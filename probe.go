@@ -1,0 +1,416 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tpsbench/tpsbench/sim"
+)
+
+// The probe asks an endpoint a few tiny questions (4 to 8 tokens each)
+// and says what it does, before a benchmark trusts it: is usage reported,
+// which length cap is honoured, is the first chunk a role-only one, does one
+// chunk carry several tokens, are there server-side timings, a /metrics
+// endpoint, a cold start. A normal run sends no such request.
+
+// probeRow is one line of the probe's table.
+type probeRow struct {
+	Check  string `json:"check"`
+	Result string `json:"result"`
+	Advice string `json:"advice,omitempty"`
+}
+
+// probeReport is what the probe found.
+type probeReport struct {
+	Endpoint   string     `json:"endpoint"`
+	Model      string     `json:"model"`
+	Rows       []probeRow `json:"checks"`
+	MetricsURL string     `json:"metrics_url,omitempty"`
+	metricsRaw string     // MetricsURL unredacted, to scrape
+}
+
+func (p *probeReport) add(check, result, advice string) {
+	p.Rows = append(p.Rows, probeRow{check, result, advice})
+}
+
+// prober sends the probe's requests.
+type prober struct {
+	cfg    *config
+	http   *http.Client
+	base   string // .../v1
+	root   string // the server root
+	apiKey string
+}
+
+func newProber(cfg *config, client *Client) *prober {
+	base := strings.TrimRight(cfg.baseURL, "/")
+	return &prober{cfg: cfg, http: client.http, base: base, root: strings.TrimSuffix(base, "/v1"), apiKey: cfg.apiKey}
+}
+
+func (p *prober) request(ctx context.Context, method, url string, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if p.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+p.apiKey)
+	}
+	for k, v := range p.cfg.load.headers {
+		req.Header[k] = v
+	}
+	return p.http.Do(req)
+}
+
+func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
+	body := map[string]any{"model": model, "messages": []chatMessage{{Role: "user", Content: "Say hello in a few words."}}, "temperature": 0}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return body
+}
+
+// streamSeen is what one probing stream showed.
+type streamSeen struct {
+	ttft         time.Duration
+	tokenChunks  int
+	roleOnlyHead bool
+	usage        map[string]any
+	usageWhere   string // "own chunk", "finish chunk", "" (absent)
+	reasoning    string // the reasoning field's name, if any
+	timings      bool
+	done         bool
+}
+
+// stream sends a streaming request and reads at most limit token-bearing
+// chunks of the answer.
+func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (streamSeen, error) {
+	var seen streamSeen
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.timeoutDuration())
+	defer cancel()
+	body := p.chatBody(p.cfg.model, map[string]any{"stream": true, "stream_options": map[string]any{"include_usage": true}})
+	for k, v := range extra {
+		body[k] = v
+	}
+	start := time.Now()
+	resp, err := p.request(ctx, http.MethodPost, p.base+"/chat/completions", body)
+	if err != nil {
+		return seen, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))
+	}
+	sse := newSSEReader(resp.Body, time.Now)
+	for first := true; sse.Next(); first = false {
+		data := sse.Data()
+		if string(bytes.TrimSpace(data)) == "[DONE]" {
+			seen.done = true
+			break
+		}
+		var ev struct {
+			Choices []struct {
+				Delta        map[string]any `json:"delta"`
+				FinishReason *string        `json:"finish_reason"`
+			} `json:"choices"`
+			Usage   map[string]any `json:"usage"`
+			Timings map[string]any `json:"timings"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return seen, fmt.Errorf("malformed chunk: %v", err)
+		}
+		tokens, finish := false, false
+		for _, c := range ev.Choices {
+			for _, k := range []string{"content", "reasoning_content", "reasoning"} {
+				if s, _ := c.Delta[k].(string); s != "" {
+					tokens = true
+					if k != "content" && seen.reasoning == "" {
+						seen.reasoning = k
+					}
+				}
+			}
+			finish = finish || c.FinishReason != nil && *c.FinishReason != ""
+		}
+		if first && !tokens && len(ev.Choices) > 0 && ev.Choices[0].Delta["role"] != nil {
+			seen.roleOnlyHead = true
+		}
+		if tokens {
+			if seen.tokenChunks == 0 {
+				seen.ttft = sse.At().Sub(start)
+			}
+			if seen.tokenChunks++; seen.tokenChunks >= limit {
+				break
+			}
+		}
+		if ev.Usage != nil {
+			seen.usage = ev.Usage
+			switch {
+			case len(ev.Choices) == 0:
+				seen.usageWhere = "own chunk"
+			case finish:
+				seen.usageWhere = "finish chunk"
+			default:
+				seen.usageWhere = "every chunk"
+			}
+		}
+		seen.timings = seen.timings || ev.Timings != nil
+	}
+	return seen, sse.Err()
+}
+
+func completionTokens(usage map[string]any) int {
+	if n, ok := usage["completion_tokens"].(float64); ok {
+		return int(n)
+	}
+	return -1
+}
+
+// run asks every question and fills the report; it fails only when the
+// endpoint cannot be reached.
+func (p *prober) run(ctx context.Context) (*probeReport, error) {
+	rep := &probeReport{Endpoint: redactURL(p.base), Model: p.cfg.model}
+
+	// Reachable, and the model listed?
+	resp, err := p.request(ctx, http.MethodGet, p.base+"/models", nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), rootCause(err))
+	}
+	var models struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, maxWholeBody)).Decode(&models)
+	resp.Body.Close()
+	rep.add("reachable", fmt.Sprintf("yes (GET /models: HTTP %d)", resp.StatusCode), "")
+	var ids []string
+	for _, m := range models.Data {
+		ids = append(ids, m.ID)
+	}
+	switch {
+	case len(ids) == 0:
+		rep.add("model listed", "no model list", "")
+	case slices.Contains(ids, p.cfg.model) || slices.Contains(ids, p.cfg.model+":latest"):
+		rep.add("model listed", "yes", "")
+	default:
+		rep.add("model listed", "no: the server lists "+strings.Join(ids, ", "), "check --model")
+	}
+
+	// Does an unknown name fail?
+	resp, err = p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody("tpsbench-probe-no-such-model", map[string]any{"max_tokens": 1}))
+	if err == nil {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxWholeBody))
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			rep.add("unknown model names", "accepted (HTTP 200)", "a typo in --model would go unnoticed: check the model name yourself")
+		} else {
+			rep.add("unknown model names", fmt.Sprintf("rejected (HTTP %d)", resp.StatusCode), "")
+		}
+	}
+
+	// Usage and max_tokens, not streamed.
+	resp, err = p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": 4}))
+	if err != nil {
+		rep.add("answer (not streamed)", "failed: "+rootCause(err), "")
+	} else {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxWholeBody))
+		resp.Body.Close()
+		var answer struct {
+			Usage map[string]any `json:"usage"`
+		}
+		json.Unmarshal(data, &answer)
+		switch n := completionTokens(answer.Usage); {
+		case resp.StatusCode/100 != 2:
+			rep.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(data)), "check --model and --base-url")
+		case n < 0:
+			rep.add("usage (not streamed)", "missing", "output tokens will be counted with tiktoken (an estimate)")
+		default:
+			rep.add("usage (not streamed)", "reported", "")
+			if n <= 4 {
+				rep.add("max_tokens", fmt.Sprintf("honoured (asked 4, got %d)", n), "")
+			} else {
+				rep.add("max_tokens", fmt.Sprintf("ignored (asked 4, got %d)", n), "answers will be longer than --max-tokens")
+			}
+		}
+	}
+
+	// The stream: usage, role-only head, reasoning, chunks per token, [DONE].
+	first, err := p.stream(ctx, map[string]any{"max_tokens": 8}, 1<<20)
+	if err != nil {
+		rep.add("stream", "failed: "+err.Error(), "")
+	} else {
+		switch first.usageWhere {
+		case "":
+			rep.add("usage (streamed)", "missing, even with stream_options.include_usage", "output tokens will be counted with tiktoken (an estimate)")
+		case "own chunk":
+			rep.add("usage (streamed)", "on its own chunk with empty choices (as OpenAI, vLLM and Ollama send it)", "")
+		case "finish chunk":
+			rep.add("usage (streamed)", "on the finish chunk (as llama.cpp's server sends it)", "")
+		default:
+			rep.add("usage (streamed)", "on every chunk (the last one counts)", "")
+		}
+		if first.roleOnlyHead {
+			rep.add("first chunk", "role only, no token (tpsbench does not stamp TTFT on it)", "")
+		} else {
+			rep.add("first chunk", "carries a token", "")
+		}
+		if first.reasoning != "" {
+			rep.add("reasoning field", first.reasoning, "TTFT counts reasoning tokens; TTFO is the first answer token")
+		} else {
+			rep.add("reasoning field", "none seen", "")
+		}
+		if n := completionTokens(first.usage); n > 0 && first.tokenChunks > 0 {
+			per := float64(n) / float64(first.tokenChunks)
+			advice := ""
+			if per > 1.1 {
+				advice = "several tokens per chunk: ITL is per chunk and coarse"
+			}
+			rep.add("tokens per chunk", fmt.Sprintf("%.1f (%d tokens in %d chunks)", per, n, first.tokenChunks), advice)
+		}
+		if first.done {
+			rep.add("[DONE]", "sent", "")
+		} else {
+			rep.add("[DONE]", "missing", "streams end on finish_reason instead")
+		}
+		if first.timings {
+			rep.add("server timings", "llama.cpp's timings object", "the report shows the server's decode rate beside the client's")
+		}
+	}
+
+	// max_completion_tokens: read a few chunks, then hang up.
+	if mc, err := p.stream(ctx, map[string]any{"max_completion_tokens": 4}, 24); err == nil {
+		if mc.tokenChunks > 4 {
+			rep.add("max_completion_tokens", fmt.Sprintf("ignored (asked 4, got %d+ chunks)", mc.tokenChunks), "tpsbench sends max_tokens, which it honours")
+		} else {
+			rep.add("max_completion_tokens", "honoured", "")
+		}
+	}
+
+	// Cold start: the first answer's TTFT against the next ones.
+	if err == nil && first.ttft > 0 {
+		var later []float64
+		for range 2 {
+			if s, err := p.stream(ctx, map[string]any{"max_tokens": 4}, 1<<20); err == nil && s.ttft > 0 {
+				later = append(later, float64(s.ttft))
+			}
+		}
+		if len(later) > 0 {
+			median := time.Duration(median(later))
+			if first.ttft > 3*median && first.ttft-median > 100*time.Millisecond {
+				rep.add("cold start", fmt.Sprintf("first TTFT %s, then %s", first.ttft.Round(time.Millisecond), median.Round(time.Millisecond)), "the model was loading: use --warmup")
+			} else {
+				rep.add("cold start", fmt.Sprintf("no (first TTFT %s, then %s)", first.ttft.Round(time.Millisecond), median.Round(time.Millisecond)), "")
+			}
+		}
+	}
+
+	// Ollama's native API and a Prometheus endpoint at the server root.
+	if v := p.getJSON(ctx, p.root+"/api/version"); v["version"] != nil {
+		rep.add("Ollama", fmt.Sprintf("version %v", v["version"]), "--api ollama gives the server's own eval rate and load time")
+	}
+	if resp, err := p.request(ctx, http.MethodGet, p.root+"/metrics", nil); err == nil {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK && bytes.Contains(b, []byte("# TYPE")) {
+			rep.metricsRaw = p.root + "/metrics"
+			rep.MetricsURL = redactURL(rep.metricsRaw)
+			rep.add("Prometheus /metrics", "found at "+rep.MetricsURL, "--metrics-url (or --probe) adds the server's counters to the report")
+		} else {
+			rep.add("Prometheus /metrics", "none", "")
+		}
+	}
+	return rep, nil
+}
+
+func (p *prober) getJSON(ctx context.Context, url string) map[string]any {
+	resp, err := p.request(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if resp.StatusCode == http.StatusOK {
+		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&m)
+	}
+	return m
+}
+
+func writeProbe(w io.Writer, rep *probeReport) {
+	fmt.Fprintf(w, "Probe of %s, model %s:\n", rep.Endpoint, rep.Model)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range rep.Rows {
+		if r.Advice != "" {
+			fmt.Fprintf(tw, "  %s\t%s\t-> %s\n", r.Check, r.Result, r.Advice)
+		} else {
+			fmt.Fprintf(tw, "  %s\t%s\t\n", r.Check, r.Result)
+		}
+	}
+	tw.Flush()
+}
+
+// runProbeCommand is 'tpsbench probe [options]': the main command's
+// endpoint options, no threads; --json writes the table as JSON.
+func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseArgs(append([]string{"1"}, args...), stdout)
+	if err != nil {
+		return err
+	}
+	counter, _ := newTiktokenCounter(cfg.encoding)
+	if cfg.sim {
+		running, err := sim.New(cfg.simConfig).Listen("127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer running.Close()
+		cfg.baseURL = running.BaseURL
+	}
+	client := newClient(cfg, counter)
+	defer client.http.CloseIdleConnections()
+	rep, err := newProber(cfg, client).run(ctx)
+	if err != nil {
+		return err
+	}
+	text := stdout
+	if cfg.out.json == "-" {
+		text = stderr
+	}
+	writeProbe(text, rep)
+	if cfg.out.json == "" {
+		return nil
+	}
+	return writeJSONFile(cfg.out.json, "json", rep)
+}
+
+// writeJSONFile writes v as indented JSON to path, or stdout for "-".
+func writeJSONFile(path, flag string, v any) error {
+	w := io.Writer(os.Stdout)
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("-%s: %w", flag, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

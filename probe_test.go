@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// probeRows runs tpsbench probe and returns its table as check -> line.
+func probeRows(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	out, errOut, code := runCLI(t, append([]string{"probe"}, args...)...)
+	if code != 0 {
+		t.Fatalf("probe %v: exit %d: %s\n%s", args, code, errOut, out)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(out, "\n")[1:] {
+		fields := strings.SplitN(strings.TrimSpace(line), "  ", 2)
+		if len(fields) == 2 {
+			rows[fields[0]] = strings.TrimSpace(fields[1])
+		}
+	}
+	return rows
+}
+
+// The probe tells apart every server behaviour the simulator can mimic.
+func TestProbeAgainstSimulator(t *testing.T) {
+	fast := []string{"--sim", "--sim-ttft", "5ms", "--sim-rate", "2000"}
+	tests := []struct {
+		name  string
+		args  []string
+		wants map[string]string // check -> start of its result
+	}{
+		{"ollama shape", nil, map[string]string{
+			"usage (streamed)": "on its own chunk with empty choices", "first chunk": "carries a token",
+			"max_completion_tokens": "ignored", "unknown model names": "accepted", "tokens per chunk": "1.0",
+			"[DONE]": "sent", "Prometheus /metrics": "none", "max_tokens": "honoured",
+		}},
+		{"llama.cpp shape", []string{"--sim-style", "llamacpp", "--sim-metrics"}, map[string]string{
+			"usage (streamed)": "on the finish chunk", "server timings": "llama.cpp's timings object", "Prometheus /metrics": "found at http://127.0.0.1:",
+		}},
+		{"openai shape", []string{"--sim-style", "openai", "--sim-honour-max-completion-tokens", "--sim-models", "llama3.1:8b"}, map[string]string{
+			"first chunk": "role only", "max_completion_tokens": "honoured", "unknown model names": "rejected (HTTP 404)", "model listed": "yes",
+		}},
+		{"no usage", []string{"--sim-no-usage"}, map[string]string{"usage (streamed)": "missing", "usage (not streamed)": "missing"}},
+		{"several tokens per chunk", []string{"--sim-tokens-per-chunk", "4"}, map[string]string{"tokens per chunk": "4.0 (8 tokens in 2 chunks)"}},
+		{"wrong model", []string{"--model", "qwen", "--sim-models", "llama3.1:8b"}, map[string]string{"model listed": "no: the server lists llama3.1:8b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := probeRows(t, append(tt.args, fast...)...)
+			for check, want := range tt.wants {
+				if !strings.HasPrefix(rows[check], want) {
+					t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
+				}
+			}
+		})
+	}
+}
+
+// A fake llama.cpp server that answers with the recorded responses.
+func fixtureServer(t *testing.T, routes map[string]string) string {
+	t.Helper()
+	return serve(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		key := r.Method + " " + r.URL.Path
+		if strings.Contains(string(body), `"stream":true`) {
+			key += " stream"
+		}
+		if strings.Contains(string(body), "no-such-model") {
+			key += " unknown"
+		}
+		name, ok := routes[key]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	})
+}
+
+func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
+	url := fixtureServer(t, map[string]string{
+		"GET /v1/models":                    "llamacpp-models.http",
+		"POST /v1/chat/completions unknown": "llamacpp-d-unknown-model.http",
+		"POST /v1/chat/completions":         "llamacpp-f-max-tokens-1-nonstream.http",
+		"POST /v1/chat/completions stream":  "llamacpp-c-stream-include-usage.http",
+		"GET /metrics":                      "llamacpp-x-metrics.http",
+	})
+	rows := probeRows(t, "--base-url", url, "--model", "tiny", "--json", filepath.Join(t.TempDir(), "p.json"))
+	for check, want := range map[string]string{
+		"unknown model names": "accepted (HTTP 200)", "usage (streamed)": "on the finish chunk",
+		"server timings": "llama.cpp's timings object", "Prometheus /metrics": "found at",
+		"max_completion_tokens": "ignored", "tokens per chunk": "1.0 (16 tokens in 16 chunks)",
+	} {
+		if !strings.HasPrefix(rows[check], want) {
+			t.Errorf("%s = %q; want it to start %q", check, rows[check], want)
+		}
+	}
+}
+
+func TestProbeJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "probe.json")
+	runCLI(t, "probe", "--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--json", path)
+	var rep probeReport
+	b, _ := os.ReadFile(path)
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {
+		t.Errorf("probe JSON %s: %v", b, err)
+	}
+}
+
+func TestPrometheusFixture(t *testing.T) {
+	resp := readFixture(t, "llamacpp-x-metrics.http")
+	defer resp.Body.Close()
+	snap, err := parsePrometheus(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap["llamacpp:tokens_predicted_total"] != 8474 || snap["llamacpp:prompt_seconds_total"] != 0.833 || len(snap) != 12 {
+		t.Errorf("parsed %v", snap)
+	}
+	before := promSnapshot{"llamacpp:tokens_predicted_total": 8000, "llamacpp:tokens_predicted_seconds_total": 15.456, "llamacpp:prompt_tokens_total": 2800}
+	d := diffMetrics("http://h/metrics", before, snap)
+	if d.Generated != 474 || d.Prompt != 4 || d.Requests != -1 || d.DecodeTPS < 473 || d.DecodeTPS > 475 {
+		t.Errorf("delta %+v", d)
+	}
+	labelled, err := parsePrometheus(strings.NewReader("# TYPE x counter\nvllm:generation_tokens_total{model=\"a\"} 3\nvllm:generation_tokens_total{model=\"b\"} 4 1700000000\n"))
+	if err != nil || labelled["vllm:generation_tokens_total"] != 7 {
+		t.Errorf("labels: %v, %v", labelled, err)
+	}
+	if _, err := parsePrometheus(strings.NewReader("broken{a=\"b\" 1\n")); err == nil {
+		t.Error("unterminated labels parsed")
+	}
+}
+
+// --probe runs the probe first and, having found /metrics, reports the
+// server's counters beside the client's.
+func TestProbeThenMetricsInTheReport(t *testing.T) {
+	out, _, code := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--probe", "--sim-metrics"}, fastSimArgs...)...)
+	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 32 (client counted 32)"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
+		}
+	}
+}
