@@ -84,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runCompareCommand(args[1:], stdout)
 		case "probe":
 			return runProbeCommand(ctx, args[1:], stdout, stderr)
+		case "selftest":
+			return runSelftestCommand(ctx, args[1:], stdout)
 		}
 	}
 	cfg, err := parseArgs(args, stdout)
