@@ -300,6 +300,10 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 	defer fs.SetOutput(io.Discard)
 	fmt.Fprint(w, `Usage: tpsbench <threads> [options]
        tpsbench sim [--addr 127.0.0.1:11434] [simulator options]
+       tpsbench probe [options]                 what the endpoint does, with a few tiny requests
+       tpsbench report FILE.jsonl... [options]  rebuild a report from -records files
+       tpsbench compare BASE NEW [options]      compare two runs, with significance
+       tpsbench selftest [options]              this machine's ceiling as a client
 
 Sends <threads> concurrent chat-completion requests to an OpenAI-compatible
 endpoint, -requests-per-thread each, and reports tokens per second and latency.

@@ -173,3 +173,32 @@ func TestSelftest(t *testing.T) {
 		t.Errorf("--levels 0: exit %d; want 2", code)
 	}
 }
+
+func TestProbeAgainstRecordedOllama(t *testing.T) {
+	url := fixtureServer(t, map[string]string{
+		"GET /v1/models":                    "ollama-models.http",
+		"POST /v1/chat/completions unknown": "ollama-d-unknown-model.http",
+		"POST /v1/chat/completions":         "ollama-f-max-tokens-1-nonstream.http",
+		"POST /v1/chat/completions stream":  "ollama-c-stream-include-usage.http",
+		"GET /api/version":                  "ollama-api-version.http",
+	})
+	rows := probeRows(t, "--base-url", url, "--model", "tiny")
+	for check, want := range map[string]string{
+		"model listed": "yes", "unknown model names": "rejected (HTTP 404)", "usage (streamed)": "on its own chunk with empty choices",
+		"first chunk": "carries a token", "Ollama": "version 0.24.0", "Prometheus /metrics": "none", "max_tokens": "honoured (asked 4, got 1)",
+	} {
+		if !strings.HasPrefix(rows[check], want) {
+			t.Errorf("%s = %q; want it to start %q", check, rows[check], want)
+		}
+	}
+}
+
+// llama.cpp's timings may hold nulls; each reads as "not said".
+func TestTimingsWithNulls(t *testing.T) {
+	var info chunkInfo
+	_, err := decodeChunk([]byte(`{"choices":[],"timings":{"prompt_n":null,"prompt_ms":null,"predicted_n":5,"predicted_ms":10.5}}`), &info, nil)
+	want := serverTimings{present: true, promptTokens: -1, decodeTokens: 5, promptMs: -1, decodeMs: 10.5, loadMs: -1}
+	if err != nil || info.server != want {
+		t.Errorf("server = %+v, %v; want %+v", info.server, err, want)
+	}
+}
