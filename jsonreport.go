@@ -148,6 +148,7 @@ type jsonServer struct {
 	ClientTokens int       `json:"client_tokens"`
 	DecodeTPS    *jsonDist `json:"decode_tps,omitempty"`
 	PromptMs     *jsonDist `json:"prompt_ms,omitempty"`
+	PrefillTPS   *jsonDist `json:"prefill_tps,omitempty"`
 	LoadMs       *jsonDist `json:"load_ms,omitempty"`
 }
 
@@ -226,7 +227,7 @@ func figures(s Summary) jsonFigures {
 	f.ServerMetrics = toJSONMetrics(s.Metrics)
 	if s.ServerAnswers > 0 {
 		f.ServerSide = &jsonServer{s.ServerAnswers, s.ServerTokens, s.ClientTokens,
-			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerLoadMs, false)}
+			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerPrefill, false), toJSONDist(s.ServerLoadMs, false)}
 	}
 	if h := s.Client; h != nil {
 		f.Client = &jsonClient{h.Wall.Seconds(), h.CPU.Seconds(), h.Cores, ms(h.SchedP50), ms(h.SchedP99), ms(h.GCPauseP99)}

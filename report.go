@@ -146,6 +146,9 @@ func writeServerSide(w io.Writer, s Summary) {
 		}
 		fmt.Fprintf(w, "    prompt (ms): mean=%.2f   median=%.2f   n=%d   (client TTFT median=%s: the difference is network, queueing and the client)\n", d.Mean, d.Median, d.N, client)
 	}
+	if d := s.ServerPrefill; d.N > 0 {
+		fmt.Fprintf(w, "    prefill (prompt tokens/sec): mean=%.2f   median=%.2f   n=%d\n", d.Mean, d.Median, d.N)
+	}
 	if d := s.ServerLoadMs; d.N > 0 {
 		fmt.Fprintf(w, "    model load (ms): mean=%.2f   max=%.2f   n=%d   (answers that waited for the model to load)\n", d.Mean, d.Max, d.N)
 	}

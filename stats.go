@@ -142,6 +142,7 @@ type Summary struct {
 	ClientTokens    int  // tokens the client counted, over the same answers
 	ServerDecodeTPS Dist // decode tokens / decode time
 	ServerPromptMs  Dist // prompt processing time
+	ServerPrefill   Dist // prompt tokens / prompt time (tokens/s)
 	ServerLoadMs    Dist // model load time (Ollama), where non-zero
 
 	Checks  []string      // findings that lower trust in a figure (see trustChecks)
@@ -161,7 +162,7 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 	s := Summary{Sent: len(records), SLO: slo}
 	var tps, e2e, ttft, ttfo, tpot, decode, connect []float64
 	var queue, e2eQueue, ttftQueue []float64
-	var srvDecode, srvPrompt, srvLoad []float64
+	var srvDecode, srvPrompt, srvLoad, srvPrefill []float64
 	reasoning := false
 	gaps := 0
 	for i := range records {
@@ -211,6 +212,9 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 			}
 			if t.PromptMs >= 0 {
 				srvPrompt = append(srvPrompt, t.PromptMs)
+			}
+			if t.PromptMs > 0 && t.PromptTokens > 0 {
+				srvPrefill = append(srvPrefill, float64(t.PromptTokens)/t.PromptMs*1000)
 			}
 			if t.LoadMs > 0 {
 				srvLoad = append(srvLoad, t.LoadMs)
@@ -271,6 +275,7 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 	}
 	s.Queue, s.E2EQueue, s.TTFTQueue = summarize(queue), summarize(e2eQueue), summarize(ttftQueue)
 	s.ServerDecodeTPS, s.ServerPromptMs, s.ServerLoadMs = summarize(srvDecode), summarize(srvPrompt), summarize(srvLoad)
+	s.ServerPrefill = summarize(srvPrefill)
 	s.Samples = jsonSamples{TPS: tps, TTFTMs: ttft, TPOTMs: tpot, E2EMs: e2e}
 	s.Checks, s.Cross = trustChecks(records)
 	if s.Samples.TPS == nil {
