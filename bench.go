@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,13 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 			cfg.metricsURL = rep.metricsRaw
 		}
 	}
+	var preflight bytes.Buffer
+	ollama := ollamaPreflight(ctx, cfg, client, &preflight)
+	fp := takeFingerprint(ctx, cfg, client, ollama, func() []string { return localGPUs("/sys/class/drm") })
 	writeHeader(stdout, cfg, promptsDesc)
+	fmt.Fprintln(stdout, "Fingerprint: "+fp.String())
+	io.Copy(stdout, &preflight)
+	fmt.Fprintln(stdout, "Sending requests...")
 	total := cfg.load.warmup + cfg.total()
 	if cfg.load.sweeping() {
 		total = 0
@@ -149,6 +156,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 	if ctx.Err() != nil {
 		fmt.Fprintln(stdout, "Interrupted: no new request was sent after the interrupt; the report covers every request that finished.")
 	}
+	s.Fingerprint = &fp
 	if err := writeFiles(cfg, cfg.out, client.start, s, levels, all, sink); err != nil {
 		return err
 	}

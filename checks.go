@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,6 +61,18 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 	if note := coldStart(ok); note != "" {
 		notes = append(notes, note)
 	}
+	if n, worst := modelLoads(ok); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d measured requests waited for the model to load (up to %.2f s, the server's load_duration): a cold start, or the model reloaded mid-run (a change of num_ctx or other options, or keep_alive running out)", n, worst/1000))
+	}
+	busy := 0
+	for i := range records {
+		if !records[i].Warmup && records[i].HTTPStatus == 503 && strings.Contains(records[i].Err, "server busy") {
+			busy++
+		}
+	}
+	if busy > 0 {
+		notes = append(notes, fmt.Sprintf("%d requests got HTTP 503 \"server busy\": the server's queue was full (Ollama: OLLAMA_MAX_QUEUE, 512 by default), so they were refused, not measured", busy))
+	}
 
 	var cross crossCheck
 	if len(diffs) > 0 {
@@ -70,6 +83,19 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 		})
 	}
 	return notes, cross
+}
+
+// modelLoads counts answers whose server timings say they waited for a
+// model load (Ollama reports a few ms of load_duration even when loaded).
+func modelLoads(ok []*Record) (int, float64) {
+	n, worst := 0, 0.0
+	for _, r := range ok {
+		if r.Server != nil && r.Server.LoadMs > 250 {
+			n++
+			worst = max(worst, r.Server.LoadMs)
+		}
+	}
+	return n, worst
 }
 
 func cmpFloat(a, b float64) int {
@@ -108,4 +134,84 @@ func coldStart(ok []*Record) string {
 			l.Round(time.Millisecond), median.Round(time.Millisecond))
 	}
 	return ""
+}
+
+// parallelism estimates how many requests the server really generates at
+// once, from the run's own timings: over the time some stream was between
+// its first and last token, the level of overlap that held for 90% of it.
+// When that is well below the requests in flight, the rest waited in the
+// server's queue, which shows as TTFT climbing with queue position.
+type parallelism struct {
+	Estimate   float64       // answers generating at once
+	InFlight   float64       // requests in flight, on average (Little's law)
+	Waited     int           // requests whose first token came late
+	Requests   int           // streamed ok requests looked at
+	MedianWait time.Duration // their median wait beyond the quickest TTFT
+}
+
+func serverParallelism(records []Record, duration time.Duration, inFlight float64) parallelism {
+	var p parallelism
+	type edge struct {
+		at    time.Duration
+		delta int
+	}
+	var edges []edge
+	var decode, waits []float64
+	minTTFT := time.Duration(math.MaxInt64)
+	var ttfts []time.Duration
+	for i := range records {
+		r := &records[i]
+		ttft, ok := r.TTFT()
+		if !r.OK || r.Warmup || !ok {
+			continue
+		}
+		edges = append(edges, edge{r.First(), 1}, edge{r.Last(), -1})
+		decode = append(decode, float64(r.Last()-r.First()))
+		ttfts = append(ttfts, ttft)
+		minTTFT = min(minTTFT, ttft)
+	}
+	if len(ttfts) < 2 || duration <= 0 {
+		return p
+	}
+	// Time spent at each level of overlap.
+	slices.SortFunc(edges, func(a, b edge) int { return cmpFloat(float64(a.at), float64(b.at)) })
+	atLevel := map[int]time.Duration{}
+	level, busy := 0, time.Duration(0)
+	for i, e := range edges {
+		if i > 0 && level > 0 {
+			d := e.at - edges[i-1].at
+			atLevel[level] += d
+			busy += d
+		}
+		level += e.delta
+	}
+	var covered time.Duration
+	for l := 1; busy > 0; l++ {
+		if covered += atLevel[l]; covered >= busy*9/10 {
+			p.Estimate = float64(l)
+			break
+		}
+	}
+	slices.Sort(decode)
+	slack := max(50*time.Millisecond, time.Duration(percentileSorted(decode, 50)/2))
+	for _, t := range ttfts {
+		if t-minTTFT > slack {
+			waits = append(waits, float64(t-minTTFT))
+		}
+	}
+	p.InFlight, p.Requests, p.Waited = inFlight, len(ttfts), len(waits)
+	if len(waits) > 0 {
+		slices.Sort(waits)
+		p.MedianWait = time.Duration(percentileSorted(waits, 50))
+	}
+	return p
+}
+
+// String is the report's line, when requests waited in the server.
+func (p parallelism) String() string {
+	if p.Waited == 0 || p.Estimate >= p.InFlight-0.5 {
+		return ""
+	}
+	return fmt.Sprintf("the server appears to run %s at a time while %.1f were in flight on average: %d of %d requests waited for their first token, median %s longer than the quickest",
+		plural(int(p.Estimate), "request"), p.InFlight, p.Waited, p.Requests, p.MedianWait.Round(time.Millisecond))
 }

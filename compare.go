@@ -40,16 +40,22 @@ func runCompareCommand(args []string, stdout io.Writer) error {
 	if len(files) != 2 {
 		return usagef("tpsbench compare takes two runs, BASE and NEW, got %d", len(files))
 	}
-	base, err := loadRun(files[0])
+	base, baseFP, err := loadRun(files[0])
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	next, err := loadRun(files[1])
+	next, nextFP, err := loadRun(files[1])
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
 	rows := compareRuns(base, next)
 	writeComparison(stdout, files, rows)
+	if baseFP != nil && nextFP != nil {
+		fmt.Fprintf(stdout, "\nbase fingerprint: %s\nnew fingerprint:  %s\n", baseFP, nextFP)
+		if diffs := baseFP.differences(*nextFP); len(diffs) > 0 {
+			fmt.Fprintf(stdout, "WARNING: the runs differ in %s: a change may come from that, not from what you changed\n", strings.Join(diffs, ", "))
+		}
+	}
 	var broken []string
 	for _, rule := range rules {
 		for _, r := range rows {
@@ -65,22 +71,22 @@ func runCompareCommand(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// loadRun reads the samples of a run from a --json summary or a --records
-// file.
-func loadRun(path string) (jsonSamples, error) {
+// loadRun reads the samples of a run, and its fingerprint when it has one,
+// from a --json summary or a --records file.
+func loadRun(path string) (jsonSamples, *fingerprint, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return jsonSamples{}, err
+		return jsonSamples{}, nil, err
 	}
 	var doc jsonSummary
 	if json.Unmarshal(data, &doc) == nil && doc.Tool == "tpsbench" {
-		return doc.Samples, nil
+		return doc.Samples, doc.Fingerprint, nil
 	}
 	records, err := readRecordFiles([]string{path})
 	if err != nil {
-		return jsonSamples{}, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
+		return jsonSamples{}, nil, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
 	}
-	return summarizeRecords(records, sloBounds{}).Samples, nil
+	return summarizeRecords(records, sloBounds{}).Samples, nil, nil
 }
 
 // comparison is one figure of compare's table.

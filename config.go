@@ -45,6 +45,7 @@ type config struct {
 	out               outputs
 	grace             time.Duration // after an interrupt, how long requests in flight may finish
 	probe             bool          // run the probe before the benchmark
+	noPreload         bool          // Ollama: do not load the model before the run
 	metricsURL        string        // Prometheus endpoint to scrape before and after
 }
 
@@ -102,6 +103,10 @@ func addSimFlags(fs *flag.FlagSet, prefix string, c *sim.Config) {
 	fs.IntVar(&c.TokensPerChunk, prefix+"tokens-per-chunk", c.TokensPerChunk, "simulated server puts this many tokens in each stream chunk")
 	fs.BoolVar(&c.HonourMaxCompletionTokens, prefix+"honour-max-completion-tokens", c.HonourMaxCompletionTokens, "simulated server reads max_completion_tokens (llama.cpp's server and Ollama do not)")
 	fs.BoolVar(&c.Metrics, prefix+"metrics", c.Metrics, "simulated server serves Prometheus counters at /metrics")
+	fs.DurationVar(&c.LoadTime, prefix+"load-time", c.LoadTime, "simulated model load `duration`: the first request waits for it (Ollama style: also /api/version, /api/ps, /api/show)")
+	fs.IntVar(&c.ReloadEvery, prefix+"reload-every", c.ReloadEvery, "simulated server reloads the model before every this many requests, as when options change")
+	fs.Float64Var(&c.GPUShare, prefix+"gpu-share", c.GPUShare, "share (0..1) of the simulated model in GPU memory, as /api/ps reports it (0: all)")
+	fs.IntVar(&c.MaxQueue, prefix+"max-queue", c.MaxQueue, "with -parallel: answer HTTP 503 \"server busy\" when this many requests already wait (Ollama's OLLAMA_MAX_QUEUE)")
 	fs.BoolVar(&c.FlushEachToken, prefix+"flush-each-token", c.FlushEachToken, "simulated server sends every token in its own write, even when the next is already due")
 	fs.IntVar(&c.Parallel, prefix+"parallel", c.Parallel, "simulated server generates at most this many answers at once and queues the rest (like OLLAMA_NUM_PARALLEL; 0: no limit)")
 	f := &c.Faults
@@ -173,6 +178,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
 	fs.StringVar(&cfg.out.html, "html", "", "write a self-contained HTML report with charts to `file`")
 	fs.BoolVar(&cfg.out.quiet, "quiet", false, "no progress line on stderr")
+	fs.BoolVar(&cfg.noPreload, "no-preload", false, "Ollama: do not load the model before the run (to measure a cold start)")
 	fs.BoolVar(&cfg.probe, "probe", false, "first probe the endpoint with a few tiny requests and print what it does (see tpsbench probe)")
 	fs.StringVar(&cfg.metricsURL, "metrics-url", "", "scrape this Prometheus `URL` before and after the run and report the server's counters (with -probe: found by the probe)")
 	fs.DurationVar(&cfg.grace, "grace", 5*time.Second, "after Ctrl-C, how long requests in flight may finish before they are cancelled")

@@ -18,10 +18,18 @@ import (
 
 const chunkFmt = `data: {"id":"x","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}` + "\n\n"
 
-// serve starts an httptest server whose handler answers every request.
+// serve starts an httptest server whose handler answers the POSTs; other
+// requests (the fingerprint's GETs of /api/version, /props, /version) get
+// 404, as from a server that has no such endpoint.
 func serve(t *testing.T, h http.HandlerFunc) string {
 	t.Helper()
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		h(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/v1"
 }
@@ -229,6 +237,11 @@ func TestRetryOnDeadPooledConnection(t *testing.T) {
 						return
 					}
 					io.Copy(io.Discard, req.Body)
+					if req.Method != http.MethodPost { // the fingerprint's GETs
+						io.WriteString(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+						served--
+						continue
+					}
 					requests.Add(1)
 					if served == 1 {
 						return // the second request on a connection: drop it unanswered

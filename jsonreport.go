@@ -48,10 +48,11 @@ func toJSONDist(d Dist, withCI bool) *jsonDist {
 
 // jsonSummary is the --json document. Field names carry their units.
 type jsonSummary struct {
-	Tool      string      `json:"tool"`
-	Version   string      `json:"version"`
-	StartedAt time.Time   `json:"started_at"`
-	Config    *jsonConfig `json:"config,omitempty"` // absent from a rebuilt report
+	Tool        string       `json:"tool"`
+	Version     string       `json:"version"`
+	StartedAt   time.Time    `json:"started_at"`
+	Config      *jsonConfig  `json:"config,omitempty"`      // absent from a rebuilt report
+	Fingerprint *fingerprint `json:"fingerprint,omitempty"` // absent from a rebuilt report
 	jsonFigures
 	Levels []jsonLevel `json:"levels,omitempty"` // sweeps: one per level
 }
@@ -105,30 +106,31 @@ type jsonFigures struct {
 		FromTiktoken int  `json:"from_tiktoken_requests"`
 		Chunks       int  `json:"chunks"`
 	} `json:"tokens"`
-	DurationS             float64      `json:"duration_s"`
-	OutputThroughputTokS  float64      `json:"output_throughput_tok_s"`
-	RequestThroughputReqS float64      `json:"request_throughput_req_s"`
-	Concurrency           float64      `json:"concurrency"`
-	TPS                   *jsonDist    `json:"tps"`
-	E2EMs                 *jsonDist    `json:"e2e_ms"`
-	TTFTMs                *jsonDist    `json:"ttft_ms,omitempty"`
-	TTFOMs                *jsonDist    `json:"ttfo_ms,omitempty"`
-	TPOTMs                *jsonDist    `json:"tpot_ms,omitempty"`
-	ITLMs                 *jsonDist    `json:"itl_ms,omitempty"`
-	DecodeTPS             *jsonDist    `json:"decode_tps,omitempty"`
-	ClientQueueMs         *jsonDist    `json:"client_queue_ms,omitempty"`
-	E2EInclQueueMs        *jsonDist    `json:"e2e_incl_queue_ms,omitempty"`
-	TTFTInclQueueMs       *jsonDist    `json:"ttft_incl_queue_ms,omitempty"`
-	ConnectMs             *jsonDist    `json:"connect_ms,omitempty"`
-	NewConnections        int          `json:"new_connections"`
-	Goodput               *jsonGoodput `json:"goodput,omitempty"`
-	TokenCrossCheck       *jsonCross   `json:"token_cross_check,omitempty"`
-	Checks                []string     `json:"checks,omitempty"`
-	ServerSide            *jsonServer  `json:"server_side,omitempty"`
-	ServerMetrics         *jsonMetrics `json:"server_metrics,omitempty"`
-	Client                *jsonClient  `json:"client,omitempty"`
-	Errors                []ErrorCount `json:"errors"`
-	Samples               jsonSamples  `json:"samples"`
+	DurationS             float64       `json:"duration_s"`
+	OutputThroughputTokS  float64       `json:"output_throughput_tok_s"`
+	RequestThroughputReqS float64       `json:"request_throughput_req_s"`
+	Concurrency           float64       `json:"concurrency"`
+	TPS                   *jsonDist     `json:"tps"`
+	E2EMs                 *jsonDist     `json:"e2e_ms"`
+	TTFTMs                *jsonDist     `json:"ttft_ms,omitempty"`
+	TTFOMs                *jsonDist     `json:"ttfo_ms,omitempty"`
+	TPOTMs                *jsonDist     `json:"tpot_ms,omitempty"`
+	ITLMs                 *jsonDist     `json:"itl_ms,omitempty"`
+	DecodeTPS             *jsonDist     `json:"decode_tps,omitempty"`
+	ClientQueueMs         *jsonDist     `json:"client_queue_ms,omitempty"`
+	E2EInclQueueMs        *jsonDist     `json:"e2e_incl_queue_ms,omitempty"`
+	TTFTInclQueueMs       *jsonDist     `json:"ttft_incl_queue_ms,omitempty"`
+	ConnectMs             *jsonDist     `json:"connect_ms,omitempty"`
+	NewConnections        int           `json:"new_connections"`
+	Goodput               *jsonGoodput  `json:"goodput,omitempty"`
+	TokenCrossCheck       *jsonCross    `json:"token_cross_check,omitempty"`
+	Checks                []string      `json:"checks,omitempty"`
+	ServerSide            *jsonServer   `json:"server_side,omitempty"`
+	ServerMetrics         *jsonMetrics  `json:"server_metrics,omitempty"`
+	ServerParallelism     *jsonParallel `json:"server_parallelism,omitempty"`
+	Client                *jsonClient   `json:"client,omitempty"`
+	Errors                []ErrorCount  `json:"errors"`
+	Samples               jsonSamples   `json:"samples"`
 }
 
 // jsonClient is how the client fared: its CPU and the Go runtime's delays.
@@ -175,6 +177,15 @@ func toJSONMetrics(d *metricsDelta) *jsonMetrics {
 		return &v
 	}
 	return &jsonMetrics{d.URL, known(d.Generated), known(d.Prompt), known(d.Requests), known(d.DecodeTPS), known(d.TTFTMeanMs), known(d.QueueMeanMs)}
+}
+
+// jsonParallel is the estimate of how many requests the server runs at once.
+type jsonParallel struct {
+	Estimate     float64 `json:"estimate"`
+	InFlight     float64 `json:"client_concurrency"`
+	Waited       int     `json:"requests_waited"`
+	Requests     int     `json:"requests"`
+	MedianWaitMs float64 `json:"median_wait_ms"`
 }
 
 // jsonCross is the token cross-check: tiktoken's count against usage.
@@ -225,6 +236,9 @@ func figures(s Summary) jsonFigures {
 	}
 	f.Checks = s.Checks
 	f.ServerMetrics = toJSONMetrics(s.Metrics)
+	if p := s.Parallel; p.Waited > 0 {
+		f.ServerParallelism = &jsonParallel{p.Estimate, p.InFlight, p.Waited, p.Requests, ms(p.MedianWait)}
+	}
 	if s.ServerAnswers > 0 {
 		f.ServerSide = &jsonServer{s.ServerAnswers, s.ServerTokens, s.ClientTokens,
 			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerPrefill, false), toJSONDist(s.ServerLoadMs, false)}
@@ -285,7 +299,7 @@ func jsonConfigOf(cfg *config) jsonConfig {
 
 // writeJSON writes the --json document of a run (levels for a sweep).
 func writeJSON(w io.Writer, cfg *config, started time.Time, s Summary, levels []sweepLevel) error {
-	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: started, jsonFigures: figures(s)}
+	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: started, jsonFigures: figures(s), Fingerprint: s.Fingerprint}
 	if cfg != nil {
 		c := jsonConfigOf(cfg)
 		doc.Config = &c

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func TestProbeAgainstSimulator(t *testing.T) {
 // A fake llama.cpp server that answers with the recorded responses.
 func fixtureServer(t *testing.T, routes map[string]string) string {
 	t.Helper()
-	return serve(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		key := r.Method + " " + r.URL.Path
 		if strings.Contains(string(body), `"stream":true`) {
@@ -96,7 +97,9 @@ func fixtureServer(t *testing.T, routes map[string]string) string {
 		}
 		w.WriteHeader(resp.StatusCode)
 		io.Copy(w, resp.Body)
-	})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1"
 }
 
 func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {

@@ -45,7 +45,6 @@ func writeHeader(w io.Writer, cfg *config, prompts string) {
 	if cfg.stream {
 		fmt.Fprintln(w, "Streaming: SSE with stream_options.include_usage (TTFT, TPOT, ITL, decode TPS)")
 	}
-	fmt.Fprintln(w, "Sending requests...")
 }
 
 // writeText prints a run's Summary in the original script's format, then
@@ -111,6 +110,9 @@ func writeText(w io.Writer, s Summary) {
 	}
 	writeServerSide(w, s)
 	writeMetrics(w, s.Metrics, s)
+	if line := s.Parallel.String(); line != "" {
+		fmt.Fprintf(w, "  Server parallelism: %s\n", line)
+	}
 	if s.Retried > 0 {
 		fmt.Fprintf(w, "  Retried: %d sent again after the server had closed a pooled connection\n", s.Retried)
 	}

@@ -145,12 +145,14 @@ type Summary struct {
 	ServerPrefill   Dist // prompt tokens / prompt time (tokens/s)
 	ServerLoadMs    Dist // model load time (Ollama), where non-zero
 
-	Checks  []string      // findings that lower trust in a figure (see trustChecks)
-	Cross   crossCheck    // usage against tiktoken
-	Client  *clientHealth // how the client fared (live runs only: not in records)
-	Metrics *metricsDelta // the server's Prometheus counters over the run (live runs only)
-	Errors  []ErrorCount  // most frequent first
-	Samples jsonSamples   // per-request values of the headline figures, sorted
+	Checks      []string      // findings that lower trust in a figure (see trustChecks)
+	Cross       crossCheck    // usage against tiktoken
+	Client      *clientHealth // how the client fared (live runs only: not in records)
+	Metrics     *metricsDelta // the server's Prometheus counters over the run (live runs only)
+	Fingerprint *fingerprint  // what produced the numbers (live runs only)
+	Parallel    parallelism   // how many requests the server appears to run at once
+	Errors      []ErrorCount  // most frequent first
+	Samples     jsonSamples   // per-request values of the headline figures, sorted
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -278,6 +280,7 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 	s.ServerPrefill = summarize(srvPrefill)
 	s.Samples = jsonSamples{TPS: tps, TTFTMs: ttft, TPOTMs: tpot, E2EMs: e2e}
 	s.Checks, s.Cross = trustChecks(records)
+	s.Parallel = serverParallelism(records, s.Duration, s.Concurrency)
 	if s.Samples.TPS == nil {
 		s.Samples.TPS, s.Samples.E2EMs = []float64{}, []float64{}
 	}

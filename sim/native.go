@@ -59,7 +59,9 @@ func (s *Server) nativeLine(a *answer, content string, done bool) []byte {
 		b = append(b, a.finish...)
 		b = append(b, `","total_duration":`...)
 		b = strconv.AppendInt(b, int64(a.lastAt.Sub(a.rec.Received)), 10)
-		b = append(b, `,"load_duration":0,"prompt_eval_count":`...)
+		b = append(b, `,"load_duration":`...)
+		b = strconv.AppendInt(b, int64(a.loadTook), 10)
+		b = append(b, `,"prompt_eval_count":`...)
 		b = strconv.AppendInt(b, int64(a.rec.PromptTokens), 10)
 		b = append(b, `,"prompt_eval_duration":`...)
 		b = strconv.AppendInt(b, int64(prompt), 10)
@@ -79,6 +81,6 @@ func (a *answer) phases() (prompt, eval time.Duration) {
 	if n := a.rec.CompletionTokens; n > 1 {
 		eval = eval * time.Duration(n) / time.Duration(n-1)
 	}
-	prompt = max(0, a.lastAt.Sub(a.rec.Received)-eval)
+	prompt = max(0, a.lastAt.Sub(a.rec.Received)-eval-a.loadTook)
 	return prompt, eval
 }

@@ -74,6 +74,17 @@ type Config struct {
 	// Metrics serves Prometheus counters at /metrics, named as llama.cpp's
 	// server names them.
 	Metrics bool
+	// LoadTime is how long loading the model takes: the first request (and
+	// every ReloadEvery-th, as when options change) waits for it, as with
+	// Ollama. 0: always loaded.
+	LoadTime    time.Duration
+	ReloadEvery int
+	// GPUShare is the share of the model in GPU memory that /api/ps reports
+	// (Ollama's size_vram / size); 0 means all of it.
+	GPUShare float64
+	// MaxQueue refuses, with Ollama's 503 "server busy", requests that find
+	// this many already waiting for one of the Parallel slots. 0: no limit.
+	MaxQueue int
 }
 
 // DefaultConfig looks like a small local model: about 150 ms to the first
@@ -136,6 +147,10 @@ type Server struct {
 	nextID   atomic.Int64
 	inFlight atomic.Int64
 	slots    chan struct{} // Config.Parallel
+	waiting  atomic.Int64  // requests waiting for a slot
+	loaded   atomic.Bool
+	loadMu   sync.Mutex
+	model    atomic.Value // the last model name asked for
 	stats    counters
 	mu       sync.Mutex
 	log      []Request
@@ -169,6 +184,9 @@ func (s *Server) Requests() []Request {
 
 // ServeHTTP routes the OpenAI-compatible paths the simulator knows.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveOllama(w, r) {
+		return
+	}
 	switch r.URL.Path {
 	case "/v1/chat/completions", "/v1/completions", "/api/chat":
 		if r.Method != http.MethodPost {
@@ -252,6 +270,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 			Role    string `json:"role"`
 			Content string `json:"content"`
 		}{"user", prompt})
+	case native && len(req.Messages) == 0:
+		// Ollama loads the model for a chat without messages, and says so.
+		took, ok := s.load(r, 0, req.Model)
+		if ok {
+			s.preload(w, req.Model, took)
+		}
+		return
 	case len(req.Messages) == 0:
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages must not be empty")
 		return
@@ -298,13 +323,24 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 	if !ok {
 		return
 	}
+	if a.loadTook, ok = s.load(r, num, req.Model); !ok {
+		done()
+		return
+	}
 	s.stats.promptTokens.Add(int64(a.rec.PromptTokens))
 	defer done()
 	if s.slots != nil {
+		if s.cfg.MaxQueue > 0 && len(s.slots) == cap(s.slots) && s.waiting.Load() >= int64(s.cfg.MaxQueue) {
+			busy(w)
+			return
+		}
+		s.waiting.Add(1)
 		select {
 		case s.slots <- struct{}{}:
+			s.waiting.Add(-1)
 			defer func() { <-s.slots }()
 		case <-r.Context().Done():
+			s.waiting.Add(-1)
 			return
 		}
 		// The answer's clock starts when generation does.
@@ -335,6 +371,7 @@ type answer struct {
 	rec          Request
 	legacy       bool // a legacy completions answer: choices[].text
 	native       bool // an Ollama native answer: NDJSON, with server counts
+	loadTook     time.Duration
 	firstAt      time.Time
 	lastAt       time.Time
 	model        string

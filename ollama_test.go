@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var ollamaSim = []string{"--sim", "--sim-ttft", "10ms", "--sim-rate", "400", "--sim-jitter", "0", "--max-tokens", "16"}
+
+func TestOllamaPreflight(t *testing.T) {
+	out, _, code := runCLI(t, append([]string{"2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75"}, ollamaSim...)...)
+	for _, want := range []string{
+		"Ollama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\n",
+		"Model load: 0.2", // the preload paid the 200 ms
+		"Advice: 25% of the model is in CPU memory",
+		"Advice: /v1 gives no server-side rates; --api ollama adds",
+		"Fingerprint: tpsbench ", "model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1)",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
+		}
+	}
+	// The preload took the load: no measured request waited for it.
+	if strings.Contains(out, "waited for the model to load") {
+		t.Errorf("a measured request paid the load despite the preload:\n%s", out)
+	}
+	// Not Ollama: no preflight at all.
+	out, _, _ = runCLI(t, append([]string{"2", "--requests", "2", "--sim-style", "llamacpp"}, ollamaSim...)...)
+	if strings.Contains(out, "Ollama") || strings.Contains(out, "Model load") {
+		t.Errorf("preflight against a non-Ollama server:\n%s", out)
+	}
+}
+
+func TestColdStartAndReloadsCaught(t *testing.T) {
+	out, _, _ := runCLI(t, append([]string{"1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
+		"--sim-load-time", "300ms", "--sim-reload-every", "4"}, ollamaSim...)...)
+	for _, want := range []string{"2 measured requests waited for the model to load (up to 0.3", "model load (ms): mean=3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestParallelismEstimate(t *testing.T) {
+	for _, tt := range []struct{ parallel, want string }{{"1", "1 request at a time"}, {"2", "2 requests at a time"}} {
+		out, _, _ := runCLI(t, append([]string{"6", "--stream", "--requests", "12", "--sim-parallel", tt.parallel}, ollamaSim...)...)
+		if !strings.Contains(out, "Server parallelism: the server appears to run "+tt.want) {
+			t.Errorf("parallel %s: output lacks %q:\n%s", tt.parallel, tt.want, out)
+		}
+	}
+}
+
+func TestServerBusyCountedApart(t *testing.T) {
+	out, _, code := runCLI(t, append([]string{"6", "--stream", "--requests", "12", "--sim-parallel", "1", "--sim-max-queue", "1"}, ollamaSim...)...)
+	if code != 1 || !strings.Contains(out, `requests got HTTP 503 "server busy"`) || !strings.Contains(out, "x HTTP 503: server busy") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestFingerprintInJSONAndCompare(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	runCLI(t, append([]string{"2", "--stream", "--requests", "6", "--json", a}, ollamaSim...)...)
+	var doc map[string]any
+	data, _ := os.ReadFile(a)
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	fp, _ := doc["fingerprint"].(map[string]any)
+	if fp == nil || fp["server"] != "tpsbench simulator" || fp["ollama"].(map[string]any)["quantization"] != "Q4_K_M" || fp["client_cores"] == nil {
+		t.Fatalf("fingerprint %v", doc["fingerprint"])
+	}
+	// The same run, but another quantization of the model.
+	fp["ollama"].(map[string]any)["quantization"] = "Q8_0"
+	changed, _ := json.Marshal(doc)
+	os.WriteFile(b, changed, 0o644)
+	out, _, _ := runCLI(t, "compare", a, b)
+	if !strings.Contains(out, `WARNING: the runs differ in quantization ("Q4_K_M" vs "Q8_0")`) {
+		t.Errorf("compare output:\n%s", out)
+	}
+}
+
+// GPUs of this machine: NVIDIA's through nvidia-smi, AMD's through sysfs.
+func TestLocalGPUs(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\necho 'NVIDIA GeForce RTX 4090, 550.54.14, 24564 MiB'\n"
+	if err := os.WriteFile(filepath.Join(bin, "nvidia-smi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	drm := t.TempDir()
+	dev := filepath.Join(drm, "card1", "device")
+	os.MkdirAll(dev, 0o755)
+	os.WriteFile(filepath.Join(dev, "vendor"), []byte("0x1002\n"), 0o644)
+	os.WriteFile(filepath.Join(dev, "mem_info_vram_total"), []byte("17163091968\n"), 0o644)
+	other := filepath.Join(drm, "card0", "device")
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "vendor"), []byte("0x8086\n"), 0o644) // Intel: not listed
+	gpus := localGPUs(drm)
+	want := []string{"NVIDIA GeForce RTX 4090 (driver 550.54.14, 24564 MiB)", "AMD GPU card1 (sysfs, 16368 MiB)"}
+	if strings.Join(gpus, "|") != strings.Join(want, "|") {
+		t.Errorf("GPUs = %q; want %q", gpus, want)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if gpus := localGPUs(t.TempDir()); gpus == nil || len(gpus) != 0 {
+		t.Errorf("no GPU: %q; want an empty list (looked, found none)", gpus)
+	}
+}
