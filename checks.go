@@ -32,10 +32,19 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 	}
 
 	noUsage, over, overMax, chunks, tokens := 0, 0, 0, 0, 0
+	cachedAnswers, cached, prompt, zeroPrompt := 0, 0, 0, 0
 	var diffs []float64
 	for _, r := range ok {
 		if r.UsageTokens < 0 {
 			noUsage++
+		}
+		if r.CachedTokens > 0 {
+			cachedAnswers++
+			cached += r.CachedTokens
+			prompt += max(r.InputTokens, 0)
+		}
+		if r.InputTokens == 0 {
+			zeroPrompt++
 		}
 		if r.MaxTokens > 0 && r.OutputTokens > r.MaxTokens {
 			over++
@@ -57,6 +66,12 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 	}
 	if chunks > 0 && float64(tokens) > 1.1*float64(chunks) {
 		notes = append(notes, fmt.Sprintf("%d chunks carried %d tokens (%.1f per chunk): the server sends several tokens at a time, so ITL (per chunk) is coarse", chunks, tokens, float64(tokens)/float64(chunks)))
+	}
+	if cachedAnswers > 0 {
+		notes = append(notes, fmt.Sprintf("%d answers had cached prompt tokens (%d of their %d prompt tokens): the server skipped that prompt processing, so TTFT says little about prefill (make prompts differ: --input-tokens)", cachedAnswers, cached, prompt))
+	}
+	if zeroPrompt > 0 {
+		notes = append(notes, fmt.Sprintf("%d answers reported 0 prompt tokens: the prompt was cached or not counted, so prompt-processing figures mean little", zeroPrompt))
 	}
 	if note := coldStart(ok); note != "" {
 		notes = append(notes, note)

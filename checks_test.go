@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -91,5 +93,22 @@ func TestClientBoundEndToEnd(t *testing.T) {
 	close(done)
 	if !strings.Contains(out, "  - client-bound: ") {
 		t.Errorf("starved run:\n%s", out)
+	}
+}
+
+// Thinking tokens reported apart, and cached prompts flagged.
+func TestReasoningTokensAndCachedPrompts(t *testing.T) {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"choices":[{"message":{"reasoning_content":"hmm","content":"hi"},"finish_reason":"stop"}],`+
+			`"usage":{"prompt_tokens":40,"completion_tokens":12,"completion_tokens_details":{"reasoning_tokens":9},"prompt_tokens_details":{"cached_tokens":32}}}`)
+	})
+	out, _, code := runCLI(t, "2", "--base-url", url, "--requests", "4")
+	for _, want := range []string{
+		"  Reasoning: 36 of the 48 output tokens were thinking (the server's reasoning_tokens, 4 answers)",
+		"  - 4 answers had cached prompt tokens (128 of their 160 prompt tokens)",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
+		}
 	}
 }

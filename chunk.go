@@ -18,7 +18,11 @@ import (
 type usageInfo struct {
 	present            bool
 	prompt, completion int
+	reasoning          int // completion_tokens_details.reasoning_tokens
+	cached             int // prompt_tokens_details.cached_tokens
 }
+
+func noUsage() usageInfo { return usageInfo{prompt: -1, completion: -1, reasoning: -1, cached: -1} }
 
 // serverTimings are the server's own timings of an answer: llama.cpp's
 // "timings" object, or the counts and durations of Ollama's native API.
@@ -423,7 +427,7 @@ func (s *jsonScanner) delta(f *wireFields) error {
 // decodeChunk decodes one stream event or whole answer into info and appends
 // the generated text (per choice: reasoning, then content) to text.
 func decodeChunk(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
-	*info = chunkInfo{usage: usageInfo{prompt: -1, completion: -1}, server: noTimings()}
+	*info = chunkInfo{usage: noUsage(), server: noTimings()}
 	s := jsonScanner{data: data}
 	start := len(text)
 	var id, errValue jsonString
@@ -464,7 +468,7 @@ func decodeChunk(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
 		err = s.fail("invalid character after top-level value")
 	}
 	if err != nil {
-		*info = chunkInfo{usage: usageInfo{prompt: -1, completion: -1}, server: noTimings()}
+		*info = chunkInfo{usage: noUsage(), server: noTimings()}
 		return text[:start], err
 	}
 	if id.set {
@@ -704,16 +708,36 @@ func (s *jsonScanner) choice(info *chunkInfo, text *[]byte) error {
 // merges into it, as encoding/json does for a pointer to a struct.
 func (s *jsonScanner) usage(u *usageInfo) error {
 	if s.null() {
-		*u = usageInfo{prompt: -1, completion: -1}
+		*u = noUsage()
 		return nil
 	}
 	u.present = true
+	// The details objects are pointers to structs in encoding/json's terms:
+	// null resets, an object merges into what is there.
+	detail := func(field string, into *int) error {
+		if s.null() {
+			*into = -1
+			return nil
+		}
+		return s.object(func(key []byte) (err error) {
+			if equalKey(key, field) {
+				*into, err = s.optInt()
+				return err
+			}
+			_, err = s.skip()
+			return err
+		})
+	}
 	return s.object(func(key []byte) (err error) {
 		switch {
 		case equalKey(key, "prompt_tokens"):
 			u.prompt, err = s.optInt()
 		case equalKey(key, "completion_tokens"):
 			u.completion, err = s.optInt()
+		case equalKey(key, "completion_tokens_details"):
+			err = detail("reasoning_tokens", &u.reasoning)
+		case equalKey(key, "prompt_tokens_details"):
+			err = detail("cached_tokens", &u.cached)
 		default:
 			_, err = s.skip()
 		}

@@ -12,8 +12,14 @@ import (
 
 // wireUsage is the OpenAI usage object.
 type wireUsage struct {
-	PromptTokens     *int `json:"prompt_tokens"`
-	CompletionTokens *int `json:"completion_tokens"`
+	PromptTokens            *int `json:"prompt_tokens"`
+	CompletionTokens        *int `json:"completion_tokens"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens *int `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+	PromptTokensDetails *struct {
+		CachedTokens *int `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
 }
 
 // wireDelta holds the generated fields of a stream delta or a whole message.
@@ -68,9 +74,15 @@ func decodeChunkRef(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return text, err
 	}
-	*info = chunkInfo{id: []byte(b.ID), usage: usageInfo{prompt: -1, completion: -1}, server: noTimings()}
+	*info = chunkInfo{id: []byte(b.ID), usage: noUsage(), server: noTimings()}
 	if b.Usage != nil {
-		info.usage = usageInfo{present: true, prompt: intOr(b.Usage.PromptTokens), completion: intOr(b.Usage.CompletionTokens)}
+		info.usage = usageInfo{present: true, prompt: intOr(b.Usage.PromptTokens), completion: intOr(b.Usage.CompletionTokens), reasoning: -1, cached: -1}
+		if d := b.Usage.CompletionTokensDetails; d != nil {
+			info.usage.reasoning = intOr(d.ReasoningTokens)
+		}
+		if d := b.Usage.PromptTokensDetails; d != nil {
+			info.usage.cached = intOr(d.CachedTokens)
+		}
 	}
 	srv := serverTimings{promptTokens: -1, decodeTokens: -1, promptMs: -1, decodeMs: -1, loadMs: -1}
 	if t := b.Timings; t != nil {
@@ -211,6 +223,8 @@ func chunkSeeds(f *testing.F) [][]byte {
 		[]byte(`{"message":{"role":"assistant","content":"x","thinking":"y"},"done":false}`),
 		[]byte(`{"response":"x","thinking":"t","done":true,"done_reason":"stop","eval_count":3,"eval_duration":1500000,"prompt_eval_count":null}`),
 		[]byte(`{"error":"model 'x' not found","done":true}`),
+		[]byte(`{"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"completion_tokens_details":{"reasoning_tokens":3},"prompt_tokens_details":{"cached_tokens":8}}}`),
+		[]byte(`{"usage":{"completion_tokens_details":null,"prompt_tokens_details":{"cached_tokens":null}}}`),
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*.http"))
 	for _, name := range files {

@@ -386,6 +386,12 @@ func (r *Record) takeUsage(u usageInfo) {
 	if u.prompt >= 0 {
 		r.InputTokens = u.prompt
 	}
+	if u.reasoning >= 0 {
+		r.ReasonTokens = u.reasoning
+	}
+	if u.cached >= 0 {
+		r.CachedTokens = u.cached
+	}
 }
 
 // takeServer keeps the server's own timings. Ollama's native API (the one

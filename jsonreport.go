@@ -105,6 +105,7 @@ type jsonFigures struct {
 		FromUsage    int  `json:"from_usage_requests"`
 		FromTiktoken int  `json:"from_tiktoken_requests"`
 		Chunks       int  `json:"chunks"`
+		Reasoning    int  `json:"reasoning,omitempty"` // the server's reasoning_tokens, part of output
 	} `json:"tokens"`
 	DurationS             float64       `json:"duration_s"`
 	OutputThroughputTokS  float64       `json:"output_throughput_tok_s"`
@@ -215,8 +216,8 @@ func figures(s Summary) jsonFigures {
 	var f jsonFigures
 	f.Requests.Sent, f.Requests.OK, f.Requests.Failed, f.Requests.Cancelled, f.Requests.Retried =
 		s.Sent, s.OK, s.Failed, s.Cancelled, s.Retried
-	f.Tokens.Output, f.Tokens.FromUsage, f.Tokens.FromTiktoken, f.Tokens.Chunks =
-		s.OutputTokens, s.FromUsage, s.FromTiktoken, s.Chunks
+	f.Tokens.Output, f.Tokens.FromUsage, f.Tokens.FromTiktoken, f.Tokens.Chunks, f.Tokens.Reasoning =
+		s.OutputTokens, s.FromUsage, s.FromTiktoken, s.Chunks, s.ReasonTokens
 	if s.InputReported > 0 {
 		n := s.InputTokens
 		f.Tokens.Input = &n

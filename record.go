@@ -39,6 +39,8 @@ type Record struct {
 	TokenSource    string // "usage" or "tiktoken"
 	UsageTokens    int    // usage.completion_tokens; -1 when not reported
 	TiktokenTokens int    // tiktoken's count of the text; -1 when not counted
+	ReasonTokens   int    // usage's reasoning_tokens (thinking); -1 when not reported
+	CachedTokens   int    // usage's cached prompt tokens; -1 when not reported
 	InputTokens    int    // usage.prompt_tokens; -1 when not reported
 	FinishReason   string
 	DoneSeen       bool          // the stream ended with data: [DONE]
@@ -58,7 +60,7 @@ type Record struct {
 
 // newRecord returns a Record whose optional timestamps are unset.
 func newRecord(index int, stream bool) Record {
-	return Record{Index: index, Stream: stream, Sched: none, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1}
+	return Record{Index: index, Stream: stream, Sched: none, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1}
 }
 
 func (r *Record) fail(kind, reason string) {

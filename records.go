@@ -40,6 +40,8 @@ type recordLine struct {
 	InputTokens  *int         `json:"input_tokens,omitempty"`
 	UsageTokens  *int         `json:"usage_tokens,omitempty"`    // the server's count, when it gave one
 	TiktokenTok  *int         `json:"tiktoken_tokens,omitempty"` // tiktoken's count, when counted
+	ReasonTok    *int         `json:"reasoning_tokens,omitempty"`
+	CachedTok    *int         `json:"cached_prompt_tokens,omitempty"`
 	FinishReason string       `json:"finish_reason,omitempty"`
 	DoneSeen     bool         `json:"done_seen,omitempty"`
 	Reasoning    bool         `json:"reasoning,omitempty"`
@@ -87,6 +89,7 @@ func (r *Record) line(runStart time.Time) recordLine {
 		return &n
 	}
 	l.InputTokens, l.UsageTokens, l.TiktokenTok = optInt(r.InputTokens), optInt(r.UsageTokens), optInt(r.TiktokenTokens)
+	l.ReasonTok, l.CachedTok = optInt(r.ReasonTokens), optInt(r.CachedTokens)
 	if len(r.Chunks) > 0 {
 		l.ChunksMs = make([]float64, len(r.Chunks))
 		for i, c := range r.Chunks {
@@ -110,7 +113,7 @@ func (l *recordLine) record(shift time.Duration) Record {
 		OK: l.OK, FailKind: l.FailKind, Err: l.Error, HTTPStatus: l.HTTPStatus,
 		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
 		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),
-		MaxTokens: l.MaxTokens, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1,
+		MaxTokens: l.MaxTokens, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1,
 		FinishReason: l.FinishReason,
 		DoneSeen:     l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
 		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID, Server: l.Server,
@@ -118,7 +121,8 @@ func (l *recordLine) record(shift time.Duration) Record {
 	for _, f := range []struct {
 		from *int
 		to   *int
-	}{{l.InputTokens, &r.InputTokens}, {l.UsageTokens, &r.UsageTokens}, {l.TiktokenTok, &r.TiktokenTokens}} {
+	}{{l.InputTokens, &r.InputTokens}, {l.UsageTokens, &r.UsageTokens}, {l.TiktokenTok, &r.TiktokenTokens},
+		{l.ReasonTok, &r.ReasonTokens}, {l.CachedTok, &r.CachedTokens}} {
 		if f.from != nil {
 			*f.to = *f.from
 		}

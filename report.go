@@ -71,6 +71,10 @@ func writeText(w io.Writer, s Summary) {
 		input = strconv.Itoa(s.InputTokens)
 	}
 	fmt.Fprintf(w, "  Tokens: output=%d input=%s (source: usage %d, tiktoken %d)\n", s.OutputTokens, input, s.FromUsage, s.FromTiktoken)
+	if s.ReasonAnswers > 0 {
+		fmt.Fprintf(w, "  Reasoning: %d of the %d output tokens were thinking (the server's reasoning_tokens, %d answers); TPS counts them, TTFO is the first answer token\n",
+			s.ReasonTokens, s.OutputTokens, s.ReasonAnswers)
+	}
 	if s.Cross.N > 0 {
 		fmt.Fprintf(w, "  Token cross-check: tiktoken counts %+.1f%% (median; worst %+.1f%%) against the server's usage over %d answers\n",
 			100*s.Cross.Median, 100*s.Cross.Worst, s.Cross.N)

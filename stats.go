@@ -112,6 +112,8 @@ type Summary struct {
 	OutputTokens  int
 	InputTokens   int
 	InputReported int // ok requests whose usage gave prompt_tokens
+	ReasonTokens  int // of the output tokens, the server's reasoning_tokens
+	ReasonAnswers int // answers that reported reasoning_tokens
 	FromUsage     int // ok requests counted by usage
 	FromTiktoken  int // ok requests counted by tiktoken
 	Chunks        int // token-bearing chunks of ok streamed requests
@@ -237,6 +239,10 @@ func summarizeRecords(records []Record, slo sloBounds) Summary {
 		if r.InputTokens >= 0 {
 			s.InputTokens += r.InputTokens
 			s.InputReported++
+		}
+		if r.ReasonTokens > 0 {
+			s.ReasonTokens += r.ReasonTokens
+			s.ReasonAnswers++
 		}
 		if r.TokenSource == "usage" {
 			s.FromUsage++
