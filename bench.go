@@ -122,6 +122,17 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		d := diffMetrics(cfg.metricsURL, before, after)
 		s.Metrics = &d
 	}
+	gpus := startGPUs(ctx, cfg, stdout)
+	if gpus != nil {
+		defer gpus.stop()
+	}
+	runFrom := time.Now()
+	afterGPU := func(s *Summary) {
+		if gpus != nil {
+			e := energyOf(gpus.source, gpus.gpus, gpus.window(gpus.idleFrom, gpus.idleTo), gpus.window(runFrom, time.Now()), s.OutputTokens)
+			s.Energy = &e
+		}
+	}
 	watch := startWatch()
 	if cfg.load.sweeping() {
 		var records []Record
@@ -134,6 +145,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		s = summarizeRecords(records, cfg.load.slo)
 		noteHealth(&s, watch.stop(), cfg.sim)
 		afterRun(&s)
+		afterGPU(&s)
 		writeSweep(stdout, levels, cfg.load.slo.set())
 		writeMetrics(stdout, s.Metrics, s)
 		writeChecks(stdout, s)
@@ -151,6 +163,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		s.Sent = sent
 		noteHealth(&s, watch.stop(), cfg.sim)
 		afterRun(&s)
+		afterGPU(&s)
 		writeText(stdout, s)
 	}
 	if ctx.Err() != nil {
@@ -307,4 +320,35 @@ func endpoint(baseURL, api string) string {
 		return strings.TrimSuffix(base, "/v1") + "/api/chat"
 	}
 	return base + "/chat/completions"
+}
+
+// idledSampler is a GPU sampler with its idle baseline taken.
+type idledSampler struct {
+	*gpuSampler
+	idleFrom, idleTo time.Time
+}
+
+// startGPUs starts sampling for --gpu after an idle baseline, or says once
+// why it cannot.
+func startGPUs(ctx context.Context, cfg *config, w io.Writer) *idledSampler {
+	if !cfg.gpu {
+		return nil
+	}
+	if !isLocal(cfg.baseURL) {
+		fmt.Fprintln(w, "GPU: the endpoint is not on this machine: no energy figures")
+		return nil
+	}
+	g := startGPUSampler("/sys/class/drm")
+	if g == nil {
+		fmt.Fprintln(w, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures")
+		return nil
+	}
+	s := &idledSampler{gpuSampler: g, idleFrom: time.Now()}
+	fmt.Fprintf(w, "GPU: sampling with %s; idle baseline for %s...\n", g.source, cfg.gpuIdle)
+	select {
+	case <-time.After(cfg.gpuIdle):
+	case <-ctx.Done():
+	}
+	s.idleTo = time.Now()
+	return s
 }

@@ -46,6 +46,8 @@ type config struct {
 	grace             time.Duration // after an interrupt, how long requests in flight may finish
 	probe             bool          // run the probe before the benchmark
 	noPreload         bool          // Ollama: do not load the model before the run
+	gpu               bool          // sample local GPUs' power during the run
+	gpuIdle           time.Duration // idle baseline before the run
 	metricsURL        string        // Prometheus endpoint to scrape before and after
 }
 
@@ -178,6 +180,8 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
 	fs.StringVar(&cfg.out.html, "html", "", "write a self-contained HTML report with charts to `file`")
 	fs.BoolVar(&cfg.out.quiet, "quiet", false, "no progress line on stderr")
+	fs.BoolVar(&cfg.gpu, "gpu", false, "sample this machine's GPUs (nvidia-smi, or AMD sysfs) during the run: power, energy, output tokens per joule")
+	fs.DurationVar(&cfg.gpuIdle, "gpu-idle", 2*time.Second, "with -gpu: how long to measure the idle baseline before the run")
 	fs.BoolVar(&cfg.noPreload, "no-preload", false, "Ollama: do not load the model before the run (to measure a cold start)")
 	fs.BoolVar(&cfg.probe, "probe", false, "first probe the endpoint with a few tiny requests and print what it does (see tpsbench probe)")
 	fs.StringVar(&cfg.metricsURL, "metrics-url", "", "scrape this Prometheus `URL` before and after the run and report the server's counters (with -probe: found by the probe)")

@@ -129,6 +129,7 @@ type jsonFigures struct {
 	ServerSide            *jsonServer   `json:"server_side,omitempty"`
 	ServerMetrics         *jsonMetrics  `json:"server_metrics,omitempty"`
 	ServerParallelism     *jsonParallel `json:"server_parallelism,omitempty"`
+	GPUEnergy             *energyReport `json:"gpu_energy,omitempty"`
 	Client                *jsonClient   `json:"client,omitempty"`
 	Errors                []ErrorCount  `json:"errors"`
 	Samples               jsonSamples   `json:"samples"`
@@ -237,6 +238,7 @@ func figures(s Summary) jsonFigures {
 	}
 	f.Checks = s.Checks
 	f.ServerMetrics = toJSONMetrics(s.Metrics)
+	f.GPUEnergy = s.Energy
 	if p := s.Parallel; p.Waited > 0 {
 		f.ServerParallelism = &jsonParallel{p.Estimate, p.InFlight, p.Waited, p.Requests, ms(p.MedianWait)}
 	}

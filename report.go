@@ -163,6 +163,9 @@ func writeServerSide(w io.Writer, s Summary) {
 
 // writeChecks prints the client's health and the trust checks.
 func writeChecks(w io.Writer, s Summary) {
+	if s.Energy != nil {
+		fmt.Fprintf(w, "  GPU: %s\n", s.Energy)
+	}
 	if s.Client != nil {
 		fmt.Fprintf(w, "  Client: %s\n", s.Client)
 	}

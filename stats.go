@@ -153,6 +153,7 @@ type Summary struct {
 	Metrics     *metricsDelta // the server's Prometheus counters over the run (live runs only)
 	Fingerprint *fingerprint  // what produced the numbers (live runs only)
 	Parallel    parallelism   // how many requests the server appears to run at once
+	Energy      *energyReport // --gpu (live runs only)
 	Errors      []ErrorCount  // most frequent first
 	Samples     jsonSamples   // per-request values of the headline figures, sorted
 }
