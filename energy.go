@@ -206,6 +206,7 @@ type energyReport struct {
 	UtilPct       float64 `json:"mean_utilisation_pct"`
 	PeakMemMiB    float64 `json:"peak_memory_mib"`
 	NoPower       bool    `json:"power_not_reported,omitempty"`
+	TooShort      bool    `json:"too_short_to_sample,omitempty"`
 }
 
 // energyOf integrates power over the run's ticks (trapezoids between
@@ -213,6 +214,10 @@ type energyReport struct {
 // the baseline ticks taken before the run.
 func energyOf(source string, gpus int, idle, run []gpuTick, outputTokens int) energyReport {
 	e := energyReport{Source: source, GPUs: gpus, Samples: len(run)}
+	if len(run) < 2 {
+		e.TooShort = true
+		return e
+	}
 	mean := func(ticks []gpuTick, f func(gpuTick) float64) (float64, int) {
 		sum, n := 0.0, 0
 		for _, t := range ticks {
@@ -257,6 +262,9 @@ func maxNaN(a, b float64) float64 {
 }
 
 func (e energyReport) String() string {
+	if e.TooShort {
+		return fmt.Sprintf("%s: the run was too short to sample (%d samples, one every %s)", e.Source, e.Samples, gpuInterval)
+	}
 	if e.NoPower {
 		return fmt.Sprintf("%s, %d GPU(s): the driver reports no power (utilisation mean %.0f%%, memory peak %.0f MiB)", e.Source, e.GPUs, e.UtilPct, e.PeakMemMiB)
 	}

@@ -24,7 +24,10 @@ func TestEnergyArithmetic(t *testing.T) {
 	if math.Abs(e.TokensPerJ-1000.0/350) > 1e-9 || math.Abs(e.TokensPerJAbv-1000.0/(350-50*3)) > 1e-9 {
 		t.Errorf("tokens per joule %v, above idle %v", e.TokensPerJ, e.TokensPerJAbv)
 	}
-	if none := energyOf("test", 1, nil, []gpuTick{{at: t0, powerW: math.NaN()}}, 10); !none.NoPower {
+	if short := energyOf("test", 1, nil, []gpuTick{{at: t0, powerW: 5}}, 10); !short.TooShort {
+		t.Errorf("one sample: %+v", short)
+	}
+	if none := energyOf("test", 1, nil, []gpuTick{{at: t0, powerW: math.NaN()}, {at: t0.Add(time.Second), powerW: math.NaN()}}, 10); !none.NoPower {
 		t.Errorf("no power reported: %+v", none)
 	}
 }
@@ -39,7 +42,8 @@ func TestGPUWithFakeNvidiaSmi(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+":/usr/bin:/bin")
-	out, _, code := runCLI(t, append([]string{"2", "--requests", "4", "--gpu", "--gpu-idle", "100ms"}, fastSimArgs...)...)
+	// Answers of 100 ms or more: the run outlasts several samples.
+	out, _, code := runCLI(t, "2", "--requests", "4", "--gpu", "--gpu-idle", "100ms", "--sim", "--sim-ttft", "100ms", "--sim-rate", "1000", "--max-tokens", "8")
 	for _, want := range []string{"GPU: sampling with nvidia-smi; idle baseline for 100ms", "GPU Fake GPU (driver 1.0, 1000 MiB); Fake GPU", "  GPU: nvidia-smi, 2 GPU(s), ", "power mean 200.0 W", "output tokens/J"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
