@@ -21,13 +21,23 @@ import (
 // -grace to finish before they are cancelled, and the report covers
 // everything that finished.
 func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
+	if models := strings.Split(cfg.model, ","); len(models) > 1 {
+		return benchmarkModels(ctx, cfg, models, stdout, stderr)
+	}
+	_, err := benchmarkOne(ctx, cfg, stdout, stderr)
+	return err
+}
+
+// benchmarkOne runs the benchmark of one model and returns its summary.
+func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (Summary, error) {
+	var s Summary
 	counter, err := newTiktokenCounter(cfg.encoding)
 	if err != nil {
-		return usagef("-encoding: %v", err)
+		return s, usagef("-encoding: %v", err)
 	}
 	prompts, promptsDesc, err := newPrompts(cfg, counter)
 	if err != nil {
-		return &usageError{msg: err.Error()}
+		return s, &usageError{msg: err.Error()}
 	}
 	if cfg.out.json == "-" {
 		stdout = stderr // the JSON document owns stdout
@@ -35,7 +45,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 	if cfg.sim {
 		running, err := sim.New(cfg.simConfig).Listen("127.0.0.1:0")
 		if err != nil {
-			return err
+			return s, err
 		}
 		defer running.Close()
 		cfg.baseURL = running.BaseURL
@@ -51,14 +61,14 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 	var sink *recordSink
 	if cfg.out.records != "" {
 		if sink, err = newRecordSink(cfg.out.records, client.start); err != nil {
-			return err
+			return s, err
 		}
 		defer sink.close()
 	}
 	if cfg.probe {
 		rep, err := newProber(cfg, client).run(ctx)
 		if err != nil {
-			return err
+			return s, err
 		}
 		writeProbe(stdout, rep)
 		fmt.Fprintln(stdout)
@@ -86,10 +96,10 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		warm := phase{threads: min(cfg.threads, cfg.load.warmup), total: cfg.load.warmup, warmup: true, firstIndex: 1 << 40}
 		records, _, err := r.run(inflight, warm)
 		if err != nil {
-			return err
+			return s, err
 		}
 		if reason, ok := unreachable(records); ok {
-			return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
+			return s, fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
 		}
 		ok := 0
 		for _, rec := range records {
@@ -101,7 +111,6 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		all = records
 	}
 
-	var s Summary
 	var levels []sweepLevel
 	defer prog.close()
 	var before promSnapshot
@@ -139,7 +148,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		levels, records, err = sweep(ctx, inflight, cfg, r, stdout)
 		prog.close()
 		if err != nil {
-			return err
+			return s, err
 		}
 		all = append(all, records...)
 		s = summarizeRecords(records, cfg.load.slo)
@@ -153,10 +162,10 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 		records, sent, err := r.run(inflight, measuredPhase(cfg, cfg.threads, cfg.load.rate))
 		prog.close()
 		if err != nil {
-			return err
+			return s, err
 		}
 		if reason, ok := unreachable(records); ok {
-			return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
+			return s, fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
 		}
 		all = append(all, records...)
 		s = summarizeRecords(records, cfg.load.slo)
@@ -171,20 +180,20 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error
 	}
 	s.Fingerprint = &fp
 	if err := writeFiles(cfg, cfg.out, client.start, s, levels, all, sink); err != nil {
-		return err
+		return s, err
 	}
 	switch {
 	case ctx.Err() != nil:
-		return errInterrupted
+		return s, errInterrupted
 	case s.Failed > 0 || s.Cancelled > 0 || s.Sent != s.Total:
-		return errFailed
+		return s, errFailed
 	}
 	for _, l := range levels {
 		if l.s.Failed > 0 || l.s.Cancelled > 0 || l.s.Sent != l.s.Total {
-			return errFailed
+			return s, errFailed
 		}
 	}
-	return nil
+	return s, nil
 }
 
 // writeFiles writes --json, --csv and --html, and closes --records.
