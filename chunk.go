@@ -487,17 +487,20 @@ func decodeChunk(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
 		info.tokens, info.answer, info.finish = false, false, ""
 		return text[:start], nil
 	}
-	// Ollama's native answer comes before any choices, as one more choice.
-	choices := slices.Clone(text[start:])
-	top := chunkInfo{}
-	native.message.thinking = native.joinedThinking()
-	text = native.message.add(&top, text[:start])
-	if len(native.response.raw) > 0 {
-		top.tokens, top.answer = true, true
-		text = append(text, native.response.decoded()...)
+	// Ollama's native answer comes before any choices, as one more choice
+	// (an OpenAI chunk has none of it: nothing to move).
+	if native.hasText() {
+		choices := slices.Clone(text[start:])
+		top := chunkInfo{}
+		native.message.thinking = native.joinedThinking()
+		text = native.message.add(&top, text[:start])
+		if len(native.response.raw) > 0 {
+			top.tokens, top.answer = true, true
+			text = append(text, native.response.decoded()...)
+		}
+		text = append(text, choices...)
+		info.tokens, info.answer = info.tokens || top.tokens, info.answer || top.answer
 	}
-	text = append(text, choices...)
-	info.tokens, info.answer = info.tokens || top.tokens, info.answer || top.answer
 	if info.finish == "" && native.done && len(native.doneReason.raw) > 0 {
 		info.finish = string(native.doneReason.decoded())
 	}
@@ -575,6 +578,14 @@ func (n *nativeFields) field(s *jsonScanner, key []byte) (bool, error) {
 		return true, optInt64(&n.loadNs)
 	}
 	return false, nil
+}
+
+// hasText reports whether the native fields carry any generated text or a
+// tool call.
+func (n *nativeFields) hasText() bool {
+	m := &n.message
+	return len(m.content.raw)+len(m.reasoningContent.raw)+len(m.reasoning.raw)+len(m.thinking.raw)+
+		len(n.response.raw)+len(n.thinking.raw) > 0 || m.toolCalls
 }
 
 // joinedThinking is the message's thinking, then the top-level one.

@@ -273,6 +273,9 @@ func (t *connTrace) into(rec *Record) {
 func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record, ndjson bool) {
 	sse := newSSEReader(body, c.now)
 	sse.ndjson = ndjson
+	// One timestamp per token: sized for max_tokens, so it never grows when
+	// the server keeps to it.
+	rec.Chunks = make([]time.Duration, 0, min(c.maxTokens, 1<<16)+1)
 	var info chunkInfo
 	for sse.Next() {
 		data := sse.Data()
