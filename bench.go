@@ -312,6 +312,7 @@ func newClient(cfg *config, counter tokenCounter) *Client {
 		maxTokens:     cfg.maxTokens,
 		stream:        cfg.stream,
 		forceTiktoken: cfg.forceTiktoken,
+		crossCheck:    cfg.crossCheck,
 		counter:       counter,
 		start:         time.Now(),
 		now:           time.Now,

@@ -45,7 +45,7 @@ func TestNoUsageCheckEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "  - 4 of 4 answers had no usage") {
 		t.Errorf("no check for missing usage:\n%s", out)
 	}
-	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
+	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--cross-check"}, fastSimArgs...)...)
 	if strings.Contains(out, "had no usage") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
 		t.Errorf("healthy simulated run:\n%s", out)
 	}
@@ -110,5 +110,14 @@ func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
+	}
+}
+
+// Without --cross-check the encoder is not built for it: a server that
+// reports usage costs no tokenizer at all.
+func TestNoCrossCheckWithoutEncoder(t *testing.T) {
+	out, _, _ := runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
+	if strings.Contains(out, "Token cross-check") {
+		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)
 	}
 }

@@ -40,6 +40,7 @@ type Client struct {
 	counter       tokenCounter
 	start         time.Time // run start: Record times are offsets from it
 	crossChecked  atomic.Int64
+	crossCheck    bool // --cross-check: build the encoder for it if need be
 	now           func() time.Time
 }
 
@@ -423,8 +424,10 @@ func (c *Client) countTokens(rec *Record) {
 	}
 	usable := rec.TokenSource == "usage" && rec.OutputTokens > 0 && !c.forceTiktoken
 	// Cross-check: count the text of the first few answers that have usage
-	// too, to show how far --encoding is from the model's tokenizer.
-	if usable && len(rec.text) > 0 && c.crossChecked.Add(1) <= crossCheckSample {
+	// too, to show how far --encoding is from the model's tokenizer: when
+	// the encoder is built anyway, or --cross-check asks for it (building
+	// it costs a few hundred ms and about 20 MB).
+	if usable && len(rec.text) > 0 && (c.crossCheck || c.counter.Loaded()) && c.crossChecked.Add(1) <= crossCheckSample {
 		if n, err := c.counter.Count(rec.text); err == nil {
 			rec.TiktokenTokens = n
 		}

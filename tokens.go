@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pkoukk/tiktoken-go"
 	tiktokenloader "github.com/pkoukk/tiktoken-go-loader"
@@ -24,13 +25,17 @@ var offlineLoader = sync.OnceFunc(func() {
 // tokenCounter counts the tokens of generated text.
 type tokenCounter interface {
 	Count(text []byte) (int, error)
+	// Loaded reports whether the encoder is built already, so that counting
+	// costs no more than the counting itself.
+	Loaded() bool
 }
 
 // tiktokenCounter counts with a tiktoken encoding, built once and only when
 // some request first needs it (building cl100k_base takes a few hundred ms).
 type tiktokenCounter struct {
-	name  string
-	build func() (*tiktoken.Tiktoken, error)
+	name   string
+	build  func() (*tiktoken.Tiktoken, error)
+	loaded atomic.Bool
 }
 
 // newTiktokenCounter checks the encoding name; the encoder itself is built
@@ -39,18 +44,21 @@ func newTiktokenCounter(name string) (*tiktokenCounter, error) {
 	if !slices.Contains(encodings, name) {
 		return nil, fmt.Errorf("unknown encoding %q: use one of %s", name, strings.Join(encodings, ", "))
 	}
-	return &tiktokenCounter{
-		name: name,
-		build: sync.OnceValues(func() (*tiktoken.Tiktoken, error) {
-			offlineLoader()
-			enc, err := tiktoken.GetEncoding(name)
-			if err != nil {
-				return nil, fmt.Errorf("loading tiktoken encoding %s: %w", name, err)
-			}
-			return enc, nil
-		}),
-	}, nil
+	c := &tiktokenCounter{name: name}
+	c.build = sync.OnceValues(func() (*tiktoken.Tiktoken, error) {
+		offlineLoader()
+		enc, err := tiktoken.GetEncoding(name)
+		if err != nil {
+			return nil, fmt.Errorf("loading tiktoken encoding %s: %w", name, err)
+		}
+		c.loaded.Store(true)
+		return enc, nil
+	})
+	return c, nil
 }
+
+// Loaded reports whether the encoder has been built.
+func (c *tiktokenCounter) Loaded() bool { return c.loaded.Load() }
 
 // Count returns the number of tokens of text, special tokens counted as
 // ordinary text (a model may well write "<|endoftext|>").

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// jsonScanner is the single-pass JSON reader under decodeChunk: it walks a
+// document once, hands over the fields asked for as raw slices of the input,
+// and checks the syntax of everything it skips, so that it accepts exactly
+// what encoding/json accepts.
+
+// maxJSONDepth mirrors encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+// jsonScanner walks one JSON document.
+type jsonScanner struct {
+	data  []byte
+	pos   int
+	depth int
+}
+
+type jsonSyntaxError struct {
+	msg string
+	at  int
+}
+
+func (e *jsonSyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON: %s at offset %d", e.msg, e.at)
+}
+
+func (s *jsonScanner) fail(msg string) error {
+	if s.pos >= len(s.data) {
+		return &jsonSyntaxError{msg: "unexpected end of JSON input", at: s.pos}
+	}
+	return &jsonSyntaxError{msg: msg, at: s.pos}
+}
+
+func (s *jsonScanner) ws() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (s *jsonScanner) peek() byte {
+	s.ws()
+	if s.pos >= len(s.data) {
+		return 0
+	}
+	return s.data[s.pos]
+}
+
+func (s *jsonScanner) literal(word string) bool {
+	if len(s.data)-s.pos >= len(word) && string(s.data[s.pos:s.pos+len(word)]) == word {
+		s.pos += len(word)
+		return true
+	}
+	return false
+}
+
+// null consumes a null if one comes next.
+func (s *jsonScanner) null() bool {
+	return s.peek() == 'n' && s.literal("null")
+}
+
+// str reads a string and returns its raw (still escaped) contents and
+// whether it holds escapes.
+func (s *jsonScanner) str() (raw []byte, escaped bool, err error) {
+	if s.peek() != '"' {
+		return nil, false, s.fail("expected a string")
+	}
+	s.pos++
+	start := s.pos
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			raw = s.data[start:s.pos]
+			s.pos++
+			return raw, escaped, nil
+		case c == '\\':
+			escaped = true
+			s.pos++
+			if s.pos >= len(s.data) {
+				return nil, false, s.fail("")
+			}
+			switch s.data[s.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.pos++
+			case 'u':
+				s.pos++
+				for range 4 {
+					if s.pos >= len(s.data) || !isHex(s.data[s.pos]) {
+						return nil, false, s.fail("invalid \\u escape in string")
+					}
+					s.pos++
+				}
+			default:
+				return nil, false, s.fail("invalid escape in string")
+			}
+		case c < 0x20:
+			return nil, false, s.fail("control character in string")
+		default:
+			s.pos++
+		}
+	}
+	return nil, false, s.fail("")
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// optString reads a string or null; null reads as empty.
+func (s *jsonScanner) optString() (raw []byte, escaped bool, err error) {
+	if s.null() {
+		return nil, false, nil
+	}
+	return s.str()
+}
+
+// number reads a JSON number and returns its text.
+func (s *jsonScanner) number() ([]byte, error) {
+	s.ws()
+	start := s.pos
+	if s.pos < len(s.data) && s.data[s.pos] == '-' {
+		s.pos++
+	}
+	switch {
+	case s.pos < len(s.data) && s.data[s.pos] == '0':
+		s.pos++
+	case s.pos < len(s.data) && '1' <= s.data[s.pos] && s.data[s.pos] <= '9':
+		s.digits()
+	default:
+		return nil, s.fail("invalid number")
+	}
+	if s.pos < len(s.data) && s.data[s.pos] == '.' {
+		s.pos++
+		if s.digits() == 0 {
+			return nil, s.fail("invalid number")
+		}
+	}
+	if s.pos < len(s.data) && (s.data[s.pos] == 'e' || s.data[s.pos] == 'E') {
+		s.pos++
+		if s.pos < len(s.data) && (s.data[s.pos] == '+' || s.data[s.pos] == '-') {
+			s.pos++
+		}
+		if s.digits() == 0 {
+			return nil, s.fail("invalid number")
+		}
+	}
+	return s.data[start:s.pos], nil
+}
+
+func (s *jsonScanner) digits() int {
+	n := 0
+	for s.pos < len(s.data) && '0' <= s.data[s.pos] && s.data[s.pos] <= '9' {
+		s.pos++
+		n++
+	}
+	return n
+}
+
+// optInt reads an integer or null (-1).
+func (s *jsonScanner) optInt() (int, error) {
+	if s.null() {
+		return -1, nil
+	}
+	at := s.pos
+	text, err := s.number()
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(string(text))
+	if err != nil {
+		return 0, &jsonSyntaxError{msg: "expected an integer", at: at}
+	}
+	return n, nil
+}
+
+// object calls field for each key; field must consume the value.
+func (s *jsonScanner) object(field func(key []byte) error) error {
+	if s.peek() != '{' {
+		return s.fail("expected an object")
+	}
+	if s.depth++; s.depth > maxJSONDepth {
+		return s.fail("exceeded max depth")
+	}
+	s.pos++
+	if s.peek() == '}' {
+		s.pos++
+		s.depth--
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			return s.fail("expected a string as object key")
+		}
+		key, escaped, err := s.str()
+		if err != nil {
+			return err
+		}
+		if escaped {
+			key = unescape(key)
+		}
+		if s.peek() != ':' {
+			return s.fail("expected ':' after object key")
+		}
+		s.pos++
+		if err := field(key); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected ',' or '}' after object value")
+		}
+	}
+}
+
+// array calls elem for each element; elem must consume it.
+func (s *jsonScanner) array(elem func() error) error {
+	if s.peek() != '[' {
+		return s.fail("expected an array")
+	}
+	if s.depth++; s.depth > maxJSONDepth {
+		return s.fail("exceeded max depth")
+	}
+	s.pos++
+	if s.peek() == ']' {
+		s.pos++
+		s.depth--
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected ',' or ']' after array element")
+		}
+	}
+}
+
+// skip consumes any value, checking its syntax; it reports whether the
+// value was a non-empty array, for tool_calls.
+func (s *jsonScanner) skip() (nonEmptyArray bool, err error) {
+	switch c := s.peek(); {
+	case c == '{':
+		return false, s.object(func([]byte) error { _, err := s.skip(); return err })
+	case c == '[':
+		n := 0
+		err := s.array(func() error { n++; _, err := s.skip(); return err })
+		return n > 0, err
+	case c == '"':
+		_, _, err := s.str()
+		return false, err
+	case c == 't' && s.literal("true"), c == 'f' && s.literal("false"), c == 'n' && s.literal("null"):
+		return false, nil
+	default:
+		_, err := s.number()
+		return false, err
+	}
+}
+
+// equalKey matches object keys case-insensitively, as encoding/json does.
+func equalKey(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := range len(key) {
+		c := key[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// unescape decodes the raw contents of a JSON string that holds escapes
+// (rare on the hot path: most tokens carry none).
+func unescape(raw []byte) []byte {
+	var s string
+	quoted := make([]byte, 0, len(raw)+2)
+	quoted = append(append(append(quoted, '"'), raw...), '"')
+	if json.Unmarshal(quoted, &s) != nil {
+		return raw
+	}
+	return []byte(s)
+}
+
+// jsonString is one string field's raw value. Like encoding/json decoding
+// into a string, a null leaves the value as it was.
+type jsonString struct {
+	raw     []byte
+	escaped bool
+	set     bool // a string (not null) was read
+}
+
+func (j *jsonString) read(s *jsonScanner) error {
+	if s.null() {
+		return nil
+	}
+	raw, escaped, err := s.str()
+	if err == nil {
+		*j = jsonString{raw: raw, escaped: escaped, set: true}
+	}
+	return err
+}
+
+// decoded returns the string's contents with escapes resolved.
+func (j *jsonString) decoded() []byte {
+	if j.escaped {
+		return unescape(j.raw)
+	}
+	return j.raw
+}
