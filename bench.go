@@ -89,7 +89,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	}
 	prog := newProgress(stderr, cfg.out.quiet, total, cfg.load.duration)
 	r := &runner{client: client, sink: sink, stop: ctx, prog: prog,
-		body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
+		body: bodyFunc(cfg, prompts)}
 
 	var all []Record
 	if cfg.load.warmup > 0 {
@@ -361,4 +361,10 @@ func startGPUs(ctx context.Context, cfg *config, w io.Writer) *idledSampler {
 	}
 	s.idleTo = time.Now()
 	return s
+}
+
+// bodyFunc encodes request i's body with prompts(i).
+func bodyFunc(cfg *config, prompts promptSource) func(int) ([]byte, error) {
+	b := newBodyBuilder(cfg)
+	return func(i int) ([]byte, error) { return b.build(prompts(i)) }
 }

@@ -116,7 +116,7 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
 	prompts := fixedPrompts("", cfg.prompt, 1)
-	r := &runner{client: client, body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
+	r := &runner{client: client, body: bodyFunc(cfg, prompts)}
 	records, sent, err := r.run(context.Background(), measuredPhase(cfg, threads, 0))
 	if err != nil || sent != len(records) {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)

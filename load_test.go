@@ -59,7 +59,7 @@ func simRunner(t *testing.T, simCfg sim.Config, cfg *config) *runner {
 	client := newClient(cfg, counter)
 	t.Cleanup(client.http.CloseIdleConnections)
 	prompts := fixedPrompts("", cfg.prompt, 1)
-	return &runner{client: client, body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
+	return &runner{client: client, body: bodyFunc(cfg, prompts)}
 }
 
 // Open loop: requests start on their schedule, not when earlier ones end.
@@ -347,5 +347,38 @@ func TestLoadUsageErrors(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, out, errOut, tt.want)
 			}
 		})
+	}
+}
+
+// The body builder renders the fixed part once; each body must still be
+// the JSON of the whole request, the same as encoding it in one go.
+func TestBodyBuilderMatchesWholeEncoding(t *testing.T) {
+	msgs := withSystem("be terse", `say "hi" \ and </script>`)
+	for _, api := range []string{apiChat, apiCompletions, apiOllama} {
+		cfg := &config{model: "m", maxTokens: 7, temperature: 0.5, stream: true}
+		cfg.load.api = api
+		cfg.load.extraBody = map[string]any{"options": map[string]any{"num_ctx": 4096.0}, "top_p": 0.9}
+		got, err := newBodyBuilder(cfg).build(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(got, &body); err != nil {
+			t.Fatalf("%s: not JSON: %s", api, got)
+		}
+		if body["top_p"] != 0.9 || body["options"].(map[string]any)["num_ctx"] != 4096.0 {
+			t.Errorf("%s: extra body not merged: %s", api, got)
+		}
+		switch api {
+		case apiCompletions:
+			if body["prompt"] != "be terse\n\n"+msgs[1].Content {
+				t.Errorf("prompt = %q", body["prompt"])
+			}
+		default:
+			m := body["messages"].([]any)
+			if len(m) != 2 || m[1].(map[string]any)["content"] != msgs[1].Content {
+				t.Errorf("%s: messages = %v", api, m)
+			}
+		}
 	}
 }

@@ -68,6 +68,10 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 	// Room for many records, so senders never wait on the collector, which
 	// settles token counts.
 	results := make(chan Record, room+p.threads)
+	expect := 4096 // records to hold: all of them when the count is known
+	if p.total > 0 {
+		expect = min(p.total, 1<<20)
+	}
 
 	// send runs request i; sched is when the schedule meant it to start
 	// (none in a closed loop). It is called with the body already built,
@@ -128,7 +132,7 @@ func (r *runner) run(ctx context.Context, p phase) ([]Record, int, error) {
 		close(results)
 	}()
 
-	records := make([]Record, 0, room)
+	records := make([]Record, 0, expect)
 	for rec := range results {
 		rec.Level = p.level
 		r.client.settle(&rec)

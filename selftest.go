@@ -69,7 +69,7 @@ func runSelftestCommand(ctx context.Context, args []string, stdout io.Writer) er
 		counter, _ := newTiktokenCounter(cfg.encoding)
 		client := newClient(cfg, counter)
 		prompts := fixedPrompts("", cfg.prompt, 1)
-		r := &runner{client: client, body: func(i int) ([]byte, error) { return buildBody(cfg, prompts(i)) }}
+		r := &runner{client: client, body: bodyFunc(cfg, prompts)}
 		watch := startWatch()
 		records, _, err := r.run(ctx, phase{threads: c, duration: *each})
 		h := watch.stop()
