@@ -138,7 +138,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	runFrom := time.Now()
 	afterGPU := func(s *Summary) {
 		if gpus != nil {
-			e := energyOf(gpus.source, gpus.gpus, gpus.window(gpus.idleFrom, gpus.idleTo), gpus.window(runFrom, time.Now()), s.OutputTokens)
+			e := energyOf(gpus.source, gpus.count(), gpus.window(gpus.idleFrom, gpus.idleTo), gpus.window(runFrom, time.Now()), s.OutputTokens)
 			s.Energy = &e
 		}
 	}

@@ -179,6 +179,13 @@ func startAMD(cards []string) *gpuSampler {
 	return g
 }
 
+// count is how many GPUs the sampler has seen.
+func (g *gpuSampler) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.gpus
+}
+
 // window returns the ticks taken between from and to.
 func (g *gpuSampler) window(from, to time.Time) []gpuTick {
 	g.mu.Lock()
