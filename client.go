@@ -261,7 +261,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 		c.readStream(ctx, resp.Body, rec, true)
 	default:
 		rec.Done = c.since(c.now())
-		rec.fail(failMalformed, fmt.Sprintf("not an SSE stream: Content-Type %s (Ollama's native API answers NDJSON; use its /v1 endpoint)", mediaType))
+		rec.fail(failMalformed, fmt.Sprintf("not an SSE stream: Content-Type %s (Ollama's native API answers NDJSON: use --api ollama, or its /v1 endpoint)", mediaType))
 	}
 }
 
