@@ -55,3 +55,28 @@ func TestGPUWithFakeNvidiaSmi(t *testing.T) {
 		t.Errorf("no GPU tool:\n%s", out)
 	}
 }
+
+// AMD GPUs through sysfs: power (µW), busy percent and VRAM used.
+func TestAMDSampler(t *testing.T) {
+	drm := t.TempDir()
+	dev := filepath.Join(drm, "card0", "device")
+	os.MkdirAll(filepath.Join(dev, "hwmon", "hwmon3"), 0o755)
+	os.WriteFile(filepath.Join(dev, "vendor"), []byte("0x1002\n"), 0o644)
+	os.WriteFile(filepath.Join(dev, "hwmon", "hwmon3", "power1_average"), []byte("150000000\n"), 0o644)
+	os.WriteFile(filepath.Join(dev, "gpu_busy_percent"), []byte("90\n"), 0o644)
+	os.WriteFile(filepath.Join(dev, "mem_info_vram_used"), []byte("2147483648\n"), 0o644)
+	t.Setenv("PATH", t.TempDir()) // no nvidia-smi
+	g := startGPUSampler(drm)
+	if g == nil || g.source != "AMD sysfs" {
+		t.Fatalf("sampler = %+v", g)
+	}
+	from := time.Now()
+	for deadline := time.Now().Add(5 * time.Second); len(g.window(from.Add(-time.Second), time.Now())) < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // wait for two samples, however slow the machine
+	}
+	g.stop()
+	ticks := g.window(from.Add(-time.Second), time.Now())
+	if len(ticks) < 2 || ticks[0].powerW != 150 || ticks[0].utilPct != 90 || ticks[0].memMiB != 2048 {
+		t.Errorf("ticks %+v", ticks)
+	}
+}

@@ -293,3 +293,23 @@ func readBack(lines []recordLine) []Record {
 	}
 	return rs
 }
+
+// FuzzParseRecords: the records reader never panics, and whatever it accepts
+// rebuilds a summary whose counts add up.
+func FuzzParseRecords(f *testing.F) {
+	seed := streamRec(0, 4, 100, 200, 300, 400)
+	line, _ := json.Marshal(seed.line(time.Unix(1_800_000_000, 0)))
+	f.Add(append(line, '\n'))
+	f.Add([]byte(`{"run_start":"2026-11-27T12:00:00Z","index":1,"ok":false,"fail_kind":"http","send_ms":1,"done_ms":2}` + "\n"))
+	f.Add([]byte("{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines, err := parseRecordLines(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		s := summarizeRecords(readBack(lines), sloBounds{})
+		if s.OK+s.Failed+s.Cancelled != s.Total {
+			t.Fatalf("%d ok + %d failed + %d cancelled != %d", s.OK, s.Failed, s.Cancelled, s.Total)
+		}
+	})
+}
