@@ -41,6 +41,8 @@ type Client struct {
 	start         time.Time // run start: Record times are offsets from it
 	crossChecked  atomic.Int64
 	crossCheck    bool // --cross-check: build the encoder for it if need be
+	headerOnce    sync.Once
+	header        http.Header
 	now           func() time.Time
 }
 
@@ -194,33 +196,16 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	rec.MaxTokens = c.maxTokens
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var trace connTrace
+	traced := httptrace.WithClientTrace(ctx, trace.hooks(c.now))
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(traced, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		rec.Send, rec.Done = c.since(c.now()), c.since(c.now())
 		rec.fail(failConnect, c.redact(err.Error()))
 		return rec
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.stream {
-		req.Header.Set("Accept", "text/event-stream")
-	} else {
-		req.Header.Set("Accept", "application/json")
-	}
-	if c.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	}
-	for name, values := range c.headers {
-		req.Header[name] = values
-	}
-	// A nil Idempotency-Key is not sent, but marks the POST replayable:
-	// when a pooled connection turns out dead before anything came back
-	// (llama.cpp's server closes kept-alive connections), net/http sends the
-	// request again on another connection instead of failing it.
-	req.Header["Idempotency-Key"] = nil
-	var trace connTrace
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace.hooks(c.now)))
-
+	req.Header = c.requestHeader().Clone()
 	rec.Send = c.since(c.now())
 	resp, err := c.http.Do(req)
 	trace.into(&rec)
@@ -233,6 +218,34 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	rec.Hdr = c.since(c.now())
 	c.readResponse(ctx, resp, &rec)
 	return rec
+}
+
+// requestHeader is the header every request carries, built once: one map
+// clone per request instead of a canonicalizing Set per field.
+func (c *Client) requestHeader() http.Header {
+	c.headerOnce.Do(func() {
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		if c.stream {
+			h.Set("Accept", "text/event-stream")
+		} else {
+			h.Set("Accept", "application/json")
+		}
+		if c.apiKey != "" {
+			h.Set("Authorization", "Bearer "+c.apiKey)
+		}
+		for name, values := range c.headers {
+			h[name] = values
+		}
+		// A nil Idempotency-Key is not sent, but marks the POST replayable:
+		// when a pooled connection turns out dead before anything came
+		// back (llama.cpp's server closes kept-alive connections), net/http
+		// sends the request again on another connection instead of failing
+		// it.
+		h["Idempotency-Key"] = nil
+		c.header = h
+	})
+	return c.header
 }
 
 // readResponse turns a response whose headers arrived into the rest of rec:
@@ -254,7 +267,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 	case !c.stream || mediaType == "application/json":
 		// Not streamed (or a server that ignored "stream"): one JSON body.
 		rec.Stream = false
-		c.readWhole(ctx, resp.Body, rec)
+		c.readWhole(ctx, resp.Body, rec, resp.ContentLength)
 	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
 		c.readStream(ctx, resp.Body, rec, false)
 	case mediaType == "application/x-ndjson" && c.native:
@@ -397,8 +410,8 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 }
 
 // readWhole reads and decodes a non-streaming answer.
-func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
-	data, err := io.ReadAll(io.LimitReader(body, maxWholeBody+1))
+func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, contentLength int64) {
+	data, err := readAllSized(body, maxWholeBody+1, contentLength)
 	rec.Done = c.since(c.now())
 	if err != nil {
 		c.failTransport(ctx, rec, err, "reading body: ")
@@ -429,6 +442,18 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 	if !info.tokens {
 		rec.fail(failEmpty, "empty completion: no text in the answer")
 	}
+}
+
+// readAllSized reads body whole, at most limit bytes, into a buffer sized
+// by the Content-Length when it is known.
+func readAllSized(body io.Reader, limit, contentLength int64) ([]byte, error) {
+	size := int64(512)
+	if contentLength > 0 {
+		size = contentLength + 1 // room to see EOF without growing
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, limit)))
+	_, err := buf.ReadFrom(io.LimitReader(body, limit))
+	return buf.Bytes(), err
 }
 
 // takeUsage keeps the usage of the latest chunk that has one.
