@@ -153,7 +153,7 @@ func ollamaPreflight(ctx context.Context, cfg *config, c *Client, w io.Writer) *
 		err := postJSON(ctx, c, root+"/api/chat", map[string]any{"model": cfg.model, "messages": []any{}, "keep_alive": "1h"}, &reply)
 		took := time.Since(start)
 		if err != nil {
-			fmt.Fprintf(w, "Model load: failed (%v); measured requests may pay for it\n", err)
+			fmt.Fprintf(w, "Model load: failed (%s); measured requests may pay for it\n", c.redact(err.Error()))
 		} else {
 			info.PreloadS = took.Seconds()
 			fmt.Fprintf(w, "Model load: %.2f s before the run (no measured request pays it; --no-preload to measure a cold start)\n", took.Seconds())

@@ -36,10 +36,11 @@ type probeReport struct {
 	Rows       []probeRow `json:"checks"`
 	MetricsURL string     `json:"metrics_url,omitempty"`
 	metricsRaw string     // MetricsURL unredacted, to scrape
+	redact     func(string) string
 }
 
 func (p *probeReport) add(check, result, advice string) {
-	p.Rows = append(p.Rows, probeRow{check, result, advice})
+	p.Rows = append(p.Rows, probeRow{check, p.redact(result), advice})
 }
 
 // prober sends the probe's requests.
@@ -186,7 +187,7 @@ func completionTokens(usage map[string]any) int {
 // run asks every question and fills the report; it fails only when the
 // endpoint cannot be reached.
 func (p *prober) run(ctx context.Context) (*probeReport, error) {
-	rep := &probeReport{Endpoint: redactURL(p.base), Model: p.cfg.model}
+	rep := &probeReport{Endpoint: redactURL(p.base), Model: p.cfg.model, redact: (&Client{apiKey: p.apiKey}).redact}
 
 	// Reachable, and the model listed?
 	resp, err := p.request(ctx, http.MethodGet, p.base+"/models", nil)

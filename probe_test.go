@@ -205,3 +205,16 @@ func TestTimingsWithNulls(t *testing.T) {
 		t.Errorf("server = %+v, %v; want %+v", info.server, err, want)
 	}
 }
+
+// The probe prints servers' messages; an echoed API key is redacted there too.
+func TestProbeRedactsKey(t *testing.T) {
+	const key = "sk-probe-secret-999"
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(401)
+		io.WriteString(w, `{"error":{"message":"Incorrect API key provided: `+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+`"}}`)
+	})
+	out, errOut, _ := runCLI(t, "probe", "--base-url", url, "--api-key", key)
+	if strings.Contains(out+errOut, key) || !strings.Contains(out, "[redacted]") {
+		t.Errorf("probe output:\n%s%s", out, errOut)
+	}
+}
