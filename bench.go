@@ -58,13 +58,6 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 
 	client := newClient(cfg, counter)
 	defer client.http.CloseIdleConnections()
-	var sink *recordSink
-	if cfg.out.records != "" {
-		if sink, err = newRecordSink(cfg.out.records, client.start); err != nil {
-			return s, err
-		}
-		defer sink.close()
-	}
 	if cfg.probe {
 		rep, err := newProber(cfg, client).run(ctx)
 		if err != nil {
@@ -79,6 +72,13 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	var preflight bytes.Buffer
 	ollama := ollamaPreflight(ctx, cfg, client, &preflight)
 	fp := takeFingerprint(ctx, cfg, client, ollama, func() []string { return localGPUs("/sys/class/drm") })
+	var sink *recordSink
+	if cfg.out.records != "" {
+		if sink, err = newRecordSink(cfg.out.records, client.start, &fp); err != nil {
+			return s, err
+		}
+		defer sink.close()
+	}
 	writeHeader(stdout, cfg, promptsDesc)
 	fmt.Fprintln(stdout, "Fingerprint: "+fp.String())
 	io.Copy(stdout, &preflight)

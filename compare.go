@@ -86,7 +86,7 @@ func loadRun(path string) (jsonSamples, *fingerprint, error) {
 	if err != nil {
 		return jsonSamples{}, nil, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
 	}
-	return summarizeRecords(records, sloBounds{}).Samples, nil, nil
+	return summarizeRecords(records, sloBounds{}).Samples, recordFingerprint(path), nil
 }
 
 // comparison is one figure of compare's table.

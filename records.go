@@ -50,6 +50,9 @@ type recordLine struct {
 	ConnectMs    float64      `json:"connect_ms,omitempty"`
 	ResponseID   string       `json:"response_id,omitempty"`
 	Server       *ServerTimes `json:"server,omitempty"` // the server's own timings
+
+	// The first line of a file is a run header instead: its fingerprint.
+	Fingerprint *fingerprint `json:"fingerprint,omitempty"`
 }
 
 func toMs(d time.Duration) float64 { return float64(d) / 1e6 }
@@ -142,12 +145,20 @@ type recordSink struct {
 	err      error
 }
 
-func newRecordSink(path string, runStart time.Time) (*recordSink, error) {
+// newRecordSink creates the file and writes its header line: the run's
+// start and fingerprint.
+func newRecordSink(path string, runStart time.Time, fp *fingerprint) (*recordSink, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("-records: %w", err)
 	}
-	return &recordSink{w: bufio.NewWriter(f), file: f, runStart: runStart}, nil
+	s := &recordSink{w: bufio.NewWriter(f), file: f, runStart: runStart}
+	b, err := json.Marshal(recordLine{RunStart: runStart, Index: -1, Fingerprint: fp})
+	if err == nil {
+		s.w.Write(append(b, '\n'))
+		s.err = s.w.Flush()
+	}
+	return s, err
 }
 
 func (s *recordSink) add(r *Record) {
@@ -218,7 +229,15 @@ func readRecordFile(path string) ([]recordLine, error) {
 	return lines, nil
 }
 
+// parseRecordLines reads a records file; a header line (its fingerprint)
+// is not a record.
 func parseRecordLines(r io.Reader) ([]recordLine, error) {
+	lines, _, err := parseRecordFile(r)
+	return lines, err
+}
+
+func parseRecordFile(r io.Reader) ([]recordLine, *fingerprint, error) {
+	var fp *fingerprint
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 256<<20)
 	var lines []recordLine
@@ -228,18 +247,33 @@ func parseRecordLines(r io.Reader) ([]recordLine, error) {
 		}
 		var l recordLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, fmt.Errorf("line %d: not a tpsbench record: %v", n, err)
+			return nil, nil, fmt.Errorf("line %d: not a tpsbench record: %v", n, err)
 		}
 		if l.RunStart.IsZero() {
-			return nil, fmt.Errorf("line %d: not a tpsbench record: no run_start", n)
+			return nil, nil, fmt.Errorf("line %d: not a tpsbench record: no run_start", n)
+		}
+		if l.Fingerprint != nil {
+			fp = l.Fingerprint
+			continue
 		}
 		lines = append(lines, l)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(lines) == 0 {
-		return nil, errors.New("no records in it")
+		return nil, nil, errors.New("no records in it")
 	}
-	return lines, nil
+	return lines, fp, nil
+}
+
+// recordFingerprint is the fingerprint in a records file's header, if any.
+func recordFingerprint(path string) *fingerprint {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	_, fp, _ := parseRecordFile(f)
+	return fp
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -49,6 +50,18 @@ func runReportCommand(args []string, stdout io.Writer) error {
 		text = os.Stderr
 	}
 	fmt.Fprintf(text, "Report rebuilt from %d records in %d file(s); the run started at %s\n", len(records), len(files), started.Format(time.RFC3339))
+	var fps []*fingerprint
+	for _, f := range files {
+		if fp := recordFingerprint(f); fp != nil {
+			fmt.Fprintf(text, "Fingerprint (%s): %s\n", f, fp)
+			fps = append(fps, fp)
+		}
+	}
+	for _, fp := range fps[min(1, len(fps)):] {
+		if diffs := fps[0].differences(*fp); len(diffs) > 0 {
+			fmt.Fprintf(text, "WARNING: the files differ in %s: they may not be one run\n", strings.Join(diffs, ", "))
+		}
+	}
 	s := summarizeRecords(records, cfg.load.slo)
 	levels := levelsOf(records, cfg.load.slo)
 	if len(levels) > 0 {

@@ -313,3 +313,20 @@ func FuzzParseRecords(f *testing.F) {
 		}
 	})
 }
+
+// A records file starts with the run's fingerprint: report shows it and
+// warns when merged files differ, and compare of two records files too.
+func TestRecordsCarryTheFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	runCLI(t, append([]string{"2", "--requests", "6", "--records", a}, fastSimArgs...)...)
+	runCLI(t, append([]string{"2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b"}, fastSimArgs...)...)
+	out, _, code := runCLI(t, "report", a, b)
+	if code != 0 || !strings.Contains(out, "Fingerprint ("+a+"): tpsbench ") || !strings.Contains(out, `WARNING: the files differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
+		t.Errorf("report: exit %d:\n%s", code, out)
+	}
+	out, _, _ = runCLI(t, "compare", a, b)
+	if !strings.Contains(out, `WARNING: the runs differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
+		t.Errorf("compare:\n%s", out)
+	}
+}
