@@ -191,31 +191,20 @@ type nativeFields struct {
 // field reads key if it is one of Ollama's; a null resets a count, as
 // encoding/json does for a pointer.
 func (n *nativeFields) field(s *jsonScanner, key []byte) (bool, error) {
+	// Pointers, as encoding/json has them: null resets to nil.
 	optInt := func(p **int) error {
-		if s.null() {
+		v, null, err := optNumber(s, strconv.Atoi, "expected an integer")
+		if *p = &v; null {
 			*p = nil
-			return nil
 		}
-		v, err := s.optInt()
-		*p = &v
 		return err
 	}
 	optInt64 := func(p **int64) error {
-		if s.null() {
+		v, null, err := optNumber(s, func(t string) (int64, error) { return strconv.ParseInt(t, 10, 64) }, "expected an integer")
+		if *p = &v; null {
 			*p = nil
-			return nil
 		}
-		at := s.pos
-		text, err := s.number()
-		if err != nil {
-			return err
-		}
-		v, err := strconv.ParseInt(string(text), 10, 64)
-		if err != nil {
-			return &jsonSyntaxError{msg: "expected an integer", at: at}
-		}
-		*p = &v
-		return nil
+		return err
 	}
 	switch {
 	case equalKey(key, "message"):
@@ -310,21 +299,11 @@ func (s *jsonScanner) timings(t **llamaTimings) error {
 	}
 	lt := *t
 	optFloat := func(p *float64) error {
-		if s.null() {
+		v, null, err := optNumber(s, func(t string) (float64, error) { return strconv.ParseFloat(t, 64) }, "number out of range")
+		if *p = v; null {
 			*p = -1
-			return nil
 		}
-		at := s.pos
-		text, err := s.number()
-		if err != nil {
-			return err
-		}
-		v, err := strconv.ParseFloat(string(text), 64)
-		if err != nil {
-			return &jsonSyntaxError{msg: "number out of range", at: at}
-		}
-		*p = v
-		return nil
+		return err
 	}
 	return s.object(func(key []byte) (err error) {
 		switch {

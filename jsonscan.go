@@ -168,21 +168,30 @@ func (s *jsonScanner) digits() int {
 	return n
 }
 
-// optInt reads an integer or null (-1).
-func (s *jsonScanner) optInt() (int, error) {
+// optNumber reads a number, parsed by parse (what names the kind wanted in
+// the error), or a null, which it reports instead of a value.
+func optNumber[T any](s *jsonScanner, parse func(string) (T, error), what string) (v T, null bool, err error) {
 	if s.null() {
-		return -1, nil
+		return v, true, nil
 	}
 	at := s.pos
 	text, err := s.number()
 	if err != nil {
-		return 0, err
+		return v, false, err
 	}
-	n, err := strconv.Atoi(string(text))
-	if err != nil {
-		return 0, &jsonSyntaxError{msg: "expected an integer", at: at}
+	if v, err = parse(string(text)); err != nil {
+		return v, false, &jsonSyntaxError{msg: what, at: at}
 	}
-	return n, nil
+	return v, false, nil
+}
+
+// optInt reads an integer or null (-1).
+func (s *jsonScanner) optInt() (int, error) {
+	n, null, err := optNumber(s, strconv.Atoi, "expected an integer")
+	if null {
+		return -1, nil
+	}
+	return n, err
 }
 
 // object calls field for each key; field must consume the value.
