@@ -98,11 +98,10 @@ func BenchmarkDoNonStream(b *testing.B) {
 	}
 	defer running.Close()
 	cfg := &config{threads: 64, baseURL: running.BaseURL, model: "m", apiKey: "k", timeout: 30, maxTokens: 1, prompt: "hi", encoding: "cl100k_base"}
-	counter, _ := newTiktokenCounter(cfg.encoding)
-	client := newClient(cfg, counter)
-	defer client.http.CloseIdleConnections()
 	cfg.load.api = apiChat
-	body, _ := buildBody(cfg, withSystem("", "hi 1"))
+	client := newClient(cfg.clientSpec(running.BaseURL))
+	defer client.http.CloseIdleConnections()
+	body, _ := newBodyBuilder(cfg).build(withSystem("", "hi 1"))
 	b.SetParallelism(32)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -14,7 +14,6 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -25,25 +24,184 @@ const maxErrorBody = 64 << 10
 // maxWholeBody bounds a non-streamed answer, which is read whole.
 const maxWholeBody = 64 << 20
 
-// Client sends chat-completion requests to one OpenAI-compatible endpoint
-// and turns each into a Record. It is safe for concurrent use.
+// Client sends requests to one OpenAI-compatible endpoint: the benchmark's
+// chat completions, each turned into a Record, and every other call a run
+// makes (probe, preflight, fingerprint, metrics), all through call. It is
+// safe for concurrent use.
 type Client struct {
-	http          *http.Client
-	endpoint      string // .../chat/completions
-	apiKey        string
-	headers       http.Header // -header, set on every request
-	timeout       time.Duration
-	maxTokens     int  // asked of every request, kept in each Record
-	native        bool // Ollama's native API (--api ollama): NDJSON streams
-	stream        bool
-	forceTiktoken bool
-	counter       tokenCounter
-	start         time.Time // run start: Record times are offsets from it
-	crossChecked  atomic.Int64
-	crossCheck    bool // --cross-check: build the encoder for it if need be
-	headerOnce    sync.Once
-	header        http.Header
-	now           func() time.Time
+	http      *http.Client
+	baseURL   string // the endpoint, up to /v1
+	origin    string // scheme://host of the endpoint: credentials go nowhere else
+	endpoint  string // .../chat/completions (or /completions, /api/chat)
+	apiKey    string
+	timeout   time.Duration
+	maxTokens int  // asked of every request, kept in each Record
+	native    bool // Ollama's native API (--api ollama): NDJSON streams
+	stream    bool
+	start     time.Time   // run start: Record times are offsets from it
+	header    http.Header // of every benchmark request, built once
+	auxHeader http.Header // of every other call
+	now       func() time.Time
+}
+
+// clientSpec is all a Client needs to know, taken from the configuration
+// once.
+type clientSpec struct {
+	baseURL   string // up to /v1
+	api       apiKind
+	apiKey    string
+	headers   http.Header // --header, set on every call to the endpoint
+	timeout   time.Duration
+	maxTokens int
+	stream    bool
+	insecure  bool
+	pool      int // connections to keep: the most requests in flight
+}
+
+// newClient builds the one Client of a run, its pool sized to the
+// requests in flight.
+func newClient(spec clientSpec) *Client {
+	c := &Client{
+		http:      &http.Client{Transport: newTransport(spec.pool, spec.insecure), CheckRedirect: noRedirects},
+		baseURL:   spec.baseURL,
+		origin:    originOf(spec.baseURL),
+		endpoint:  endpoint(spec.baseURL, spec.api),
+		native:    spec.api == apiOllama,
+		apiKey:    spec.apiKey,
+		timeout:   spec.timeout,
+		maxTokens: spec.maxTokens,
+		stream:    spec.stream,
+		start:     time.Now(),
+		now:       time.Now,
+	}
+	accept := "application/json"
+	if spec.stream {
+		accept = "text/event-stream"
+	}
+	c.header = requestHeader(spec.apiKey, spec.headers, accept)
+	c.auxHeader = requestHeader(spec.apiKey, spec.headers, "application/json")
+	return c
+}
+
+// endpoint is where requests go: under the /v1 base URL, or for Ollama's
+// native API at the server root.
+func endpoint(baseURL string, api apiKind) string {
+	switch api {
+	case apiCompletions:
+		return strings.TrimRight(baseURL, "/") + "/completions"
+	case apiOllama:
+		return serverRoot(baseURL) + "/api/chat"
+	}
+	return strings.TrimRight(baseURL, "/") + "/chat/completions"
+}
+
+// serverRoot is the base URL without its /v1: where Ollama's native API,
+// llama.cpp's /props, vLLM's /version and /metrics live.
+func serverRoot(baseURL string) string {
+	return strings.TrimSuffix(strings.TrimRight(baseURL, "/"), "/v1")
+}
+
+// originOf is a URL's scheme://authority as written, or "" when it has
+// none.
+func originOf(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok || rest == "" {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		return raw[:len(raw)-len(rest)+i]
+	}
+	return raw
+}
+
+// sameOrigin reports whether url is on the endpoint's origin.
+func (c *Client) sameOrigin(url string) bool {
+	return c.origin != "" && strings.HasPrefix(url, c.origin) &&
+		(len(url) == len(c.origin) || strings.IndexByte("/?#", url[len(c.origin)]) >= 0)
+}
+
+// requestHeader is a header every call carries: one map clone per request
+// instead of a canonicalizing Set per field.
+func requestHeader(apiKey string, extra http.Header, accept string) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", accept)
+	if apiKey != "" {
+		h.Set("Authorization", "Bearer "+apiKey)
+	}
+	for name, values := range extra {
+		h[name] = values
+	}
+	// A nil Idempotency-Key is not sent, but marks the POST replayable:
+	// when a pooled connection turns out dead before anything came back
+	// (llama.cpp's server closes kept-alive connections), net/http sends
+	// the request again on another connection instead of failing it.
+	h["Idempotency-Key"] = nil
+	return h
+}
+
+// call sends one request: every call tpsbench makes goes through here. The
+// API key and every --header go with it when the URL is on the endpoint's
+// origin, and never elsewhere (a --metrics-url on another host gets none).
+func (c *Client) call(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if c.sameOrigin(url) {
+		req.Header = header.Clone()
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	return c.http.Do(req)
+}
+
+// auxTimeout bounds a GET of a server's side endpoint (version, props,
+// model list): a server without it must not hold the run up.
+const auxTimeout = 3 * time.Second
+
+// GetJSON GETs url and decodes its JSON into v (at most 4 MiB), within
+// auxTimeout and the run's --timeout.
+func (c *Client) GetJSON(ctx context.Context, url string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, min(auxTimeout, c.timeout))
+	defer cancel()
+	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
+	if err != nil {
+		return errors.New(c.redact(rootCause(err)))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(v)
+}
+
+// PostJSON POSTs body as JSON to url and decodes the answer into v (nil:
+// ignore it), within the run's --timeout.
+func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.call(ctx, http.MethodPost, url, b, c.auxHeader)
+	if err != nil {
+		return errors.New(c.redact(rootCause(err)))
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(data))))
+	}
+	if v != nil {
+		return json.Unmarshal(data, v)
+	}
+	return nil
 }
 
 // newTransport returns a Transport whose pool keeps one idle connection per
@@ -71,121 +229,6 @@ func newTransport(concurrency int, insecure bool) *http.Transport {
 // under test: a redirect is reported, not followed.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-// buildBody encodes one request. It sends max_tokens, which every server
-// honours, not max_completion_tokens, which llama.cpp's server and Ollama
-// ignore; -extra-body is merged in last, so it can override anything.
-func buildBody(cfg *config, msgs []chatMessage) ([]byte, error) {
-	return newBodyBuilder(cfg).build(msgs)
-}
-
-// bodyBuilder encodes request bodies that differ only in their prompt: the
-// rest is rendered once, around a marker that each request's prompt
-// replaces.
-type bodyBuilder struct {
-	prefix, suffix []byte
-	legacy         bool // the prompt is one string (legacy completions)
-	err            error
-}
-
-const promptMarker = "\x00tpsbench-prompt\x00"
-
-func newBodyBuilder(cfg *config) *bodyBuilder {
-	var body map[string]any
-	b := &bodyBuilder{legacy: cfg.load.api == apiCompletions}
-	if cfg.load.api == apiOllama {
-		// Ollama's native chat: the length cap and sampling go in options.
-		body = map[string]any{
-			"model":    cfg.model,
-			"messages": promptMarker,
-			"stream":   cfg.stream,
-			"options":  map[string]any{"num_predict": cfg.maxTokens, "temperature": cfg.temperature},
-		}
-	} else {
-		body = map[string]any{
-			"model":       cfg.model,
-			"max_tokens":  cfg.maxTokens,
-			"temperature": cfg.temperature,
-		}
-		if b.legacy {
-			body["prompt"] = promptMarker
-		} else {
-			body["messages"] = promptMarker
-		}
-		if cfg.stream {
-			body["stream"] = true
-			body["stream_options"] = map[string]any{"include_usage": true}
-		}
-		if cfg.load.fixedOutput {
-			body["ignore_eos"] = true
-			body["min_tokens"] = cfg.maxTokens
-		}
-	}
-	mergeJSON(body, cfg.load.extraBody)
-	whole, err := json.Marshal(body)
-	if err != nil {
-		b.err = err
-		return b
-	}
-	marker, _ := json.Marshal(promptMarker)
-	i := bytes.Index(whole, marker)
-	if i < 0 { // -extra-body replaced the prompt itself
-		b.prefix = whole
-		return b
-	}
-	b.prefix, b.suffix = whole[:i], whole[i+len(marker):]
-	return b
-}
-
-// build encodes the body of one request with these messages.
-func (b *bodyBuilder) build(msgs []chatMessage) ([]byte, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
-	if b.suffix == nil {
-		return b.prefix, nil
-	}
-	var prompt []byte
-	var err error
-	if b.legacy {
-		prompt, err = json.Marshal(promptText(msgs))
-	} else {
-		prompt, err = json.Marshal(msgs)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(b.prefix)+len(prompt)+len(b.suffix))
-	return append(append(append(out, b.prefix...), prompt...), b.suffix...), nil
-}
-
-// promptText joins messages into one prompt for the legacy completions API.
-func promptText(msgs []chatMessage) string {
-	parts := make([]string, len(msgs))
-	for i, m := range msgs {
-		parts[i] = m.Content
-	}
-	return strings.Join(parts, "\n\n")
-}
-
-// mergeJSON merges src into dst: objects merge key by key, anything else
-// replaces.
-func mergeJSON(dst, src map[string]any) {
-	for k, v := range src {
-		if sub, ok := v.(map[string]any); ok {
-			if into, ok := dst[k].(map[string]any); ok {
-				mergeJSON(into, sub)
-				continue
-			}
-		}
-		dst[k] = v
-	}
-}
-
 func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
 
 // Do sends one request and returns its Record, still to be settled (token
@@ -199,15 +242,8 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	var trace connTrace
 	traced := httptrace.WithClientTrace(ctx, trace.hooks(c.now))
 
-	req, err := http.NewRequestWithContext(traced, http.MethodPost, c.endpoint, bytes.NewReader(body))
-	if err != nil {
-		rec.Send, rec.Done = c.since(c.now()), c.since(c.now())
-		rec.fail(failConnect, c.redact(err.Error()))
-		return rec
-	}
-	req.Header = c.requestHeader().Clone()
 	rec.Send = c.since(c.now())
-	resp, err := c.http.Do(req)
+	resp, err := c.call(traced, http.MethodPost, c.endpoint, body, c.header)
 	trace.into(&rec)
 	if err != nil {
 		rec.Done = c.since(c.now())
@@ -218,34 +254,6 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	rec.Hdr = c.since(c.now())
 	c.readResponse(ctx, resp, &rec)
 	return rec
-}
-
-// requestHeader is the header every request carries, built once: one map
-// clone per request instead of a canonicalizing Set per field.
-func (c *Client) requestHeader() http.Header {
-	c.headerOnce.Do(func() {
-		h := http.Header{}
-		h.Set("Content-Type", "application/json")
-		if c.stream {
-			h.Set("Accept", "text/event-stream")
-		} else {
-			h.Set("Accept", "application/json")
-		}
-		if c.apiKey != "" {
-			h.Set("Authorization", "Bearer "+c.apiKey)
-		}
-		for name, values := range c.headers {
-			h[name] = values
-		}
-		// A nil Idempotency-Key is not sent, but marks the POST replayable:
-		// when a pooled connection turns out dead before anything came
-		// back (llama.cpp's server closes kept-alive connections), net/http
-		// sends the request again on another connection instead of failing
-		// it.
-		h["Idempotency-Key"] = nil
-		c.header = h
-	})
-	return c.header
 }
 
 // readResponse turns a response whose headers arrived into the rest of rec:
@@ -276,17 +284,6 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 		rec.Done = c.since(c.now())
 		rec.fail(failMalformed, fmt.Sprintf("not an SSE stream: Content-Type %s (Ollama's native API answers NDJSON: use --api ollama, or its /v1 endpoint)", mediaType))
 	}
-}
-
-// settle counts the output tokens of a request that got through, and drops
-// the text kept for that. It runs in the collector, not in the worker: the
-// first tiktoken count builds the encoder (a few hundred ms), which must not
-// delay the next request.
-func (c *Client) settle(rec *Record) {
-	if rec.FailKind == "" {
-		c.countTokens(rec)
-	}
-	rec.text = nil
 }
 
 // connTrace notes how a request got its connection. Its hooks may run on
@@ -460,7 +457,7 @@ func readAllSized(body io.Reader, limit, contentLength int64) ([]byte, error) {
 func (r *Record) takeUsage(u usageInfo) {
 	if u.completion >= 0 {
 		r.OutputTokens = u.completion
-		r.TokenSource = "usage"
+		r.TokenSource = sourceUsage
 	}
 	if u.prompt >= 0 {
 		r.InputTokens = u.prompt
@@ -482,52 +479,13 @@ func (r *Record) takeServer(t serverTimings) {
 	if t.loadMs < 0 {
 		return
 	}
-	if t.decodeTokens >= 0 && r.TokenSource != "usage" {
-		r.OutputTokens, r.TokenSource = t.decodeTokens, "usage"
+	if t.decodeTokens >= 0 && r.TokenSource != sourceUsage {
+		r.OutputTokens, r.TokenSource = t.decodeTokens, sourceUsage
 	}
 	if t.promptTokens >= 0 && r.InputTokens < 0 {
 		r.InputTokens = t.promptTokens
 	}
 }
-
-// countTokens settles the output token count: the server's usage when it
-// reported a positive count and --force-tiktoken is off, else tiktoken over
-// all generated text (content plus reasoning).
-func (c *Client) countTokens(rec *Record) {
-	if rec.TokenSource == "usage" {
-		rec.UsageTokens = rec.OutputTokens
-	}
-	usable := rec.TokenSource == "usage" && rec.OutputTokens > 0 && !c.forceTiktoken
-	// Cross-check: count the text of the first few answers that have usage
-	// too, to show how far --encoding is from the model's tokenizer: when
-	// the encoder is built anyway, or --cross-check asks for it (building
-	// it costs a few hundred ms and about 20 MB).
-	if usable && len(rec.text) > 0 && (c.crossCheck || c.counter.Loaded()) && c.crossChecked.Add(1) <= crossCheckSample {
-		if n, err := c.counter.Count(rec.text); err == nil {
-			rec.TiktokenTokens = n
-		}
-	}
-	if usable {
-		rec.OK = true
-		return
-	}
-	n, err := c.counter.Count(rec.text)
-	if err != nil {
-		rec.fail(failMalformed, "counting tokens: "+err.Error())
-		return
-	}
-	rec.OutputTokens, rec.TokenSource, rec.TiktokenTokens = n, "tiktoken", n
-	if n == 0 {
-		rec.fail(failEmpty, "empty completion: no output token")
-		return
-	}
-	rec.OK = true
-}
-
-// crossCheckSample is how many answers with usage are also counted with
-// tiktoken for the token cross-check: enough for a median, and the cost (a
-// few ms each, in the collector) stays bounded on long runs.
-const crossCheckSample = 50
 
 // failTransport classifies an error from the connection or the body.
 func (c *Client) failTransport(ctx context.Context, rec *Record, err error, prefix string) {

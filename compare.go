@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -23,7 +23,7 @@ const alpha = 0.05
 // Each run is a --json summary or a --records file. A difference counts only
 // when a Mann-Whitney U test on the per-request samples says it is unlikely
 // to be chance (p < 0.05); otherwise the change reads "~".
-func runCompareCommand(args []string, stdout io.Writer) error {
+func runCompareCommand(_ context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("tpsbench compare", flag.ContinueOnError)
 	var rules []failRule
 	fs.Func("fail-on", "exit 1 when a significant change crosses these `bounds`, e.g. 'tps<-5%,ttft>+10%'", func(s string) error {
@@ -82,11 +82,12 @@ func loadRun(path string) (jsonSamples, *fingerprint, error) {
 	if json.Unmarshal(data, &doc) == nil && doc.Tool == "tpsbench" {
 		return doc.Samples, doc.Fingerprint, nil
 	}
-	records, err := readRecordFiles([]string{path})
+	f, err := readRecordFile(path)
 	if err != nil {
 		return jsonSamples{}, nil, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
 	}
-	return summarizeRecords(records, sloBounds{}).Samples, recordFingerprint(path), nil
+	records, _ := mergeRecords([]recordFile{f})
+	return summarizeRecords(records, sloBounds{}).Samples, f.fp, nil
 }
 
 // comparison is one figure of compare's table.
@@ -125,70 +126,6 @@ func compareRuns(base, next jsonSamples) []comparison {
 		rows = append(rows, c)
 	}
 	return rows
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return percentileSorted(s, 50)
-}
-
-// mannWhitneyP is the two-sided p-value of the Mann-Whitney U test, by the
-// normal approximation with tie and continuity corrections. With fewer than
-// 5 samples on a side it returns 1: no verdict.
-func mannWhitneyP(a, b []float64) float64 {
-	n1, n2 := len(a), len(b)
-	if n1 < 5 || n2 < 5 {
-		return 1
-	}
-	type obs struct {
-		v     float64
-		first bool
-	}
-	all := make([]obs, 0, n1+n2)
-	for _, v := range a {
-		all = append(all, obs{v, true})
-	}
-	for _, v := range b {
-		all = append(all, obs{v, false})
-	}
-	slices.SortFunc(all, func(x, y obs) int {
-		switch {
-		case x.v < y.v:
-			return -1
-		case x.v > y.v:
-			return 1
-		}
-		return 0
-	})
-	n := float64(n1 + n2)
-	var r1, ties float64
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].v == all[i].v {
-			j++
-		}
-		rank := float64(i+j+1) / 2 // average of ranks i+1..j
-		for k := i; k < j; k++ {
-			if all[k].first {
-				r1 += rank
-			}
-		}
-		t := float64(j - i)
-		ties += t*t*t - t
-		i = j
-	}
-	u1 := r1 - float64(n1*(n1+1))/2
-	mean := float64(n1*n2) / 2
-	sigma := math.Sqrt(float64(n1*n2) / 12 * ((n + 1) - ties/(n*(n-1))))
-	if sigma == 0 {
-		return 1
-	}
-	z := (math.Abs(u1-mean) - 0.5) / sigma
-	if z < 0 {
-		z = 0
-	}
-	return math.Erfc(z / math.Sqrt2)
 }
 
 func writeComparison(w io.Writer, files []string, rows []comparison) {

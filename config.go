@@ -52,12 +52,6 @@ type config struct {
 	metricsURL        string        // Prometheus endpoint to scrape before and after
 }
 
-// outputs are the files a run writes beside its text report.
-type outputs struct {
-	json, records, csv, html string
-	quiet                    bool
-}
-
 // total is the number of measured requests of one run (or sweep level with
 // the given threads), 0 when a duration bounds it instead.
 func (c *config) total() int { return c.totalFor(c.threads) }
@@ -74,6 +68,35 @@ func (c *config) totalFor(threads int) int {
 
 func (c *config) timeoutDuration() time.Duration {
 	return time.Duration(c.timeout * float64(time.Second))
+}
+
+// clientSpec is what the run's Client needs, against the endpoint at
+// baseURL (--base-url, or the simulator's).
+func (c *config) clientSpec(baseURL string) clientSpec {
+	pool := c.threads
+	if c.load.maxConcurrency > 0 {
+		pool = max(pool, c.load.maxConcurrency)
+	}
+	return clientSpec{baseURL: baseURL, api: c.load.api, apiKey: c.apiKey, headers: c.load.headers,
+		timeout: c.timeoutDuration(), maxTokens: c.maxTokens, stream: c.stream, insecure: c.insecure, pool: pool}
+}
+
+// models are the models to benchmark in turn (--model a,b,c).
+func (c *config) models() []string {
+	models := strings.Split(c.model, ",")
+	for i := range models {
+		models[i] = strings.TrimSpace(models[i])
+	}
+	return models
+}
+
+// forModel is the configuration of one model of a several-model run: its
+// own files, the model's name in their names.
+func (c *config) forModel(model string) *config {
+	one := *c
+	one.model = model
+	one.out = perModel(c.out, model)
+	return &one
 }
 
 // usageError is a bad command line: exit status 2, nothing sent.

@@ -42,9 +42,9 @@ func writeCSV(w io.Writer, records []Record) error {
 			e2e, tps = ms(r.E2E()), strconv.FormatFloat(r.TPS(), 'f', -1, 64)
 		}
 		cw.Write([]string{strconv.Itoa(r.Index), r.Level, strconv.FormatBool(r.Warmup), strconv.FormatBool(r.Stream),
-			strconv.FormatBool(r.OK), r.FailKind, r.Err, strconv.Itoa(r.HTTPStatus),
+			strconv.FormatBool(r.OK), string(r.FailKind), r.Err, strconv.Itoa(r.HTTPStatus),
 			ms(r.Sched), ms(r.Send), ms(r.Hdr), ms(r.First()), ms(r.FirstAnswer), ms(r.Last()), ms(r.Done),
-			ttft, tpot, e2e, tps, strconv.Itoa(r.OutputTokens), r.TokenSource, input, strconv.Itoa(len(r.Chunks)),
+			ttft, tpot, e2e, tps, strconv.Itoa(r.OutputTokens), string(r.TokenSource), input, strconv.Itoa(len(r.Chunks)),
 			r.FinishReason, strconv.FormatBool(r.DoneSeen), strconv.FormatBool(r.Retried), strconv.FormatBool(r.NewConn),
 			ms(r.Connect), r.ResponseID})
 	}

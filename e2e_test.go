@@ -109,15 +109,8 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 		threads: threads, requestsPerThread: perThread, baseURL: running.BaseURL, model: "m",
 		apiKey: "k", timeout: 30, maxTokens: 8, prompt: "hi", encoding: "cl100k_base", stream: stream,
 	}
-	counter, err := newTiktokenCounter(cfg.encoding)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := newClient(cfg, counter)
-	defer client.http.CloseIdleConnections()
-	prompts := fixedPrompts("", cfg.prompt, 1)
-	r := &runner{client: client, body: bodyFunc(cfg, prompts)}
-	records, sent, err := r.run(context.Background(), measuredPhase(cfg, threads, 0))
+	r := testRunner(t, cfg, running.BaseURL)
+	records, sent, err := r.run(context.Background(), phaseRun{load: measuredPhase(cfg, level{concurrency: threads})})
 	if err != nil || sent != len(records) {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}
@@ -125,7 +118,7 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 	for _, r := range s.Requests() {
 		byID[r.ID] = r
 	}
-	return client, records, byID
+	return r.client, records, byID
 }
 
 // The client's timestamps are held against the simulator's own record of

@@ -350,8 +350,8 @@ func TestInterruptedRun(t *testing.T) {
 	if code := exitCode(err, &errb); code != 130 {
 		t.Errorf("exit %d; want 130", code)
 	}
-	if lines, err := readRecordFile(records); err != nil || len(lines) != 2 || lines[0].FailKind != failCancelled {
-		t.Errorf("records file: %d lines, %v; want both requests, cancelled", len(lines), err)
+	if f, err := readRecordFile(records); err != nil || len(f.lines) != 2 || f.lines[0].FailKind != failCancelled {
+		t.Errorf("records file: %d lines, %v; want both requests, cancelled", len(f.lines), err)
 	}
 	for _, want := range []string{"Samples: 0 ok / 0 failed (total 0)\n", "Cancelled: 2 in flight when the run was stopped", "Interrupted:"} {
 		if !strings.Contains(out.String(), want) {

@@ -33,7 +33,7 @@ type fingerprint struct {
 func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollamaInfo, gpus func() []string) fingerprint {
 	fp := fingerprint{Tool: version(), Server: "unknown", Model: cfg.model, OS: runtime.GOOS + "/" + runtime.GOARCH,
 		CPU: cpuModel(), Cores: runtime.NumCPU(), Ollama: ollama}
-	root := serverRoot(cfg.baseURL)
+	root := serverRoot(c.baseURL)
 	switch {
 	case cfg.sim:
 		fp.Server, fp.ServerVersion = "tpsbench simulator", version()
@@ -54,7 +54,7 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 			fp.Server, fp.ServerVersion = "vLLM", vllm.Version
 		}
 	}
-	if gpus != nil && isLocal(cfg.baseURL) {
+	if gpus != nil && isLocal(c.baseURL) {
 		fp.GPUs = gpus()
 	}
 	return fp

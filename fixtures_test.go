@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The fixtures under testdata/fixtures are responses recorded from real
@@ -30,24 +29,6 @@ func readFixture(t testing.TB, name string) *http.Response {
 	return resp
 }
 
-// testClient returns a Client for replaying responses, not for sending.
-func testClient(t testing.TB, stream, force bool) *Client {
-	t.Helper()
-	counter, err := newTiktokenCounter("cl100k_base")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Client{
-		timeout:       time.Minute,
-		stream:        stream,
-		forceTiktoken: force,
-		counter:       counter,
-		start:         time.Now(),
-		now:           time.Now,
-		apiKey:        "sk-test-secret",
-	}
-}
-
 func replay(t testing.TB, name string, stream, force bool) Record {
 	t.Helper()
 	c := testClient(t, stream, force)
@@ -67,14 +48,14 @@ func TestReplayFixtures(t *testing.T) {
 		file     string
 		stream   bool // the recorded request asked for a stream
 		ok       bool
-		chunks   int    // token-bearing chunks
-		tokens   int    // output tokens
-		source   string // where they came from
-		input    int    // prompt tokens, -1 when not reported
+		chunks   int         // token-bearing chunks
+		tokens   int         // output tokens
+		source   tokenSource // where they came from
+		input    int         // prompt tokens, -1 when not reported
 		finish   string
-		done     bool   // [DONE] seen
-		kind     string // failure class
-		errMatch string // substring of the failure reason
+		done     bool     // [DONE] seen
+		kind     failKind // failure class
+		errMatch string   // substring of the failure reason
 	}{
 		{file: "llamacpp-a-nonstream.http", ok: true, tokens: 16, source: "usage", input: 31, finish: "length"},
 		{file: "llamacpp-b-stream.http", stream: true, ok: true, chunks: 16, tokens: 16, source: "usage", input: 31, finish: "length", done: true},

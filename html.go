@@ -37,6 +37,15 @@ type chart struct {
 	series                []series
 }
 
+// renderHTML writes the --html report of a finished run.
+func renderHTML(w io.Writer, r *finishedRun) error {
+	title := "tpsbench report rebuilt from records, run started " + r.started.Format(time.RFC3339)
+	if r.cfg != nil {
+		title = fmt.Sprintf("tpsbench: %s at %s, %s", r.cfg.model, redactURL(r.baseURL), r.started.Format(time.RFC3339))
+	}
+	return writeHTML(w, title, r.s, r.records, r.levels)
+}
+
 // writeHTML writes the report of records (and sweep levels, if any).
 func writeHTML(w io.Writer, title string, s Summary, records []Record, levels []sweepLevel) error {
 	var charts []chart

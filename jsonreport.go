@@ -6,6 +6,8 @@ import (
 	"math"
 	"runtime/debug"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/load"
 )
 
 // jsonDist is a Dist in the JSON summary; the unit is in the field name
@@ -272,17 +274,18 @@ func version() string {
 	return v
 }
 
-func jsonConfigOf(cfg *config) jsonConfig {
+func jsonConfigOf(cfg *config, baseURL string) jsonConfig {
 	l := &cfg.load
 	c := jsonConfig{
-		Threads: cfg.threads, BaseURL: redactURL(cfg.baseURL), Model: cfg.model, API: l.api,
-		RequestsPerThread: cfg.requestsPerThread, Requests: l.requests, DurationS: l.duration.Seconds(),
+		Threads: cfg.threads, BaseURL: redactURL(baseURL), Model: cfg.model,
+		API: string(l.api), RequestsPerThread: cfg.requestsPerThread, Requests: l.requests, DurationS: l.duration.Seconds(),
 		WarmupRequests: l.warmup, MaxConcurrency: l.maxConcurrency, SweepConcurrency: l.sweepConcurrency,
 		TimeoutS: cfg.timeout, MaxTokens: cfg.maxTokens, Temperature: cfg.temperature, Stream: cfg.stream,
 		Encoding: cfg.encoding, ForceTiktoken: cfg.forceTiktoken, InputTokens: l.inputTokens,
 		PromptsFile: l.promptsFile, FixedOutput: l.fixedOutput, Simulated: cfg.sim, APIKey: "[redacted]",
 	}
-	finite := func(r float64) float64 { return math.Min(r, math.MaxFloat64) }
+	// JSON has no infinity: an unlimited rate is written as 1e308.
+	finite := func(r load.Rate) float64 { return math.Min(float64(r), math.MaxFloat64) }
 	if l.rate > 0 {
 		r := finite(l.rate)
 		c.RatePerS, c.Burstiness = &r, l.burstiness
@@ -300,14 +303,14 @@ func jsonConfigOf(cfg *config) jsonConfig {
 	return c
 }
 
-// writeJSON writes the --json document of a run (levels for a sweep).
-func writeJSON(w io.Writer, cfg *config, started time.Time, s Summary, levels []sweepLevel) error {
-	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: started, jsonFigures: figures(s), Fingerprint: s.Fingerprint}
-	if cfg != nil {
-		c := jsonConfigOf(cfg)
+// renderJSON writes the --json document of a run (levels for a sweep).
+func renderJSON(w io.Writer, r *finishedRun) error {
+	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: r.started, jsonFigures: figures(r.s), Fingerprint: r.s.Fingerprint}
+	if r.cfg != nil {
+		c := jsonConfigOf(r.cfg, r.baseURL)
 		doc.Config = &c
 	}
-	for _, l := range levels {
+	for _, l := range r.levels {
 		doc.Levels = append(doc.Levels, jsonLevel{Level: l.label, jsonFigures: figures(l.s)})
 	}
 	enc := json.NewEncoder(w)

@@ -14,68 +14,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/load"
 	"github.com/tpsbench/tpsbench/sim"
 )
-
-// The arrival generator, tested as a generator: mean rate and coefficient
-// of variation of the gaps for fixed seeds (no clock involved).
-func TestArrivals(t *testing.T) {
-	for _, tt := range []struct {
-		rate, burstiness float64
-	}{{10, 1}, {10, 0.25}, {2.5, 4}, {1000, 1}} {
-		a := newArrivals(tt.rate, tt.burstiness, 42)
-		const n = 40000
-		var sum, sumSq float64
-		for range n {
-			g := a.next().Seconds()
-			sum += g
-			sumSq += g * g
-		}
-		mean := sum / n
-		cv := math.Sqrt(sumSq/n-mean*mean) / mean
-		wantMean, wantCV := 1/tt.rate, 1/math.Sqrt(tt.burstiness)
-		if math.Abs(mean/wantMean-1) > 0.03 || math.Abs(cv/wantCV-1) > 0.05 {
-			t.Errorf("rate %v burstiness %v: mean gap %.5fs (want %.5f), CV %.3f (want %.3f)", tt.rate, tt.burstiness, mean, wantMean, cv, wantCV)
-		}
-	}
-	if g := newArrivals(math.Inf(1), 1, 1).next(); g != 0 {
-		t.Errorf("rate inf: gap %v; want 0 (all at once)", g)
-	}
-}
-
-// simRunner starts a simulator and returns a runner against it.
-func simRunner(t *testing.T, simCfg sim.Config, cfg *config) *runner {
-	t.Helper()
-	running, err := sim.New(simCfg).Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { running.Close() })
-	cfg.baseURL, cfg.model, cfg.apiKey, cfg.encoding, cfg.prompt = running.BaseURL, "m", "k", "cl100k_base", "hi"
-	if cfg.timeout == 0 {
-		cfg.timeout = 30
-	}
-	counter, _ := newTiktokenCounter(cfg.encoding)
-	client := newClient(cfg, counter)
-	t.Cleanup(client.http.CloseIdleConnections)
-	prompts := fixedPrompts("", cfg.prompt, 1)
-	return &runner{client: client, body: bodyFunc(cfg, prompts)}
-}
 
 // Open loop: requests start on their schedule, not when earlier ones end.
 func TestOpenLoopFollowsSchedule(t *testing.T) {
 	cfg := &config{threads: 4, maxTokens: 2, stream: true}
 	r := simRunner(t, sim.Config{TTFT: 600 * time.Millisecond, TokenRate: 0, Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
-	p := phase{threads: 4, total: 8, rate: 40, burstiness: 1, seed: 9}
+	p := phaseRun{load: load.Phase{Threads: 4, Total: 8, Rate: 40, Burstiness: 1, Seed: 9}}
 	records, sent, err := r.run(context.Background(), p)
 	if err != nil || sent != 8 || len(records) != 8 {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}
 	var want []time.Duration // the schedule: cumulative gaps of the same generator
-	gaps, at := newArrivals(40, 1, 9), time.Duration(0)
+	gaps, at := load.NewArrivals(40, 1, 9), time.Duration(0)
 	for i := range 8 {
 		if i > 0 {
-			at += gaps.next()
+			at += gaps.Next()
 		}
 		want = append(want, at)
 	}
@@ -112,7 +68,7 @@ func TestOpenLoopFollowsSchedule(t *testing.T) {
 func TestDurationStopsSending(t *testing.T) {
 	cfg := &config{threads: 2, maxTokens: 2}
 	r := simRunner(t, sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 0, Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
-	records, sent, err := r.run(context.Background(), phase{threads: 2, duration: 300 * time.Millisecond})
+	records, sent, err := r.run(context.Background(), phaseRun{load: load.Phase{Threads: 2, Duration: 300 * time.Millisecond}})
 	if err != nil || sent != len(records) || sent < 2 {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}
@@ -160,7 +116,7 @@ func TestSyntheticPrompts(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 5 {
-			got, _ := counter.Count([]byte(src(i)[0].Content))
+			got, _ := counter.Count([]byte(src(requestKey{n: i})[0].Content))
 			if got != n {
 				t.Errorf("prompt %d of %d tokens counts %d tokens", i, n, got)
 			}
@@ -170,7 +126,7 @@ func TestSyntheticPrompts(t *testing.T) {
 	src, _ := syntheticPrompts("", 64, 0, 0, 7, counter)
 	seen := map[string]int{}
 	for i := range 20 {
-		head := strings.Join(strings.Fields(src(i)[0].Content)[:3], " ")
+		head := strings.Join(strings.Fields(src(requestKey{n: i})[0].Content)[:3], " ")
 		if j, dup := seen[head]; dup {
 			t.Errorf("prompts %d and %d both start %q", j, i, head)
 		}
@@ -178,13 +134,13 @@ func TestSyntheticPrompts(t *testing.T) {
 	}
 	// With one, they share exactly that many tokens first.
 	src, _ = syntheticPrompts("sys", 64, 8, 16, 7, counter)
-	a, b := strings.Fields(src(0)[1].Content), strings.Fields(src(1)[1].Content)
-	if strings.Join(a[:16], " ") != strings.Join(b[:16], " ") || src(0)[0].Content != "sys" {
+	a, b := strings.Fields(src(requestKey{n: 0})[1].Content), strings.Fields(src(requestKey{n: 1})[1].Content)
+	if strings.Join(a[:16], " ") != strings.Join(b[:16], " ") || src(requestKey{n: 0})[0].Content != "sys" {
 		t.Errorf("prefixes differ: %q / %q", a[:16], b[:16])
 	}
 	var total int
 	for i := range 200 {
-		n, _ := counter.Count([]byte(src(i)[1].Content))
+		n, _ := counter.Count([]byte(src(requestKey{n: i})[1].Content))
 		total += n
 	}
 	if mean := float64(total) / 200; math.Abs(mean-64) > 2 {
@@ -210,8 +166,8 @@ func TestPromptFiles(t *testing.T) {
 		t.Errorf("jsonl file: %+v, %v", pf, err)
 	}
 	src := pf.source(false, 0)
-	if src(0)[0].Content != "p1" || src(3)[1].Content != "u" {
-		t.Errorf("in order, cycling: got %v, %v", src(0), src(3))
+	if src(requestKey{n: 0})[0].Content != "p1" || src(requestKey{n: 3})[1].Content != "u" {
+		t.Errorf("in order, cycling: got %v, %v", src(requestKey{n: 0}), src(requestKey{n: 3}))
 	}
 	for _, tt := range []struct{ name, text, want string }{
 		{"empty.txt", "\n\n", "no prompts in it"},
@@ -354,7 +310,7 @@ func TestLoadUsageErrors(t *testing.T) {
 // the JSON of the whole request, the same as encoding it in one go.
 func TestBodyBuilderMatchesWholeEncoding(t *testing.T) {
 	msgs := withSystem("be terse", `say "hi" \ and </script>`)
-	for _, api := range []string{apiChat, apiCompletions, apiOllama} {
+	for _, api := range []apiKind{apiChat, apiCompletions, apiOllama} {
 		cfg := &config{model: "m", maxTokens: 7, temperature: 0.5, stream: true}
 		cfg.load.api = api
 		cfg.load.extraBody = map[string]any{"options": map[string]any{"num_ctx": 4096.0}, "top_p": 0.9}

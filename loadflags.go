@@ -5,18 +5,22 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/load"
 )
+
+// apiKind is the request shape tpsbench sends (--api).
+type apiKind string
 
 // API shapes tpsbench can send.
 const (
-	apiChat        = "chat"        // POST /chat/completions with messages
-	apiCompletions = "completions" // POST /completions with a prompt (legacy)
-	apiOllama      = "ollama"      // POST /api/chat at the server root: Ollama's native API
+	apiChat        apiKind = "chat"        // POST /chat/completions with messages
+	apiCompletions apiKind = "completions" // POST /completions with a prompt (legacy)
+	apiOllama      apiKind = "ollama"      // POST /api/chat at the server root: Ollama's native API
 )
 
 // loadConfig is how a run loads the server: how many requests, when they
@@ -25,18 +29,18 @@ type loadConfig struct {
 	requests         int           // total requests (0: threads x requests-per-thread)
 	duration         time.Duration // send for this long instead of a count
 	warmup           int           // requests sent first and left out of every figure
-	rate             float64       // open loop: requests/s (0: closed loop; +Inf: all at once)
+	rate             load.Rate     // open loop: requests/s (0: closed loop)
 	burstiness       float64       // open loop: gamma shape of the gaps (1: Poisson)
 	maxConcurrency   int           // open loop: in flight at most (0: no cap)
 	sweepConcurrency []int
-	sweepRate        []float64
+	sweepRate        []load.Rate
 	seed             uint64
 	seedSet          bool
 
 	inputTokens, inputTokensStddev, prefixTokens int
 	promptsFile                                  string
 
-	api         string
+	api         apiKind
 	headers     http.Header
 	extraBody   map[string]any
 	fixedOutput bool
@@ -93,8 +97,8 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 	fs.DurationVar(&l.duration, "duration", 0, "send requests for this long (e.g. 2m) instead of a count; in-flight ones then finish")
 	fs.IntVar(&l.warmup, "warmup", 0, "send this many requests first and leave them out of every figure")
 	fs.Func("rate", "open loop: start requests at this many per `second` on a random schedule, not waiting for earlier ones (inf: all at once)", func(s string) error {
-		r, err := parseRate(s)
-		l.rate = r
+		var err error
+		l.rate, err = load.ParseRate(s)
 		return err
 	})
 	fs.Float64Var(&l.burstiness, "burstiness", 1, "open loop: gamma shape of the gaps between arrivals (1: Poisson; lower: burstier)")
@@ -112,7 +116,7 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 	})
 	fs.Func("sweep-rate", "run an open loop at each of these `rates` (requests/s) in turn and end with one table", func(s string) error {
 		var err error
-		l.sweepRate, err = parseList(s, parseRate)
+		l.sweepRate, err = parseList(s, load.ParseRate)
 		return err
 	})
 	fs.Func("seed", "fix arrivals, prompt choice and random suffixes to repeat a run (`number`); also shuffles -prompts-file", func(s string) error {
@@ -125,11 +129,12 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 	fs.IntVar(&l.prefixTokens, "prefix-tokens", 0, "start every synthetic prompt with the same this many `tokens` (to measure a prefix cache)")
 	fs.StringVar(&l.promptsFile, "prompts-file", "", "read prompts from `file`: one per line, or JSONL with {\"prompt\":...} or {\"messages\":[...]}")
 	fs.Func("api", "request shape: chat (/chat/completions), completions (the legacy /completions) or ollama (Ollama's native /api/chat, with server-side timings)", func(s string) error {
-		if s != apiChat && s != apiCompletions && s != apiOllama {
-			return fmt.Errorf("use %s, %s or %s", apiChat, apiCompletions, apiOllama)
+		switch a := apiKind(s); a {
+		case apiChat, apiCompletions, apiOllama:
+			l.api = a
+			return nil
 		}
-		l.api = s
-		return nil
+		return fmt.Errorf("use %s, %s or %s", apiChat, apiCompletions, apiOllama)
 	})
 	fs.Func("header", "extra request header `'Name: value'` (repeatable), for gateways", func(s string) error {
 		name, value, ok := strings.Cut(s, ":")
@@ -156,17 +161,6 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 		l.slo, err = parseSLO(s)
 		return err
 	})
-}
-
-func parseRate(s string) (float64, error) {
-	if s == "inf" {
-		return math.Inf(1), nil
-	}
-	r, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(r > 0) || math.IsInf(r, 0) {
-		return 0, fmt.Errorf("%q is not a positive number of requests per second (or inf)", s)
-	}
-	return r, nil
 }
 
 func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {

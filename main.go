@@ -72,22 +72,31 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 }
 
+// command is a subcommand: everything it reads and writes goes through its
+// arguments.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// commands are the subcommands, by name; anything else is a benchmark.
+var commands = map[string]command{
+	"sim":      runSimCommand,
+	"report":   runReportCommand,
+	"compare":  runCompareCommand,
+	"probe":    runProbeCommand,
+	"selftest": runSelftestCommand,
+}
+
 // run is the whole program, reachable from tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		switch args[0] {
-		case "sim":
-			return runSimCommand(ctx, args[1:], stdout)
-		case "report":
-			return runReportCommand(args[1:], stdout)
-		case "compare":
-			return runCompareCommand(args[1:], stdout)
-		case "probe":
-			return runProbeCommand(ctx, args[1:], stdout, stderr)
-		case "selftest":
-			return runSelftestCommand(ctx, args[1:], stdout)
+		if cmd, ok := commands[args[0]]; ok {
+			return cmd(ctx, args[1:], stdout, stderr)
 		}
 	}
+	return runBenchmarkCommand(ctx, args, stdout, stderr)
+}
+
+// runBenchmarkCommand is 'tpsbench <threads> [options]'.
+func runBenchmarkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseArgs(args, stdout)
 	if err != nil {
 		return err

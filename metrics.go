@@ -55,12 +55,11 @@ func parsePrometheus(r io.Reader) (promSnapshot, error) {
 }
 
 // scrapeMetrics fetches and parses one snapshot.
-func scrapeMetrics(ctx context.Context, client *http.Client, url string) (promSnapshot, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
+// It is bounded by the run's --timeout, and by ctx.
+func scrapeMetrics(ctx context.Context, c *Client, url string) (promSnapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
 		return nil, fmt.Errorf("scraping %s: %s", redactURL(url), rootCause(err))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,16 +25,20 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 	var results []result
 	var failed error
 	started := time.Now()
+	if path := cfg.out.json; path != "" && path != "-" {
+		// Checked before the first request, like every output.
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("-json: %w", err)
+		}
+		f.Close()
+	}
 	for _, model := range models {
-		model = strings.TrimSpace(model)
 		if ctx.Err() != nil {
 			break
 		}
-		one := *cfg
-		one.model = model
-		one.out = perModel(cfg.out, model)
 		fmt.Fprintf(stdout, "=== Model %s ===\n", model)
-		s, err := benchmarkOne(ctx, &one, stdout, stderr)
+		s, err := benchmarkOne(ctx, cfg.forModel(model), stdout, stderr)
 		fmt.Fprintln(stdout)
 		switch {
 		case errors.Is(err, errFailed) || errors.Is(err, errInterrupted):
@@ -68,7 +73,7 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 		for _, r := range results {
 			doc.Models = append(doc.Models, jsonModel{Model: r.model, Fingerprint: r.s.Fingerprint, jsonFigures: figures(r.s)})
 		}
-		if err := writeJSONFile(cfg.out.json, "json", doc); err != nil {
+		if err := writeJSONFile(cfg.out.json, "json", doc, stdout); err != nil {
 			return err
 		}
 	}

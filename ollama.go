@@ -28,11 +28,6 @@ type ollamaInfo struct {
 	PreloadS      float64 `json:"preload_s,omitempty"` // how long the preload took
 }
 
-// serverRoot is the base URL without its /v1.
-func serverRoot(baseURL string) string {
-	return strings.TrimSuffix(strings.TrimRight(baseURL, "/"), "/v1")
-}
-
 // getJSON GETs url into v; it reports whether that worked.
 func getJSON(ctx context.Context, client *http.Client, url string, v any) bool {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second) // a server without the endpoint must not hold the run up
@@ -97,7 +92,7 @@ func (m ollamaModel) is(name string) bool {
 
 // ollamaPreflight returns nil when the endpoint is not Ollama.
 func ollamaPreflight(ctx context.Context, cfg *config, c *Client, w io.Writer) *ollamaInfo {
-	root := serverRoot(cfg.baseURL)
+	root := serverRoot(c.baseURL)
 	var version struct {
 		Version string `json:"version"`
 	}

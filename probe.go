@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/tpsbench/tpsbench/sim"
 )
 
 // The probe asks an endpoint a few tiny questions (4 to 8 tokens each)
@@ -43,41 +40,28 @@ func (p *probeReport) add(check, result, advice string) {
 	p.Rows = append(p.Rows, probeRow{check, p.redact(result), advice})
 }
 
-// prober sends the probe's requests.
+// prober sends the probe's requests, through the run's one Client.
 type prober struct {
 	cfg    *config
-	http   *http.Client
+	client *Client
 	base   string // .../v1
 	root   string // the server root
-	apiKey string
 }
 
 func newProber(cfg *config, client *Client) *prober {
-	base := strings.TrimRight(cfg.baseURL, "/")
-	return &prober{cfg: cfg, http: client.http, base: base, root: strings.TrimSuffix(base, "/v1"), apiKey: cfg.apiKey}
+	return &prober{cfg: cfg, client: client, base: strings.TrimRight(client.baseURL, "/"), root: serverRoot(client.baseURL)}
 }
 
+// request sends one of the probe's requests, body encoded as JSON.
 func (p *prober) request(ctx context.Context, method, url string, body any) (*http.Response, error) {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if p.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+p.apiKey)
-	}
-	for k, v := range p.cfg.load.headers {
-		req.Header[k] = v
-	}
-	return p.http.Do(req)
+	return p.client.call(ctx, method, url, b, p.client.auxHeader)
 }
 
 func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
@@ -187,7 +171,7 @@ func completionTokens(usage map[string]any) int {
 // run asks every question and fills the report; it fails only when the
 // endpoint cannot be reached.
 func (p *prober) run(ctx context.Context) (*probeReport, error) {
-	rep := &probeReport{Endpoint: redactURL(p.base), Model: p.cfg.model, redact: (&Client{apiKey: p.apiKey}).redact}
+	rep := &probeReport{Endpoint: redactURL(p.base), Model: p.cfg.model, redact: p.client.redact}
 
 	// Reachable, and the model listed?
 	resp, err := p.request(ctx, http.MethodGet, p.base+"/models", nil)
@@ -365,53 +349,4 @@ func writeProbe(w io.Writer, rep *probeReport) {
 		}
 	}
 	tw.Flush()
-}
-
-// runProbeCommand is 'tpsbench probe [options]': the main command's
-// endpoint options, no threads; --json writes the table as JSON.
-func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseArgs(append([]string{"1"}, args...), stdout)
-	if err != nil {
-		return err
-	}
-	counter, _ := newTiktokenCounter(cfg.encoding)
-	if cfg.sim {
-		running, err := sim.New(cfg.simConfig).Listen("127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer running.Close()
-		cfg.baseURL = running.BaseURL
-	}
-	client := newClient(cfg, counter)
-	defer client.http.CloseIdleConnections()
-	rep, err := newProber(cfg, client).run(ctx)
-	if err != nil {
-		return err
-	}
-	text := stdout
-	if cfg.out.json == "-" {
-		text = stderr
-	}
-	writeProbe(text, rep)
-	if cfg.out.json == "" {
-		return nil
-	}
-	return writeJSONFile(cfg.out.json, "json", rep)
-}
-
-// writeJSONFile writes v as indented JSON to path, or stdout for "-".
-func writeJSONFile(path, flag string, v any) error {
-	w := io.Writer(os.Stdout)
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("-%s: %w", flag, err)
-		}
-		defer f.Close()
-		w = f
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -13,9 +13,10 @@ import (
 	"strings"
 )
 
-// promptSource gives the messages of request i. It is a pure function of i
-// and the seed, so concurrent senders may call it and a seeded run repeats.
-type promptSource func(i int) []chatMessage
+// promptSource gives the messages of a request. It is a pure function of
+// the request's key and the seed, so concurrent senders may call it and a
+// seeded run repeats.
+type promptSource func(k requestKey) []chatMessage
 
 // withSystem puts the --system prompt, if any, before the user message.
 func withSystem(system, user string) []chatMessage {
@@ -28,8 +29,8 @@ func withSystem(system, user string) []chatMessage {
 // fixedPrompts is the original script's prompt: --prompt with a random
 // number appended, so no two requests are the same.
 func fixedPrompts(system, prompt string, seed uint64) promptSource {
-	return func(i int) []chatMessage {
-		n := rand.New(rand.NewPCG(seed, uint64(i))).Uint64N(1_000_000_000)
+	return func(k requestKey) []chatMessage {
+		n := rand.New(rand.NewPCG(seed, k.stream())).Uint64N(1_000_000_000)
 		return withSystem(system, prompt+" "+strconv.FormatUint(n, 10))
 	}
 }
@@ -56,8 +57,8 @@ func syntheticPrompts(system string, tokens, stddev, prefix int, seed uint64, co
 	for j := range shared {
 		shared[j] = promptWords[rng.IntN(len(promptWords))]
 	}
-	return func(i int) []chatMessage {
-		rng := rand.New(rand.NewPCG(seed, uint64(i)))
+	return func(k requestKey) []chatMessage {
+		rng := rand.New(rand.NewPCG(seed, k.stream()))
 		n := tokens
 		if stddev > 0 {
 			n = int(math.Round(float64(tokens) + rng.NormFloat64()*float64(stddev)))
@@ -161,5 +162,5 @@ func (pf *promptFile) source(shuffle bool, seed uint64) promptSource {
 	if shuffle {
 		rand.New(rand.NewPCG(seed, 1)).Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 	}
-	return func(i int) []chatMessage { return pf.prompts[order[i%len(order)]] }
+	return func(k requestKey) []chatMessage { return pf.prompts[order[k.stream()%uint64(len(order))]] }
 }

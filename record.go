@@ -5,16 +5,19 @@ import "time"
 // none marks a timestamp that was never taken.
 const none time.Duration = -1
 
-// Failure classes a request can end in; every failed Record has one.
+// failKind is the class of a failed request; every failed Record has one.
+type failKind string
+
+// Failure classes a request can end in.
 const (
-	failHTTP      = "http"      // the server answered with a non-2xx status
-	failConnect   = "connect"   // no connection could be made
-	failTimeout   = "timeout"   // --timeout ran out
-	failNetwork   = "network"   // the connection broke
-	failMalformed = "malformed" // the body did not parse
-	failStream    = "stream"    // an error event, or the stream ended early
-	failEmpty     = "empty"     // 2xx and parsed, but no output token
-	failCancelled = "cancelled" // the run was stopped (Ctrl-C) while in flight
+	failHTTP      failKind = "http"      // the server answered with a non-2xx status
+	failConnect            = "connect"   // no connection could be made
+	failTimeout            = "timeout"   // --timeout ran out
+	failNetwork            = "network"   // the connection broke
+	failMalformed          = "malformed" // the body did not parse
+	failStream             = "stream"    // an error event, or the stream ended early
+	failEmpty              = "empty"     // 2xx and parsed, but no output token
+	failCancelled          = "cancelled" // the run was stopped (Ctrl-C) while in flight
 )
 
 // Record is one request's outcome: plain data that every figure is computed
@@ -36,12 +39,12 @@ type Record struct {
 
 	MaxTokens      int // the max_tokens the request asked for
 	OutputTokens   int
-	TokenSource    string // "usage" or "tiktoken"
-	UsageTokens    int    // usage.completion_tokens; -1 when not reported
-	TiktokenTokens int    // tiktoken's count of the text; -1 when not counted
-	ReasonTokens   int    // usage's reasoning_tokens (thinking); -1 when not reported
-	CachedTokens   int    // usage's cached prompt tokens; -1 when not reported
-	InputTokens    int    // usage.prompt_tokens; -1 when not reported
+	TokenSource    tokenSource
+	UsageTokens    int // usage.completion_tokens; -1 when not reported
+	TiktokenTokens int // tiktoken's count of the text; -1 when not counted
+	ReasonTokens   int // usage's reasoning_tokens (thinking); -1 when not reported
+	CachedTokens   int // usage's cached prompt tokens; -1 when not reported
+	InputTokens    int // usage.prompt_tokens; -1 when not reported
 	FinishReason   string
 	DoneSeen       bool          // the stream ended with data: [DONE]
 	Reasoning      bool          // some chunk carried reasoning before any answer
@@ -51,8 +54,8 @@ type Record struct {
 	Connect        time.Duration // how long opening it took; inside TTFT and E2E
 
 	OK         bool
-	FailKind   string // one of the fail* classes; empty when OK
-	Err        string // one-line reason, grouped in the report
+	FailKind   failKind // empty when OK
+	Err        string   // one-line reason, grouped in the report
 	HTTPStatus int
 
 	text []byte // generated text, kept until the tokens are counted
@@ -63,7 +66,15 @@ func newRecord(index int, stream bool) Record {
 	return Record{Index: index, Stream: stream, Sched: none, Hdr: none, FirstAnswer: none, Done: none, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1}
 }
 
-func (r *Record) fail(kind, reason string) {
+// tokenSource is where a Record's output token count came from.
+type tokenSource string
+
+const (
+	sourceUsage    tokenSource = "usage"    // the server's own count (usage, or Ollama's eval_count)
+	sourceTiktoken tokenSource = "tiktoken" // tiktoken's count of the text
+)
+
+func (r *Record) fail(kind failKind, reason string) {
 	r.OK = false
 	r.FailKind = kind
 	r.Err = reason

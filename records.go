@@ -23,7 +23,7 @@ type recordLine struct {
 	Warmup       bool         `json:"warmup,omitempty"`
 	Stream       bool         `json:"stream"`
 	OK           bool         `json:"ok"`
-	FailKind     string       `json:"fail_kind,omitempty"`
+	FailKind     failKind     `json:"fail_kind,omitempty"`
 	Error        string       `json:"error,omitempty"`
 	HTTPStatus   int          `json:"http_status,omitempty"`
 	SchedMs      *float64     `json:"sched_ms,omitempty"`
@@ -36,7 +36,7 @@ type recordLine struct {
 	ChunksMs     []float64    `json:"chunks_ms,omitempty"` // arrival of every token-bearing chunk
 	MaxTokens    int          `json:"max_tokens,omitempty"`
 	OutputTokens int          `json:"output_tokens"`
-	TokenSource  string       `json:"token_source,omitempty"`
+	TokenSource  tokenSource  `json:"token_source,omitempty"`
 	InputTokens  *int         `json:"input_tokens,omitempty"`
 	UsageTokens  *int         `json:"usage_tokens,omitempty"`    // the server's count, when it gave one
 	TiktokenTok  *int         `json:"tiktoken_tokens,omitempty"` // tiktoken's count, when counted
@@ -145,20 +145,24 @@ type recordSink struct {
 	err      error
 }
 
-// newRecordSink creates the file and writes its header line: the run's
-// start and fingerprint.
-func newRecordSink(path string, runStart time.Time, fp *fingerprint) (*recordSink, error) {
+// openRecordSink creates the records file; start writes its header.
+func openRecordSink(path string) (*recordSink, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("-records: %w", err)
 	}
-	s := &recordSink{w: bufio.NewWriter(f), file: f, runStart: runStart}
+	return &recordSink{w: bufio.NewWriter(f), file: f}, nil
+}
+
+// start writes the header line: the run's start and fingerprint.
+func (s *recordSink) start(runStart time.Time, fp *fingerprint) error {
+	s.runStart = runStart
 	b, err := json.Marshal(recordLine{RunStart: runStart, Index: -1, Fingerprint: fp})
 	if err == nil {
 		s.w.Write(append(b, '\n'))
 		s.err = s.w.Flush()
 	}
-	return s, err
+	return err
 }
 
 func (s *recordSink) add(r *Record) {
@@ -177,9 +181,10 @@ func (s *recordSink) add(r *Record) {
 }
 
 func (s *recordSink) close() error {
-	if s == nil {
+	if s == nil || s.file == nil {
 		return nil
 	}
+	defer func() { s.file = nil }()
 	if err := s.file.Close(); s.err == nil {
 		s.err = err
 	}
@@ -189,23 +194,34 @@ func (s *recordSink) close() error {
 	return nil
 }
 
-// readRecordFiles reads one or more --records files as one run: each
-// file's times are shifted by how much later its run started than the
-// earliest, so runs from several machines line up on the wall clock.
-func readRecordFiles(paths []string) ([]Record, error) {
-	type file struct {
-		lines []recordLine
-		start time.Time
-	}
-	var files []file
+// recordFile is one --records file as read: its run's start, its
+// fingerprint (when its header has one) and its records' lines.
+type recordFile struct {
+	path  string
+	start time.Time
+	fp    *fingerprint
+	lines []recordLine
+}
+
+// readRecordFiles reads one or more --records files, each once.
+func readRecordFiles(paths []string) ([]recordFile, error) {
+	var files []recordFile
 	for _, p := range paths {
-		lines, err := readRecordFile(p)
+		f, err := readRecordFile(p)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, file{lines: lines, start: lines[0].RunStart})
+		files = append(files, f)
 	}
-	earliest := slices.MinFunc(files, func(a, b file) int { return a.start.Compare(b.start) }).start
+	return files, nil
+}
+
+// mergeRecords reads record files as one run: each file's times are
+// shifted by how much later its run started than the earliest, so runs
+// from several machines line up on the wall clock. It also returns that
+// earliest start.
+func mergeRecords(files []recordFile) ([]Record, time.Time) {
+	earliest := slices.MinFunc(files, func(a, b recordFile) int { return a.start.Compare(b.start) }).start
 	var records []Record
 	for _, f := range files {
 		shift := f.start.Sub(earliest)
@@ -213,29 +229,24 @@ func readRecordFiles(paths []string) ([]Record, error) {
 			records = append(records, f.lines[i].record(shift))
 		}
 	}
-	return records, nil
+	return records, earliest
 }
 
-func readRecordFile(path string) ([]recordLine, error) {
+func readRecordFile(path string) (recordFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return recordFile{}, err
 	}
 	defer f.Close()
-	lines, err := parseRecordLines(f)
+	lines, fp, err := parseRecordFile(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return recordFile{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return lines, nil
+	return recordFile{path: path, start: lines[0].RunStart, fp: fp, lines: lines}, nil
 }
 
-// parseRecordLines reads a records file; a header line (its fingerprint)
+// parseRecordFile reads a records file: its header line (the fingerprint)
 // is not a record.
-func parseRecordLines(r io.Reader) ([]recordLine, error) {
-	lines, _, err := parseRecordFile(r)
-	return lines, err
-}
-
 func parseRecordFile(r io.Reader) ([]recordLine, *fingerprint, error) {
 	var fp *fingerprint
 	sc := bufio.NewScanner(r)
@@ -265,15 +276,4 @@ func parseRecordFile(r io.Reader) ([]recordLine, *fingerprint, error) {
 		return nil, nil, errors.New("no records in it")
 	}
 	return lines, fp, nil
-}
-
-// recordFingerprint is the fingerprint in a records file's header, if any.
-func recordFingerprint(path string) *fingerprint {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	_, fp, _ := parseRecordFile(f)
-	return fp
 }

@@ -6,11 +6,128 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// textReport is a run's text report, written as the run goes: the header
+// before the first request, a line per finished phase, the results at the
+// end. It is the only place a run writes text.
+type textReport struct{ w io.Writer }
+
+// probe prints what --probe found, before the header.
+func (r *textReport) probe(found *probeReport) {
+	writeProbe(r.w, found)
+	fmt.Fprintln(r.w)
+}
+
+// header prints the original script's opening lines and what tpsbench adds.
+func (r *textReport) header(cfg *config, baseURL string, promptFile int) {
+	writeHeader(r.w, cfg, baseURL, describePrompts(cfg, promptFile))
+}
+
+func (r *textReport) fingerprint(fp fingerprint) { fmt.Fprintln(r.w, "Fingerprint: "+fp.String()) }
+
+// preflight prints what Ollama's preflight found and did.
+func (r *textReport) preflight(lines []byte) { r.w.Write(lines) }
+
+func (r *textReport) sending() { fmt.Fprintln(r.w, "Sending requests...") }
+
+func (r *textReport) warmupDone(sent, ok int) {
+	fmt.Fprintf(r.w, "Warm-up: %d requests sent first (%d ok / %d failed), left out of every figure\n", sent, ok, sent-ok)
+}
+
+// metricsUnavailable says a scrape of the server's counters failed, before
+// the run or after it.
+func (r *textReport) metricsUnavailable(err error, before bool) {
+	if before {
+		fmt.Fprintf(r.w, "Server metrics: %v; the report goes on without them\n", err)
+		return
+	}
+	fmt.Fprintf(r.w, "Server metrics: %v\n", err)
+}
+
+// gpu says whether --gpu can sample, and how.
+func (r *textReport) gpu(status gpuStatus, source string, idle time.Duration) {
+	switch status {
+	case gpuRemote:
+		fmt.Fprintln(r.w, "GPU: the endpoint is not on this machine: no energy figures")
+	case gpuNone:
+		fmt.Fprintln(r.w, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures")
+	case gpuSampling:
+		fmt.Fprintf(r.w, "GPU: sampling with %s; idle baseline for %s...\n", source, idle)
+	}
+}
+
+// level prints a sweep level's line as it ends.
+func (r *textReport) level(label string, s Summary) {
+	fmt.Fprintf(r.w, "Level %s: %d ok / %d failed, output %.2f tokens/sec\n", label, s.OK, s.Failed, s.OutputThroughput)
+}
+
+// results prints the figures: a sweep's table, or one run's results.
+func (r *textReport) results(s Summary, levels []sweepLevel) {
+	if len(levels) == 0 {
+		writeText(r.w, s)
+		return
+	}
+	writeSweep(r.w, levels, s.SLO.set())
+	writeMetrics(r.w, s.Metrics, s)
+	writeChecks(r.w, s)
+}
+
+func (r *textReport) interrupted() {
+	fmt.Fprintln(r.w, "Interrupted: no new request was sent after the interrupt; the report covers every request that finished.")
+}
+
+// writeRebuilt prints a report rebuilt from records files: where it comes
+// from, each file's fingerprint (warning when they differ), the figures.
+func writeRebuilt(w io.Writer, files []recordFile, records int, started time.Time, s Summary, levels []sweepLevel) {
+	fmt.Fprintf(w, "Report rebuilt from %d records in %d file(s); the run started at %s\n", records, len(files), started.Format(time.RFC3339))
+	var fps []*fingerprint
+	for _, f := range files {
+		if f.fp != nil {
+			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.path, f.fp)
+			fps = append(fps, f.fp)
+		}
+	}
+	for _, fp := range fps[min(1, len(fps)):] {
+		if diffs := fps[0].differences(*fp); len(diffs) > 0 {
+			fmt.Fprintf(w, "WARNING: the files differ in %s: they may not be one run\n", strings.Join(diffs, ", "))
+		}
+	}
+	if len(levels) > 0 {
+		writeSweep(w, levels, s.SLO.set())
+	} else {
+		writeText(w, s)
+	}
+}
+
+// describePrompts says what the prompts are, for the header: "" for the
+// original's fixed prompt.
+func describePrompts(cfg *config, promptFile int) string {
+	l := &cfg.load
+	switch {
+	case l.promptsFile != "":
+		order := "in order"
+		if l.seedSet {
+			order = "shuffled by -seed"
+		}
+		return fmt.Sprintf("%d from %s, %s", promptFile, l.promptsFile, order)
+	case l.inputTokens > 0:
+		desc := fmt.Sprintf("synthetic, %d tokens (%s)", l.inputTokens, cfg.encoding)
+		if l.inputTokensStddev > 0 {
+			desc += fmt.Sprintf(" +- %d", l.inputTokensStddev)
+		}
+		if l.prefixTokens > 0 {
+			return desc + fmt.Sprintf(", the first %d shared by all", l.prefixTokens)
+		}
+		return desc + ", each different from its first token"
+	}
+	return ""
+}
 
 // writeHeader prints the original script's opening lines, then what
 // tpsbench adds: the load shape, the prompts, the simulator.
-func writeHeader(w io.Writer, cfg *config, prompts string) {
+func writeHeader(w io.Writer, cfg *config, baseURL, prompts string) {
 	l := &cfg.load
 	total := strconv.Itoa(cfg.total())
 	switch {
@@ -22,7 +139,7 @@ func writeHeader(w io.Writer, cfg *config, prompts string) {
 	fmt.Fprintf(w, "Starting benchmark: threads=%d, requests_per_thread=%d, total=%s\n",
 		cfg.threads, cfg.requestsPerThread, total)
 	fmt.Fprintf(w, "Endpoint=%s, model=%s, timeout=%ss, max_tokens=%d\n",
-		redactURL(cfg.baseURL), cfg.model, pyFloat(cfg.timeout), cfg.maxTokens)
+		redactURL(baseURL), cfg.model, pyFloat(cfg.timeout), cfg.maxTokens)
 	if cfg.sim {
 		fmt.Fprintf(w, "Simulated endpoint (--sim): style=%s, ttft=%s, rate=%g tokens/s, jitter=%g\n",
 			cfg.simConfig.Style, cfg.simConfig.TTFT, cfg.simConfig.TokenRate, cfg.simConfig.Jitter)
@@ -222,11 +339,11 @@ func describeLoad(cfg *config) string {
 	case len(l.sweepRate) > 0:
 		var rates []string
 		for _, r := range l.sweepRate {
-			rates = append(rates, formatRate(r))
+			rates = append(rates, r.String())
 		}
 		parts = append(parts, "open-loop sweep over rates "+strings.Join(rates, ",")+" req/s")
 	case l.rate > 0:
-		parts = append(parts, "open loop at "+formatRate(l.rate)+" req/s")
+		parts = append(parts, "open loop at "+l.rate.String()+" req/s")
 	}
 	if l.rate > 0 || len(l.sweepRate) > 0 {
 		kind := "Poisson arrivals"

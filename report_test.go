@@ -72,7 +72,7 @@ func TestReportGolden(t *testing.T) {
 		threads: 4, requestsPerThread: 3, baseURL: "http://user:secret@localhost:11434/v1", model: "llama3.1:8b",
 		timeout: 120, maxTokens: 16, stream: true, sim: true, simConfig: sim.DefaultConfig(),
 	}
-	writeHeader(&b, cfg, "")
+	writeHeader(&b, cfg, cfg.baseURL, "")
 	writeText(&b, summarizeRecords(goldenRecords(), sloBounds{}))
 	golden(t, "report-stream.golden", b.Bytes())
 }

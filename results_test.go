@@ -83,7 +83,8 @@ func TestJSONSummaryShape(t *testing.T) {
 	var out bytes.Buffer
 	cfg := &config{threads: 4, baseURL: "http://u:p@h/v1", model: "m", apiKey: "sk-secret", requestsPerThread: 3, timeout: 120, maxTokens: 16, stream: true, encoding: "cl100k_base"}
 	cfg.load.api = apiChat
-	if err := writeJSON(&out, cfg, time.Unix(0, 0).UTC(), summarizeRecords(goldenRecords(), sloBounds{ttft: time.Second}), nil); err != nil {
+	done := &finishedRun{cfg: cfg, baseURL: cfg.baseURL, started: time.Unix(0, 0).UTC(), s: summarizeRecords(goldenRecords(), sloBounds{ttft: time.Second})}
+	if err := renderJSON(&out, done); err != nil {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
@@ -131,9 +132,13 @@ func TestReportMergesFiles(t *testing.T) {
 	}
 	a := write("a.jsonl", start, []Record{streamRec(0, 4, 100, 200, 300, 400)})
 	b := write("b.jsonl", start.Add(time.Second), []Record{streamRec(0, 4, 100, 200, 300, 400)})
-	records, err := readRecordFiles([]string{b, a})
+	files, err := readRecordFiles([]string{b, a})
 	if err != nil {
 		t.Fatal(err)
+	}
+	records, started := mergeRecords(files)
+	if !started.Equal(start) {
+		t.Errorf("merged run started %v; want the earliest file's start, %v", started, start)
 	}
 	s := summarizeRecords(records, sloBounds{})
 	if s.OK != 2 || s.Duration != 1400*time.Millisecond {
@@ -275,10 +280,11 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	if code := exitCode(err, &errb); code != 130 {
 		t.Fatalf("exit %d; want 130\n%s", code, out.String())
 	}
-	lines, err := readRecordFile(recs)
+	f, err := readRecordFile(recs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	lines := f.lines
 	s := summarizeRecords(readBack(lines), sloBounds{})
 	want := fmt.Sprintf("Samples: %d ok / %d failed (total %d)\n", s.OK, s.Failed, s.OK+s.Failed)
 	if !strings.Contains(out.String(), want) || len(lines) >= 200 || strings.Contains(out.String(), "BUG:") {
@@ -303,7 +309,7 @@ func FuzzParseRecords(f *testing.F) {
 	f.Add([]byte(`{"run_start":"2026-11-27T12:00:00Z","index":1,"ok":false,"fail_kind":"http","send_ms":1,"done_ms":2}` + "\n"))
 	f.Add([]byte("{}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		lines, err := parseRecordLines(bytes.NewReader(data))
+		lines, _, err := parseRecordFile(bytes.NewReader(data))
 		if err != nil {
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/load"
 	"github.com/tpsbench/tpsbench/sim"
 )
 
@@ -22,7 +23,7 @@ import (
 // process (pin the two apart with taskset for a cleaner figure), and
 // tpsbench streams 256-token answers from it at rising concurrency for a
 // while each, watching its own CPU and the Go runtime's delays.
-func runSelftestCommand(ctx context.Context, args []string, stdout io.Writer) error {
+func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("tpsbench selftest", flag.ContinueOnError)
 	each := fs.Duration("duration", 2*time.Second, "how long to run each level")
 	levelsFlag := fs.String("levels", "1,16,64,256", "concurrency `levels` to try")
@@ -63,15 +64,14 @@ func runSelftestCommand(ctx context.Context, args []string, stdout io.Writer) er
 		if ctx.Err() != nil {
 			break
 		}
-		cfg := &config{threads: c, baseURL: base, model: "selftest", apiKey: "x", timeout: 60, maxTokens: 256,
-			stream: true, encoding: "cl100k_base", prompt: "selftest"}
-		cfg.load.api = apiChat
-		counter, _ := newTiktokenCounter(cfg.encoding)
-		client := newClient(cfg, counter)
-		prompts := fixedPrompts("", cfg.prompt, 1)
-		r := &runner{client: client, body: bodyFunc(cfg, prompts)}
+		client := newClient(clientSpec{baseURL: base, api: apiChat, apiKey: "x", timeout: time.Minute, maxTokens: 256, stream: true, pool: c})
+		counter, _ := newTiktokenCounter("cl100k_base")
+		bodies := newBodyBuilder(&config{model: "selftest", maxTokens: 256, stream: true, load: loadConfig{api: apiChat}})
+		prompts := fixedPrompts("", "selftest", 1)
+		r := &runner{client: client, tokens: &tokenPolicy{counter: counter},
+			body: func(k requestKey) ([]byte, error) { return bodies.build(prompts(k)) }}
 		watch := startWatch()
-		records, _, err := r.run(ctx, phase{threads: c, duration: *each})
+		records, _, err := r.run(ctx, phaseRun{load: load.Phase{Threads: c, Duration: *each}})
 		h := watch.stop()
 		client.http.CloseIdleConnections()
 		if err != nil {

@@ -11,7 +11,7 @@ import (
 
 // runSimCommand serves the simulator alone, for trying other tools against
 // it: tpsbench sim --addr 127.0.0.1:11434.
-func runSimCommand(ctx context.Context, args []string, stdout io.Writer) error {
+func runSimCommand(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	cfg := sim.DefaultConfig()
 	fs := flag.NewFlagSet("tpsbench sim", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:11434", "`host:port` to listen on")

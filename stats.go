@@ -1,11 +1,9 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/montanaflynn/stats"
 )
@@ -93,233 +91,66 @@ func percentileSorted(sorted []float64, p float64) float64 {
 	return sorted[k] + f*delta
 }
 
-// ErrorCount is one failure reason and how many requests ended in it.
-type ErrorCount struct {
-	Reason string `json:"reason"`
-	Count  int    `json:"count"`
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return percentileSorted(s, 50)
 }
 
-// Summary holds every figure of a run, computed once from its Records.
-// Times are in milliseconds, rates per second.
-type Summary struct {
-	Sent                         int // requests sent, counted apart from the Records
-	Total, OK, Failed, Cancelled int
-	Streamed                     bool // some ok request was streamed
-	Retried                      int  // requests re-sent after a dead pooled connection
-	NewConns                     int  // requests that opened a connection
-	Connect                      Dist // how long opening one took (ms)
-
-	OutputTokens  int
-	InputTokens   int
-	InputReported int // ok requests whose usage gave prompt_tokens
-	ReasonTokens  int // of the output tokens, the server's reasoning_tokens
-	ReasonAnswers int // answers that reported reasoning_tokens
-	FromUsage     int // ok requests counted by usage
-	FromTiktoken  int // ok requests counted by tiktoken
-	Chunks        int // token-bearing chunks of ok streamed requests
-
-	Duration          time.Duration
-	OutputThroughput  float64 // tokens/s
-	RequestThroughput float64 // requests/s
-	Concurrency       float64 // achieved, by Little's law
-
-	TPS, E2E                   Dist
-	TTFT, TPOT, ITL, DecodeTPS Dist
-	TTFO                       Dist // first answer (not reasoning) chunk; only when some stream reasoned first
-
-	// Open loop only (requests with a schedule).
-	Scheduled    bool
-	Queue        Dist // client queue: t_send - t_sched
-	E2EQueue     Dist // t_last - t_sched: what a user arriving on schedule saw
-	TTFTQueue    Dist // t_first - t_sched
-	SLO          sloBounds
-	Good         int     // ok requests within every SLO bound
-	Goodput      float64 // good requests / duration
-	GoodFraction float64 // good / (ok + failed)
-
-	// From the server's own timings (llama.cpp's timings, Ollama's native
-	// counts), beside the client's figures.
-	ServerAnswers   int  // ok answers that carried them
-	ServerTokens    int  // tokens the server says it generated, over those answers
-	ClientTokens    int  // tokens the client counted, over the same answers
-	ServerDecodeTPS Dist // decode tokens / decode time
-	ServerPromptMs  Dist // prompt processing time
-	ServerPrefill   Dist // prompt tokens / prompt time (tokens/s)
-	ServerLoadMs    Dist // model load time (Ollama), where non-zero
-
-	Checks      []string      // findings that lower trust in a figure (see trustChecks)
-	Cross       crossCheck    // usage against tiktoken
-	Client      *clientHealth // how the client fared (live runs only: not in records)
-	Metrics     *metricsDelta // the server's Prometheus counters over the run (live runs only)
-	Fingerprint *fingerprint  // what produced the numbers (live runs only)
-	Parallel    parallelism   // how many requests the server appears to run at once
-	Energy      *energyReport // --gpu (live runs only)
-	Errors      []ErrorCount  // most frequent first
-	Samples     jsonSamples   // per-request values of the headline figures, sorted
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// summarizeRecords computes a Summary as ../shared/METRICS.md defines it.
-// Cancelled requests are counted apart and enter no statistic.
-// Warm-up records are left out; slo, if set, defines goodput.
-func summarizeRecords(records []Record, slo sloBounds) Summary {
-	s := Summary{Sent: len(records), SLO: slo}
-	var tps, e2e, ttft, ttfo, tpot, decode, connect []float64
-	var queue, e2eQueue, ttftQueue []float64
-	var srvDecode, srvPrompt, srvLoad, srvPrefill []float64
-	reasoning := false
-	gaps := 0
-	for i := range records {
-		if records[i].OK && len(records[i].Chunks) > 1 {
-			gaps += len(records[i].Chunks) - 1
-		}
+// mannWhitneyP is the two-sided p-value of the Mann-Whitney U test, by the
+// normal approximation with tie and continuity corrections. With fewer than
+// 5 samples on a side it returns 1: no verdict.
+func mannWhitneyP(a, b []float64) float64 {
+	n1, n2 := len(a), len(b)
+	if n1 < 5 || n2 < 5 {
+		return 1
 	}
-	itl := make([]float64, 0, gaps)
-	reasons := map[string]int{}
-	first, last := time.Duration(math.MaxInt64), time.Duration(math.MinInt64)
-	var busy time.Duration
-	for i := range records {
-		r := &records[i]
-		if r.Warmup {
-			s.Sent--
-			continue
-		}
-		s.Total++
-		if r.Retried {
-			s.Retried++
-		}
-		if r.NewConn {
-			s.NewConns++
-			connect = append(connect, ms(r.Connect))
-		}
-		if r.FailKind == failCancelled {
-			s.Cancelled++
-			continue
-		}
-		first = min(first, r.Send)
-		last = max(last, r.End())
-		busy += r.E2E()
-		if !r.OK {
-			s.Failed++
-			reasons[r.Err]++
-			continue
-		}
-		s.OK++
-		if t := r.Server; t != nil {
-			s.ServerAnswers++
-			s.ClientTokens += r.OutputTokens
-			if t.DecodeTokens >= 0 {
-				s.ServerTokens += t.DecodeTokens
-			}
-			if tps := t.DecodeTPS(); tps > 0 {
-				srvDecode = append(srvDecode, tps)
-			}
-			if t.PromptMs >= 0 {
-				srvPrompt = append(srvPrompt, t.PromptMs)
-			}
-			if t.PromptMs > 0 && t.PromptTokens > 0 {
-				srvPrefill = append(srvPrefill, float64(t.PromptTokens)/t.PromptMs*1000)
-			}
-			if t.LoadMs > 0 {
-				srvLoad = append(srvLoad, t.LoadMs)
-			}
-		}
-		if slo.set() && r.withinSLO(slo) {
-			s.Good++
-		}
-		if r.Sched != none {
-			s.Scheduled = true
-			queue = append(queue, ms(r.Send-r.Sched))
-			e2eQueue = append(e2eQueue, ms(r.End()-r.Sched))
-			if r.Stream && len(r.Chunks) > 0 {
-				ttftQueue = append(ttftQueue, ms(r.First()-r.Sched))
-			}
-		}
-		s.OutputTokens += r.OutputTokens
-		if r.InputTokens >= 0 {
-			s.InputTokens += r.InputTokens
-			s.InputReported++
-		}
-		if r.ReasonTokens > 0 {
-			s.ReasonTokens += r.ReasonTokens
-			s.ReasonAnswers++
-		}
-		if r.TokenSource == "usage" {
-			s.FromUsage++
-		} else {
-			s.FromTiktoken++
-		}
-		tps = append(tps, r.TPS())
-		e2e = append(e2e, ms(r.E2E()))
-		if d, ok := r.TTFT(); ok {
-			s.Streamed = true
-			s.Chunks += len(r.Chunks)
-			ttft = append(ttft, ms(d))
-			if r.FirstAnswer != none {
-				ttfo = append(ttfo, ms(r.FirstAnswer-r.Send))
-				reasoning = reasoning || r.Reasoning
-			}
-			for j := 1; j < len(r.Chunks); j++ {
-				itl = append(itl, ms(r.Chunks[j]-r.Chunks[j-1]))
-			}
-		}
-		if d, ok := r.TPOT(); ok {
-			tpot = append(tpot, ms(d))
-			if d > 0 { // 0 when every token arrived in one read: no rate to give
-				decode = append(decode, float64(time.Second)/float64(d))
-			}
-		}
+	type obs struct {
+		v     float64
+		first bool
 	}
-	if s.OK+s.Failed > 0 && last > first {
-		s.Duration = last - first
-		secs := s.Duration.Seconds()
-		s.OutputThroughput = float64(s.OutputTokens) / secs
-		s.RequestThroughput = float64(s.OK) / secs
-		s.Concurrency = busy.Seconds() / secs
-		s.Goodput = float64(s.Good) / secs
+	all := make([]obs, 0, n1+n2)
+	for _, v := range a {
+		all = append(all, obs{v, true})
 	}
-	if s.OK+s.Failed > 0 {
-		s.GoodFraction = float64(s.Good) / float64(s.OK+s.Failed)
+	for _, v := range b {
+		all = append(all, obs{v, false})
 	}
-	s.Queue, s.E2EQueue, s.TTFTQueue = summarize(queue), summarize(e2eQueue), summarize(ttftQueue)
-	s.ServerDecodeTPS, s.ServerPromptMs, s.ServerLoadMs = summarize(srvDecode), summarize(srvPrompt), summarize(srvLoad)
-	s.ServerPrefill = summarize(srvPrefill)
-	s.Samples = jsonSamples{TPS: tps, TTFTMs: ttft, TPOTMs: tpot, E2EMs: e2e}
-	s.Checks, s.Cross = trustChecks(records)
-	s.Parallel = serverParallelism(records, s.Duration, s.Concurrency)
-	if s.Samples.TPS == nil {
-		s.Samples.TPS, s.Samples.E2EMs = []float64{}, []float64{}
-	}
-	s.TPS, s.E2E, s.Connect = summarize(tps), summarize(e2e), summarize(connect)
-	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(ttft), summarize(tpot), summarize(itl), summarize(decode)
-	if reasoning {
-		s.TTFO = summarize(ttfo)
-	}
-	for reason, n := range reasons {
-		s.Errors = append(s.Errors, ErrorCount{Reason: reason, Count: n})
-	}
-	slices.SortFunc(s.Errors, func(a, b ErrorCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Reason, b.Reason))
+	slices.SortFunc(all, func(x, y obs) int {
+		switch {
+		case x.v < y.v:
+			return -1
+		case x.v > y.v:
+			return 1
+		}
+		return 0
 	})
-	return s
-}
-
-// withinSLO reports whether an ok request met every bound given; a bound
-// it cannot be held to (TTFT without streaming, TPOT with one token) fails it.
-func (r *Record) withinSLO(slo sloBounds) bool {
-	if slo.e2e > 0 && r.E2E() > slo.e2e {
-		return false
-	}
-	if slo.ttft > 0 {
-		if d, ok := r.TTFT(); !ok || d > slo.ttft {
-			return false
+	n := float64(n1 + n2)
+	var r1, ties float64
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].v == all[i].v {
+			j++
 		}
-	}
-	if slo.tpot > 0 {
-		if d, ok := r.TPOT(); !ok || d > slo.tpot {
-			return false
+		rank := float64(i+j+1) / 2 // average of ranks i+1..j
+		for k := i; k < j; k++ {
+			if all[k].first {
+				r1 += rank
+			}
 		}
+		t := float64(j - i)
+		ties += t*t*t - t
+		i = j
 	}
-	return true
+	u1 := r1 - float64(n1*(n1+1))/2
+	mean := float64(n1*n2) / 2
+	sigma := math.Sqrt(float64(n1*n2) / 12 * ((n + 1) - ties/(n*(n-1))))
+	if sigma == 0 {
+		return 1
+	}
+	z := (math.Abs(u1-mean) - 0.5) / sigma
+	if z < 0 {
+		z = 0
+	}
+	return math.Erfc(z / math.Sqrt2)
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 )
 
@@ -12,44 +10,6 @@ import (
 type sweepLevel struct {
 	label string
 	s     Summary
-}
-
-// sweep runs one measured phase per level (-sweep-concurrency or
-// -sweep-rate), in turn, until stop ends; it prints a line per level and
-// returns the levels and all their records.
-func sweep(stop, inflight context.Context, cfg *config, r *runner, stdout io.Writer) ([]sweepLevel, []Record, error) {
-	var phases []phase
-	var labels []string
-	for _, c := range cfg.load.sweepConcurrency {
-		phases = append(phases, measuredPhase(cfg, c, 0))
-		labels = append(labels, "c="+strconv.Itoa(c))
-	}
-	for _, rate := range cfg.load.sweepRate {
-		phases = append(phases, measuredPhase(cfg, cfg.threads, rate))
-		labels = append(labels, "rate="+formatRate(rate))
-	}
-	var levels []sweepLevel
-	var all []Record
-	for i, p := range phases {
-		if stop.Err() != nil {
-			break
-		}
-		p.firstIndex = i << 32 // prompts differ across levels
-		p.level = labels[i]
-		records, sent, err := r.run(inflight, p)
-		if err != nil {
-			return nil, nil, err
-		}
-		if reason, ok := unreachable(records); ok {
-			return nil, nil, fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(cfg.baseURL), reason)
-		}
-		all = append(all, records...)
-		s := summarizeRecords(records, cfg.load.slo)
-		s.Sent = sent
-		fmt.Fprintf(stdout, "Level %s: %d ok / %d failed, output %.2f tokens/sec\n", labels[i], s.OK, s.Failed, s.OutputThroughput)
-		levels = append(levels, sweepLevel{label: labels[i], s: s})
-	}
-	return levels, all, nil
 }
 
 // levelsOf splits records by sweep level, in order of first appearance, and
@@ -71,13 +31,6 @@ func levelsOf(records []Record, slo sloBounds) []sweepLevel {
 		levels = append(levels, sweepLevel{label: l, s: summarizeRecords(byLevel[l], slo)})
 	}
 	return levels
-}
-
-func formatRate(r float64) string {
-	if r > 1e300 {
-		return "inf"
-	}
-	return strconv.FormatFloat(r, 'g', -1, 64)
 }
 
 // knee finds the level past which more load stopped paying: the first

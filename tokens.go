@@ -69,3 +69,62 @@ func (c *tiktokenCounter) Count(text []byte) (int, error) {
 	}
 	return len(enc.EncodeOrdinary(string(text))), nil
 }
+
+// tokenPolicy settles each Record's output token count: the server's usage
+// when it reported a positive count (unless --force-tiktoken), else
+// tiktoken over all generated text (content plus reasoning). It runs in the
+// collector, not in the worker: the first tiktoken count builds the
+// encoder (a few hundred ms), which must not delay the next request.
+type tokenPolicy struct {
+	counter tokenCounter
+	force   bool // --force-tiktoken
+	// crossCheck (--cross-check) counts the first answers that have usage
+	// with tiktoken too, even when that means building the encoder.
+	crossCheck bool
+	checked    atomic.Int64
+}
+
+// crossCheckSample is how many answers with usage are also counted with
+// tiktoken for the token cross-check: enough for a median, and the cost (a
+// few ms each, in the collector) stays bounded on long runs.
+const crossCheckSample = 50
+
+// settle counts the output tokens of a request that got through, and drops
+// the text kept for that.
+func (p *tokenPolicy) settle(rec *Record) {
+	if rec.FailKind == "" {
+		p.count(rec)
+	}
+	rec.text = nil
+}
+
+func (p *tokenPolicy) count(rec *Record) {
+	if rec.TokenSource == sourceUsage {
+		rec.UsageTokens = rec.OutputTokens
+	}
+	usable := rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force
+	// Cross-check: count the text of the first few answers that have usage
+	// too, to show how far --encoding is from the model's tokenizer: when
+	// the encoder is built anyway, or --cross-check asks for it (building
+	// it costs a few hundred ms and about 20 MB).
+	if usable && len(rec.text) > 0 && (p.crossCheck || p.counter.Loaded()) && p.checked.Add(1) <= crossCheckSample {
+		if n, err := p.counter.Count(rec.text); err == nil {
+			rec.TiktokenTokens = n
+		}
+	}
+	if usable {
+		rec.OK = true
+		return
+	}
+	n, err := p.counter.Count(rec.text)
+	if err != nil {
+		rec.fail(failMalformed, "counting tokens: "+err.Error())
+		return
+	}
+	rec.OutputTokens, rec.TokenSource, rec.TiktokenTokens = n, sourceTiktoken, n
+	if n == 0 {
+		rec.fail(failEmpty, "empty completion: no output token")
+		return
+	}
+	rec.OK = true
+}

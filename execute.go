@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tpsbench/tpsbench/internal/load"
+)
+
+// errUnreachable stops a run whose very first requests cannot connect.
+var errUnreachable = errors.New("endpoint unreachable")
+
+// phaseRun is one phase of a run's plan: a load shape and what its records
+// are marked with.
+type phaseRun struct {
+	load   load.Phase
+	number int    // the phase's place in the plan: requests of different phases get different prompts
+	warmup bool   // mark the records as warm-up
+	level  string // the sweep level, for the records
+}
+
+// requestKey names one request of a plan: the n-th of its phase.
+type requestKey struct{ phase, n int }
+
+// stream is the key as one number, for seeding what differs per request:
+// each phase has 2^32 numbers of its own.
+func (k requestKey) stream() uint64 { return uint64(k.phase)<<32 | uint64(k.n) }
+
+// runner executes the phases of a run: the load core decides when each
+// request starts, the Client sends it, and the collector settles each into
+// exactly one Record.
+type runner struct {
+	client *Client
+	tokens *tokenPolicy
+	body   func(k requestKey) ([]byte, error) // the request body of a request
+	sink   *recordSink                        // --records, or nil
+	prog   *progress                          // the status line, or nil
+	// stop ends sending without cancelling requests in flight (the first
+	// Ctrl-C); the ctx given to run cancels them.
+	stop context.Context
+}
+
+// run sends the phase's requests until they are all sent, the deadline
+// passes (in-flight requests then finish, bounded by --timeout) or ctx ends.
+// It returns the records and how many requests were sent, so the report
+// can check that every request sent was recorded.
+//
+// When a request cannot connect at all before any request succeeded, the
+// phase stops sending: forty "connection refused" say no more than one.
+func (r *runner) run(ctx context.Context, p phaseRun) ([]Record, int, error) {
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	sending, stopSending := context.WithCancel(ctx)
+	defer stopSending()
+	if r.stop != nil {
+		defer context.AfterFunc(r.stop, stopSending)()
+	}
+
+	var succeeded atomic.Int64
+	var bodyErr error
+	var bodyErrOnce sync.Once
+	// Room for many records, so senders never wait on the collector, which
+	// settles token counts.
+	room := 4096
+	if p.load.Total > 0 {
+		room = min(p.load.Total, room)
+	}
+	results := make(chan Record, room+p.load.Threads)
+
+	ready := func(i int) ([]byte, bool) {
+		body, err := r.body(requestKey{p.number, i})
+		if err != nil {
+			bodyErrOnce.Do(func() { bodyErr = err })
+			abort(err)
+			return nil, false
+		}
+		return body, true
+	}
+	fire := func(i int, body []byte, due time.Time) {
+		r.prog.sentOne()
+		rec := r.client.Do(ctx, i, body)
+		rec.Sched, rec.Warmup = none, p.warmup
+		if !due.IsZero() {
+			rec.Sched = r.client.since(due)
+		}
+		if rec.FailKind == "" {
+			succeeded.Add(1)
+		} else if rec.FailKind == failConnect && succeeded.Load() == 0 {
+			abort(errUnreachable)
+		}
+		results <- rec
+	}
+	sent := make(chan int, 1)
+	go func() {
+		sent <- load.Run(sending, p.load, ready, fire)
+		close(results)
+	}()
+	records := r.collect(results, p)
+	return records, <-sent, bodyErr
+}
+
+// collect settles every Record as it arrives: token count, --records line,
+// progress. It is the one place a Record is finished.
+func (r *runner) collect(results <-chan Record, p phaseRun) []Record {
+	expect := 4096 // records to hold: all of them when the count is known
+	if p.load.Total > 0 {
+		expect = min(p.load.Total, 1<<20)
+	}
+	records := make([]Record, 0, expect)
+	for rec := range results {
+		rec.Level = p.level
+		r.tokens.settle(&rec)
+		r.sink.add(&rec)
+		r.prog.finished(&rec)
+		records = append(records, rec)
+	}
+	return records
+}

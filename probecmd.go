@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// runProbeCommand is 'tpsbench probe [options]': the main command's
+// endpoint options, no threads; --json writes the table as JSON.
+func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseArgs(append([]string{"1"}, args...), stdout)
+	if err != nil {
+		return err
+	}
+	tgt, err := startTarget(cfg)
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+	client := newClient(cfg.clientSpec(tgt.baseURL))
+	defer client.http.CloseIdleConnections()
+	found, err := newProber(cfg, client).run(ctx)
+	if err != nil {
+		return err
+	}
+	text := stdout
+	if cfg.out.json == "-" {
+		text = stderr
+	}
+	writeProbe(text, found)
+	if cfg.out.json == "" {
+		return nil
+	}
+	return writeJSONFile(cfg.out.json, "json", found, stdout)
+}
+
+// writeJSONFile writes v as indented JSON to path, or to stdout for "-".
+func writeJSONFile(path, flag string, v any, stdout io.Writer) error {
+	w := stdout
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("-%s: %w", flag, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tpsbench/tpsbench/sim"
+)
+
+// A benchmark run reads top to bottom: plan (what to send), execute (send
+// it, collecting one Record per request, and watch what happens around
+// it), summarise (once, from the Records and the run's own facts), render
+// (text, JSON, CSV, HTML).
+
+// benchmark runs one configured benchmark, or one per model of --model
+// a,b,c.
+func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
+	if models := cfg.models(); len(models) > 1 {
+		return benchmarkModels(ctx, cfg, models, stdout, stderr)
+	}
+	_, err := benchmarkOne(ctx, cfg, stdout, stderr)
+	return err
+}
+
+// benchmarkOne runs the benchmark of one model (warm-up, then one load
+// shape or a sweep of them), prints its report, writes the files asked
+// for, and returns its summary.
+//
+// ctx ending (the first Ctrl-C) stops sending; requests in flight then get
+// --grace to finish before they are cancelled, and the report covers
+// everything that finished.
+func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (Summary, error) {
+	text := stdout
+	if cfg.out.json == "-" {
+		text = stderr // the JSON document owns stdout
+	}
+	p, err := newPlan(cfg)
+	if err != nil {
+		return Summary{}, err
+	}
+	files, err := openOutputs(cfg.out, stdout)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer files.close()
+	tgt, err := startTarget(cfg)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer tgt.close()
+	b := &benchRun{cfg: cfg, plan: p, baseURL: tgt.baseURL, rep: &textReport{w: text}, stderr: stderr}
+	b.client = newClient(cfg.clientSpec(tgt.baseURL))
+	defer b.client.http.CloseIdleConnections()
+
+	res, err := b.execute(ctx, files)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := summarise(res.records, res.facts)
+	b.rep.results(s, res.levels)
+	if ctx.Err() != nil {
+		b.rep.interrupted()
+	}
+	done := &finishedRun{cfg: cfg, baseURL: b.baseURL, started: b.client.start, s: s, levels: res.levels, records: res.records}
+	if err := files.write(done); err != nil {
+		return s, err
+	}
+	return s, verdict(ctx, s, res.levels)
+}
+
+// verdict is the run's outcome for the exit status: interrupted, some
+// request failed (or went unrecorded), or all well.
+func verdict(ctx context.Context, s Summary, levels []sweepLevel) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	for _, l := range append([]sweepLevel{{s: s}}, levels...) {
+		if l.s.Failed > 0 || l.s.Cancelled > 0 || l.s.Sent != l.s.Total {
+			return errFailed
+		}
+	}
+	return nil
+}
+
+// target is the endpoint a run measures: --base-url, or the simulator
+// started in this process for --sim.
+type target struct {
+	baseURL string
+	sim     *sim.Running
+}
+
+func startTarget(cfg *config) (*target, error) {
+	if !cfg.sim {
+		return &target{baseURL: cfg.baseURL}, nil
+	}
+	running, err := sim.New(cfg.simConfig).Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	return &target{baseURL: running.BaseURL, sim: running}, nil
+}
+
+func (t *target) close() {
+	if t.sim != nil {
+		t.sim.Close()
+	}
+}
+
+// benchRun is one model's run while it executes.
+type benchRun struct {
+	cfg     *config
+	plan    *plan
+	baseURL string // the endpoint measured
+	client  *Client
+	rep     *textReport
+	stderr  io.Writer // the progress line
+}
+
+// runResult is what executing a run produced: every Record (warm-up
+// included, marked), the sweep levels' summaries, and the run's own facts.
+type runResult struct {
+	records []Record
+	levels  []sweepLevel
+	facts   runFacts
+}
+
+// execute carries out the plan: what is asked of the server first (probe,
+// preflight, fingerprint), the warm-up, then the measured phases while the
+// server's counters, the GPUs and the client itself are watched.
+func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, error) {
+	inflight, cancelInflight := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelInflight()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(b.cfg.grace, cancelInflight) })
+	defer stopGrace()
+
+	res := runResult{facts: runFacts{slo: b.cfg.load.slo, simulated: b.cfg.sim}}
+	metricsURL, fp, err := b.prepare(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.facts.fingerprint = &fp
+	sink, err := files.startRecords(b.client.start, &fp)
+	if err != nil {
+		return res, err
+	}
+	b.rep.sending()
+	total := b.cfg.load.warmup + b.cfg.total()
+	if b.cfg.load.sweeping() {
+		total = 0
+	}
+	prog := newProgress(b.stderr, b.cfg.out.quiet, total, b.cfg.load.duration)
+	defer prog.close()
+	rn := &runner{client: b.client, tokens: b.plan.tokens, body: b.plan.body, sink: sink, prog: prog, stop: ctx}
+	if w, ok := b.plan.warmup(); ok {
+		if res.records, err = b.warmup(inflight, rn, w); err != nil {
+			return res, err
+		}
+	}
+	side := b.watchSide(ctx, metricsURL)
+	err = b.measure(ctx, inflight, rn, &res)
+	prog.close()
+	if err != nil {
+		return res, err
+	}
+	side.finish(ctx, b, &res.facts)
+	return res, nil
+}
+
+// prepare asks the server what it is before the run, and prints the
+// report's header: the probe (--probe), Ollama's preflight, the
+// fingerprint. It returns the Prometheus URL to scrape, if any.
+func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
+	metricsURL := b.cfg.metricsURL
+	if b.cfg.probe {
+		found, err := newProber(b.cfg, b.client).run(ctx)
+		if err != nil {
+			return "", fingerprint{}, err
+		}
+		b.rep.probe(found)
+		if metricsURL == "" {
+			metricsURL = found.metricsRaw
+		}
+	}
+	var pre bytes.Buffer
+	info := ollamaPreflight(ctx, b.cfg, b.client, &pre)
+	fp := takeFingerprint(ctx, b.cfg, b.client, info, func() []string { return localGPUs("/sys/class/drm") })
+	b.rep.header(b.cfg, b.baseURL, b.plan.promptFile)
+	b.rep.fingerprint(fp)
+	b.rep.preflight(pre.Bytes())
+	return metricsURL, fp, nil
+}
+
+// warmup sends the warm-up phase; its records are marked and left out of
+// every figure.
+func (b *benchRun) warmup(inflight context.Context, rn *runner, w phaseRun) ([]Record, error) {
+	records, _, err := rn.run(inflight, w)
+	if err != nil {
+		return nil, err
+	}
+	if reason, ok := unreachable(records); ok {
+		return nil, unreachableError(b.baseURL, reason)
+	}
+	ok := 0
+	for _, rec := range records {
+		if rec.OK {
+			ok++
+		}
+	}
+	b.rep.warmupDone(len(records), ok)
+	return records, nil
+}
+
+// measure sends the measured phases in turn: one, or one per sweep level,
+// until stop ends.
+func (b *benchRun) measure(stop, inflight context.Context, rn *runner, res *runResult) error {
+	for _, ph := range b.plan.measured() {
+		if stop.Err() != nil {
+			break
+		}
+		records, sent, err := rn.run(inflight, ph)
+		if err != nil {
+			return err
+		}
+		if reason, ok := unreachable(records); ok {
+			return unreachableError(b.baseURL, reason)
+		}
+		res.records = append(res.records, records...)
+		res.facts.sent += sent
+		if ph.level != "" {
+			s := summarise(records, runFacts{sent: sent, sentCounted: true, slo: b.cfg.load.slo})
+			b.rep.level(ph.level, s)
+			res.levels = append(res.levels, sweepLevel{label: ph.level, s: s})
+		}
+	}
+	res.facts.sentCounted = true
+	return nil
+}
+
+// unreachable reports whether no request got through because none could
+// connect, and why.
+func unreachable(records []Record) (string, bool) {
+	reason := ""
+	for _, r := range records {
+		switch r.FailKind {
+		case failConnect:
+			if reason == "" {
+				reason = r.Err
+			}
+		case failCancelled:
+		default:
+			return "", false
+		}
+	}
+	return reason, reason != ""
+}
+
+func unreachableError(baseURL, reason string) error {
+	return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(baseURL), reason)
+}
