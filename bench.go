@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // benchmark runs one configured benchmark (warm-up, then one load shape or

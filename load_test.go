@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // The arrival generator, tested as a generator: mean rate and coefficient

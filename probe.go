@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // The probe asks an endpoint a few tiny questions (4 to 8 tokens each)

@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // runSelftestCommand is 'tpsbench selftest': it measures this machine's

@@ -25,7 +25,7 @@ import (
 // Style names the wire shape the simulator imitates.
 type Style string
 
-// The shapes recorded from real servers (see ../shared/fixtures).
+// The shapes recorded from real servers (see testdata/fixtures at the repository root).
 const (
 	// StyleOllama repeats the role on every chunk, ends with an empty-content
 	// finish chunk, sends usage as its own chunk only when asked, and sends

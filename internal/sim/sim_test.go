@@ -62,7 +62,7 @@ func events(t *testing.T, body string) (evs []event, done bool) {
 const streamReq = `{"model":"m","messages":[{"role":"user","content":"Say hello."}],"max_tokens":3,"stream":true%s}`
 
 // Each style reproduces the shape recorded from its real server (see
-// ../testdata/fixtures).
+// ../../testdata/fixtures).
 func TestStreamShapes(t *testing.T) {
 	usage := `,"stream_options":{"include_usage":true}`
 	tests := []struct {
