@@ -25,8 +25,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 	}
 
 	head := s.chunkHead(a)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
 	buf := make([]byte, 0, 512)
 
 	if s.cfg.Style == StyleOpenAI && !a.legacy {
@@ -38,64 +36,39 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 		flush()
 	}
 
+	buf, ok := s.streamTokens(w, r, a, head, buf, flush)
+	if !ok {
+		return
+	}
+	w.Write(s.appendFinish(buf[:0], head, a))
+	flush()
+}
+
+// streamTokens writes the token chunks, each when it is due; it reports
+// false when the answer was cut short. buf is scratch space, returned for
+// reuse.
+func (s *Server) streamTokens(w http.ResponseWriter, r *http.Request, a *answer, head, buf []byte, flush func()) ([]byte, bool) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	faults := s.cfg.Faults
 	at := s.due(a, 0, 0)
 	for i := 0; i < a.rec.CompletionTokens; i++ {
 		if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
 			a.rec.Aborted = true
-			return
+			return buf, false
 		}
 		if !s.interrupt(w, r, a, i, flush) {
-			return
+			return buf, false
 		}
 		if faults.Garbage && (i == 1 || a.rec.CompletionTokens == 1) {
 			w.Write([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n"))
 		}
-		buf = append(buf[:0], head...)
-		if faults.HugeLine && i == 0 {
-			buf = append(buf, `"x_padding":"`...)
-			buf = append(buf, hugePadding...)
-			buf = append(buf, `",`...)
-		}
 		first, chunkStart := i == 0, i
-		word := vocabulary[i%len(vocabulary)] // plain ASCII: no escaping needed
-		if k := s.cfg.TokensPerChunk; k > 1 {
-			// Several tokens in one chunk: the rest of this chunk's words.
-			for j := 1; j < k && i+1 < a.rec.CompletionTokens; j++ {
-				i++
-				word += vocabulary[i%len(vocabulary)]
-			}
-		}
-		if a.legacy {
-			buf = append(buf, `"choices":[{"index":0,"text":"`...)
-			buf = append(buf, word...)
-			buf = append(buf, `","logprobs":null,"finish_reason":null}]`...)
-		} else {
-			buf = append(buf, `"choices":[{"index":0,"delta":{`...)
-			if s.cfg.Style == StyleOllama {
-				buf = append(buf, `"role":"assistant",`...)
-			}
-			buf = append(buf, `"content":"`...)
-			buf = append(buf, word...)
-			buf = append(buf, `"},"finish_reason":null}]`...)
-		}
-		buf = s.appendTail(buf, a)
-		if first {
-			s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
-			s.stats.ttftCount.Add(1)
-		}
-		now := time.Now()
-		if first {
-			a.firstAt = now
-		}
-		a.lastAt = now
-		if s.cfg.Record {
-			a.rec.TokensSent = append(a.rec.TokensSent, now)
-		}
-		s.stats.tokens.Add(int64(i + 1 - chunkStart))
+		buf, i = s.appendTokenChunk(append(buf[:0], head...), a, i)
+		s.countTokens(a, first, i+1-chunkStart)
 		if _, err := w.Write(buf); err != nil {
 			a.rec.Aborted = true
-			return
+			return buf, false
 		}
 		if i == a.rec.CompletionTokens-1 {
 			// The finish (and, like Ollama, usage and [DONE]) go out with
@@ -109,39 +82,95 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 			flush()
 		}
 	}
+	return buf, true
+}
 
-	buf = append(buf[:0], head...)
-	switch {
-	case a.legacy:
-		buf = append(buf, `"choices":[{"index":0,"text":"","logprobs":null`...)
-	case s.cfg.Style == StyleOllama:
-		buf = append(buf, `"choices":[{"index":0,"delta":{"role":"assistant","content":""}`...)
-	default:
-		buf = append(buf, `"choices":[{"index":0,"delta":{}`...)
+// appendTokenChunk appends the rest of the chunk that carries token i (and,
+// with TokensPerChunk, the tokens after it) to b, which holds the chunk's
+// head. It returns the chunk and the index of the last token in it.
+func (s *Server) appendTokenChunk(b []byte, a *answer, i int) ([]byte, int) {
+	if s.cfg.Faults.HugeLine && i == 0 {
+		b = append(b, `"x_padding":"`...)
+		b = append(b, hugePadding...)
+		b = append(b, `",`...)
 	}
-	buf = append(buf, `,"finish_reason":"`...)
-	buf = append(buf, a.finish...)
-	buf = append(buf, `"}]`...)
-	switch {
-	case s.cfg.NoUsage:
-		buf = append(buf, "}\n\n"...)
-	case s.cfg.Style == StyleLlamaCpp:
-		buf = s.appendUsage(buf, a)
-		buf = append(buf, "}\n\n"...)
-	default:
-		buf = s.appendTail(buf, a)
-		if a.includeUsage {
-			buf = append(buf, head...)
-			buf = append(buf, `"choices":[]`...)
-			buf = s.appendUsage(buf, a)
-			buf = append(buf, "}\n\n"...)
+	word := vocabulary[i%len(vocabulary)] // plain ASCII: no escaping needed
+	if k := s.cfg.TokensPerChunk; k > 1 {
+		// Several tokens in one chunk: the rest of this chunk's words.
+		for j := 1; j < k && i+1 < a.rec.CompletionTokens; j++ {
+			i++
+			word += vocabulary[i%len(vocabulary)]
 		}
 	}
-	if !faults.NoDone {
-		buf = append(buf, "data: [DONE]\n\n"...)
+	if a.legacy {
+		b = append(b, `"choices":[{"index":0,"text":"`...)
+		b = append(b, word...)
+		b = append(b, `","logprobs":null,"finish_reason":null}]`...)
+	} else {
+		b = append(b, `"choices":[{"index":0,"delta":{`...)
+		if s.cfg.Style == StyleOllama {
+			b = append(b, `"role":"assistant",`...)
+		}
+		b = append(b, `"content":"`...)
+		b = append(b, word...)
+		b = append(b, `"},"finish_reason":null}]`...)
 	}
-	w.Write(buf)
-	flush()
+	return s.appendTail(b, a), i
+}
+
+// countTokens keeps the server's own account of a chunk of n tokens just
+// before it is written: the time to the first token, the timeline, and the
+// running token count.
+func (s *Server) countTokens(a *answer, first bool, n int) {
+	if first {
+		s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
+		s.stats.ttftCount.Add(1)
+	}
+	now := time.Now()
+	if first {
+		a.firstAt = now
+	}
+	a.lastAt = now
+	if s.cfg.Record {
+		a.rec.TokensSent = append(a.rec.TokensSent, now)
+	}
+	s.stats.tokens.Add(int64(n))
+}
+
+// appendFinish appends the finish chunk to b: the finish reason, usage in
+// the configured Style's way, and data: [DONE].
+func (s *Server) appendFinish(b, head []byte, a *answer) []byte {
+	b = append(b, head...)
+	switch {
+	case a.legacy:
+		b = append(b, `"choices":[{"index":0,"text":"","logprobs":null`...)
+	case s.cfg.Style == StyleOllama:
+		b = append(b, `"choices":[{"index":0,"delta":{"role":"assistant","content":""}`...)
+	default:
+		b = append(b, `"choices":[{"index":0,"delta":{}`...)
+	}
+	b = append(b, `,"finish_reason":"`...)
+	b = append(b, a.finish...)
+	b = append(b, `"}]`...)
+	switch {
+	case s.cfg.NoUsage:
+		b = append(b, "}\n\n"...)
+	case s.cfg.Style == StyleLlamaCpp:
+		b = s.appendUsage(b, a)
+		b = append(b, "}\n\n"...)
+	default:
+		b = s.appendTail(b, a)
+		if a.includeUsage {
+			b = append(b, head...)
+			b = append(b, `"choices":[]`...)
+			b = s.appendUsage(b, a)
+			b = append(b, "}\n\n"...)
+		}
+	}
+	if !s.cfg.Faults.NoDone {
+		b = append(b, "data: [DONE]\n\n"...)
+	}
+	return b
 }
 
 // chunkHead is the part of every chunk before "choices".
