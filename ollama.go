@@ -8,25 +8,14 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/ollama"
 )
 
 // The Ollama preflight: when the endpoint is Ollama (its /api/version
 // answers), say which model build is served and where it sits (GPU or
 // CPU), and load it before the run so no measured request pays for that.
 // Against any other server it costs one GET that fails quietly.
-
-// ollamaInfo is what the preflight learned.
-type ollamaInfo struct {
-	Version       string  `json:"version"`
-	Loaded        bool    `json:"loaded_before_run"`
-	GPUShare      float64 `json:"gpu_share"` // size_vram / size; -1 unknown
-	ContextLength int     `json:"context_length,omitempty"`
-	Family        string  `json:"family,omitempty"`
-	ParameterSize string  `json:"parameter_size,omitempty"`
-	Quantization  string  `json:"quantization,omitempty"`
-	Digest        string  `json:"digest,omitempty"`
-	PreloadS      float64 `json:"preload_s,omitempty"` // how long the preload took
-}
 
 // serverRoot is the base URL without its /v1.
 func serverRoot(baseURL string) string {
@@ -77,63 +66,47 @@ func postJSON(ctx context.Context, c *Client, url string, body, v any) error {
 	return nil
 }
 
-type ollamaModel struct {
-	Name          string `json:"name"`
-	Model         string `json:"model"`
-	Size          int64  `json:"size"`
-	SizeVRAM      int64  `json:"size_vram"`
-	Digest        string `json:"digest"`
-	ContextLength int    `json:"context_length"`
-	Details       struct {
-		Family            string `json:"family"`
-		ParameterSize     string `json:"parameter_size"`
-		QuantizationLevel string `json:"quantization_level"`
-	} `json:"details"`
+// ollamaCaller lets package ollama call the server through getJSON and
+// postJSON.
+type ollamaCaller struct{ c *Client }
+
+// GetJSON GETs url into v with getJSON.
+func (o ollamaCaller) GetJSON(ctx context.Context, url string, v any) error {
+	if !getJSON(ctx, o.c.http, url, v) {
+		return fmt.Errorf("GET %s: no JSON answer", url)
+	}
+	return nil
 }
 
-func (m ollamaModel) is(name string) bool {
-	return m.Name == name || m.Model == name || m.Name == name+":latest"
+// PostJSON POSTs body to url with postJSON, reading the answer into v.
+func (o ollamaCaller) PostJSON(ctx context.Context, url string, body, v any) error {
+	return postJSON(ctx, o.c, url, body, v)
 }
 
 // ollamaPreflight returns nil when the endpoint is not Ollama.
-func ollamaPreflight(ctx context.Context, cfg *config, c *Client, w io.Writer) *ollamaInfo {
-	root := serverRoot(cfg.baseURL)
-	var version struct {
-		Version string `json:"version"`
-	}
-	if !getJSON(ctx, c.http, root+"/api/version", &version) || version.Version == "" {
+func ollamaPreflight(ctx context.Context, cfg *config, c *Client, w io.Writer) *ollama.Info {
+	root, call := serverRoot(cfg.baseURL), ollamaCaller{c}
+	version, err := ollama.Version(ctx, call, root)
+	if err != nil {
 		return nil
 	}
-	info := &ollamaInfo{Version: version.Version, GPUShare: -1}
-	var ps struct {
-		Models []ollamaModel `json:"models"`
-	}
-	getJSON(ctx, c.http, root+"/api/ps", &ps)
-	for _, m := range ps.Models {
-		if m.is(cfg.model) {
+	info := &ollama.Info{Version: version, GPUShare: -1}
+	running, _ := ollama.Running(ctx, call, root) // a failed call: nothing known to be loaded
+	for _, m := range running {
+		if m.Is(cfg.model) {
 			info.Loaded, info.ContextLength, info.Digest = true, m.ContextLength, m.Digest
 			if m.Size > 0 {
-				info.GPUShare = float64(m.SizeVRAM) / float64(m.Size)
+				info.GPUShare = m.GPUShare()
 			}
 		}
 	}
-	var show struct {
-		Details struct {
-			Family            string `json:"family"`
-			ParameterSize     string `json:"parameter_size"`
-			QuantizationLevel string `json:"quantization_level"`
-		} `json:"details"`
-	}
-	if postJSON(ctx, c, root+"/api/show", map[string]any{"model": cfg.model}, &show) == nil {
-		info.Family, info.ParameterSize, info.Quantization = show.Details.Family, show.Details.ParameterSize, show.Details.QuantizationLevel
+	if d, err := ollama.Show(ctx, call, root, cfg.model); err == nil {
+		info.Family, info.ParameterSize, info.Quantization = d.Family, d.ParameterSize, d.QuantizationLevel
 	}
 	if info.Digest == "" {
-		var tags struct {
-			Models []ollamaModel `json:"models"`
-		}
-		getJSON(ctx, c.http, root+"/api/tags", &tags)
-		for _, m := range tags.Models {
-			if m.is(cfg.model) {
+		tags, _ := ollama.Tags(ctx, call, root)
+		for _, m := range tags {
+			if m.Is(cfg.model) {
 				info.Digest = m.Digest
 			}
 		}
@@ -143,27 +116,21 @@ func ollamaPreflight(ctx context.Context, cfg *config, c *Client, w io.Writer) *
 	if info.Loaded {
 		state = "loaded"
 	}
-	fmt.Fprintf(w, "Ollama %s: model %s (%s), %s\n", info.Version, cfg.model, info.describeModel(), state)
+	fmt.Fprintf(w, "Ollama %s: model %s (%s), %s\n", info.Version, cfg.model, describeOllama(info), state)
 	if !cfg.noPreload {
 		start := time.Now()
-		var reply struct {
-			LoadDuration int64 `json:"load_duration"`
-		}
 		// A chat with no messages loads the model; keep_alive holds it for the run.
-		err := postJSON(ctx, c, root+"/api/chat", map[string]any{"model": cfg.model, "messages": []any{}, "keep_alive": "1h"}, &reply)
+		err := ollama.Preload(ctx, call, root, cfg.model)
 		took := time.Since(start)
 		if err != nil {
 			fmt.Fprintf(w, "Model load: failed (%s); measured requests may pay for it\n", c.redact(err.Error()))
 		} else {
 			info.PreloadS = took.Seconds()
 			fmt.Fprintf(w, "Model load: %.2f s before the run (no measured request pays it; --no-preload to measure a cold start)\n", took.Seconds())
-			var after struct {
-				Models []ollamaModel `json:"models"`
-			}
-			getJSON(ctx, c.http, root+"/api/ps", &after)
-			for _, m := range after.Models {
-				if m.is(cfg.model) && m.Size > 0 {
-					info.GPUShare, info.ContextLength = float64(m.SizeVRAM)/float64(m.Size), m.ContextLength
+			after, _ := ollama.Running(ctx, call, root)
+			for _, m := range after {
+				if m.Is(cfg.model) && m.Size > 0 {
+					info.GPUShare, info.ContextLength = m.GPUShare(), m.ContextLength
 				}
 			}
 		}
@@ -175,20 +142,4 @@ func ollamaPreflight(ctx context.Context, cfg *config, c *Client, w io.Writer) *
 		fmt.Fprintln(w, "Advice: /v1 gives no server-side rates; --api ollama adds Ollama's own eval rate and load time")
 	}
 	return info
-}
-
-func (o *ollamaInfo) describeModel() string {
-	var parts []string
-	for _, p := range []string{o.Family, o.ParameterSize, o.Quantization} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if o.Digest != "" {
-		parts = append(parts, "digest "+o.Digest[:min(12, len(o.Digest))])
-	}
-	if len(parts) == 0 {
-		return "no details"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/tpsbench/tpsbench/internal/ollama"
 )
 
 // writeHeader prints the original script's opening lines, then what
@@ -259,4 +261,22 @@ func joinInts(xs []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ",")
+}
+
+// describeOllama names the model build an Ollama server serves: family,
+// parameter size, quantization and the digest's first 12 characters.
+func describeOllama(o *ollama.Info) string {
+	var parts []string
+	for _, p := range []string{o.Family, o.ParameterSize, o.Quantization} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if o.Digest != "" {
+		parts = append(parts, "digest "+o.Digest[:min(12, len(o.Digest))])
+	}
+	if len(parts) == 0 {
+		return "no details"
+	}
+	return strings.Join(parts, ", ")
 }
