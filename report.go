@@ -126,6 +126,11 @@ func writeText(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  Note: p05 and p95 rest on %d requests and are rough; send at least %d (threads x --requests-per-thread).\n", s.TPS.N, minTailSamples)
 	}
 	writeChecks(w, s)
+	writeErrors(w, s)
+}
+
+// writeErrors lists the failures by reason, most frequent first.
+func writeErrors(w io.Writer, s Summary) {
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "Errors:")
 		for _, e := range s.Errors {
