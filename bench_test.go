@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // streamBody builds an Ollama-shaped stream of n one-token chunks, with the

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // Defaults of the original script, kept as they were.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // runCLI runs the whole program as a user would and returns what it printed

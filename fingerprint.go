@@ -11,26 +11,28 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/ollama"
 )
 
 // fingerprint says what produced a run's numbers, so that a figure can be
 // reproduced, and two runs compared knowing what differed.
 type fingerprint struct {
-	Tool          string      `json:"tool_version"`
-	Server        string      `json:"server"` // Ollama, llama.cpp, vLLM, or unknown
-	ServerVersion string      `json:"server_version,omitempty"`
-	Model         string      `json:"model"`
-	Ollama        *ollamaInfo `json:"ollama,omitempty"`
-	OS            string      `json:"client_os"`
-	CPU           string      `json:"client_cpu"`
-	Cores         int         `json:"client_cores"`
-	GPUs          []string    `json:"gpus,omitempty"` // when the endpoint is on this machine
+	Tool          string       `json:"tool_version"`
+	Server        string       `json:"server"` // Ollama, llama.cpp, vLLM, or unknown
+	ServerVersion string       `json:"server_version,omitempty"`
+	Model         string       `json:"model"`
+	Ollama        *ollama.Info `json:"ollama,omitempty"`
+	OS            string       `json:"client_os"`
+	CPU           string       `json:"client_cpu"`
+	Cores         int          `json:"client_cores"`
+	GPUs          []string     `json:"gpus,omitempty"` // when the endpoint is on this machine
 }
 
 // takeFingerprint asks the server what it is (where it answers: Ollama's
 // /api/version, llama.cpp's /props, vLLM's /version) and looks at this
 // machine; gpus lists local GPUs (nil to skip).
-func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollamaInfo, gpus func() []string) fingerprint {
+func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama.Info, gpus func() []string) fingerprint {
 	fp := fingerprint{Tool: version(), Server: "unknown", Model: cfg.model, OS: runtime.GOOS + "/" + runtime.GOARCH,
 		CPU: cpuModel(), Cores: runtime.NumCPU(), Ollama: ollama}
 	root := serverRoot(c.baseURL)
@@ -45,12 +47,12 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 			Version string `json:"version"`
 		}
 		switch {
-		case getJSON(ctx, c.http, root+"/props", &props) && (props["build_info"] != nil || props["total_slots"] != nil):
+		case c.GetJSON(ctx, root+"/props", &props) == nil && (props["build_info"] != nil || props["total_slots"] != nil):
 			fp.Server = "llama.cpp"
 			if b, ok := props["build_info"].(string); ok {
 				fp.ServerVersion = b
 			}
-		case getJSON(ctx, c.http, root+"/version", &vllm) && vllm.Version != "":
+		case c.GetJSON(ctx, root+"/version", &vllm) == nil && vllm.Version != "":
 			fp.Server, fp.ServerVersion = "vLLM", vllm.Version
 		}
 	}
@@ -67,7 +69,7 @@ func (fp fingerprint) String() string {
 	}
 	model := fp.Model
 	if fp.Ollama != nil {
-		model += " (" + fp.Ollama.describeModel() + ")"
+		model += " (" + describeOllama(fp.Ollama) + ")"
 	}
 	gpus := "not looked for (remote endpoint)"
 	switch {

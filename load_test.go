@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/load"
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // Open loop: requests start on their schedule, not when earlier ones end.

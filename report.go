@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/ollama"
 )
 
 // textReport is a run's text report, written as the run goes: the header
@@ -28,7 +30,29 @@ func (r *textReport) header(cfg *config, baseURL string, promptFile int) {
 func (r *textReport) fingerprint(fp fingerprint) { fmt.Fprintln(r.w, "Fingerprint: "+fp.String()) }
 
 // preflight prints what Ollama's preflight found and did.
-func (r *textReport) preflight(lines []byte) { r.w.Write(lines) }
+func (r *textReport) preflight(pre *preflight) {
+	if pre == nil {
+		return
+	}
+	info := pre.info
+	state := "not loaded"
+	if info.Loaded {
+		state = "loaded"
+	}
+	fmt.Fprintf(r.w, "Ollama %s: model %s (%s), %s\n", info.Version, pre.model, describeOllama(info), state)
+	switch {
+	case pre.loadErr != nil:
+		fmt.Fprintf(r.w, "Model load: failed (%s); measured requests may pay for it\n", pre.loadErr)
+	case pre.preloaded:
+		fmt.Fprintf(r.w, "Model load: %.2f s before the run (no measured request pays it; --no-preload to measure a cold start)\n", pre.took.Seconds())
+	}
+	if info.GPUShare >= 0 && info.GPUShare < 0.99 {
+		fmt.Fprintf(r.w, "Advice: %.0f%% of the model is in CPU memory (size_vram / size): it runs partly on the CPU, slower than on the GPU alone\n", 100*(1-info.GPUShare))
+	}
+	if !pre.native {
+		fmt.Fprintln(r.w, "Advice: /v1 gives no server-side rates; --api ollama adds Ollama's own eval rate and load time")
+	}
+}
 
 func (r *textReport) sending() { fmt.Fprintln(r.w, "Sending requests...") }
 
@@ -241,6 +265,11 @@ func writeText(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  Note: p05 and p95 rest on %d requests and are rough; send at least %d (threads x --requests-per-thread).\n", s.TPS.N, minTailSamples)
 	}
 	writeChecks(w, s)
+	writeErrors(w, s)
+}
+
+// writeErrors lists the failures by reason, most frequent first.
+func writeErrors(w io.Writer, s Summary) {
 	if len(s.Errors) > 0 {
 		fmt.Fprintln(w, "Errors:")
 		for _, e := range s.Errors {
@@ -376,4 +405,22 @@ func joinInts(xs []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ",")
+}
+
+// describeOllama names the model build an Ollama server serves: family,
+// parameter size, quantization and the digest's first 12 characters.
+func describeOllama(o *ollama.Info) string {
+	var parts []string
+	for _, p := range []string{o.Family, o.ParameterSize, o.Quantization} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if o.Digest != "" {
+		parts = append(parts, "digest "+o.Digest[:min(12, len(o.Digest))])
+	}
+	if len(parts) == 0 {
+		return "no details"
+	}
+	return strings.Join(parts, ", ")
 }

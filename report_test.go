@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/ollama"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // A benchmark run reads top to bottom: plan (what to send), execute (send
@@ -184,12 +184,15 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 			metricsURL = found.metricsRaw
 		}
 	}
-	var pre bytes.Buffer
-	info := ollamaPreflight(ctx, b.cfg, b.client, &pre)
+	pre := ollamaPreflight(ctx, b.cfg, b.client)
+	var info *ollama.Info
+	if pre != nil {
+		info = pre.info
+	}
 	fp := takeFingerprint(ctx, b.cfg, b.client, info, func() []string { return localGPUs("/sys/class/drm") })
 	b.rep.header(b.cfg, b.baseURL, b.plan.promptFile)
 	b.rep.fingerprint(fp)
-	b.rep.preflight(pre.Bytes())
+	b.rep.preflight(pre)
 	return metricsURL, fp, nil
 }
 

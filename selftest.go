@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/load"
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // runSelftestCommand is 'tpsbench selftest': it measures this machine's

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // runSimCommand serves the simulator alone, for trying other tools against

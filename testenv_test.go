@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tpsbench/tpsbench/sim"
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // The test environment: how tests build what a run builds, the way a run

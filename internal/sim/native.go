@@ -72,15 +72,3 @@ func (s *Server) nativeLine(a *answer, content string, done bool) []byte {
 	}
 	return append(b, "}\n"...)
 }
-
-// phases splits an answer's time as a server's own timings do: generating
-// n tokens takes n token intervals, the first of them before the first
-// token was written; the rest of the time went to the prompt.
-func (a *answer) phases() (prompt, eval time.Duration) {
-	eval = a.lastAt.Sub(a.firstAt)
-	if n := a.rec.CompletionTokens; n > 1 {
-		eval = eval * time.Duration(n) / time.Duration(n-1)
-	}
-	prompt = max(0, a.lastAt.Sub(a.rec.Received)-eval-a.loadTook)
-	return prompt, eval
-}
