@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/wire"
 )
 
 // The Ollama preflight: when the endpoint is Ollama (its /api/version
@@ -69,7 +71,7 @@ func postJSON(ctx context.Context, c *Client, url string, body, v any) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, serverMessage(data))
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data))
 	}
 	if v != nil {
 		return json.Unmarshal(data, v)

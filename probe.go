@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/sse"
+	"github.com/tpsbench/tpsbench/internal/wire"
 	"github.com/tpsbench/tpsbench/sim"
 )
 
@@ -118,11 +120,11 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))
+		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))
 	}
-	sse := newSSEReader(resp.Body, time.Now)
-	for first := true; sse.Next(); first = false {
-		data := sse.Data()
+	events := sse.NewReader(resp.Body, time.Now)
+	for first := true; events.Next(); first = false {
+		data := events.Data()
 		if string(bytes.TrimSpace(data)) == "[DONE]" {
 			seen.done = true
 			break
@@ -155,7 +157,7 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 		}
 		if tokens {
 			if seen.tokenChunks == 0 {
-				seen.ttft = sse.At().Sub(start)
+				seen.ttft = events.At().Sub(start)
 			}
 			if seen.tokenChunks++; seen.tokenChunks >= limit {
 				break
@@ -174,7 +176,7 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 		}
 		seen.timings = seen.timings || ev.Timings != nil
 	}
-	return seen, sse.Err()
+	return seen, events.Err()
 }
 
 func completionTokens(usage map[string]any) int {
@@ -240,7 +242,7 @@ func (p *prober) run(ctx context.Context) (*probeReport, error) {
 		json.Unmarshal(data, &answer)
 		switch n := completionTokens(answer.Usage); {
 		case resp.StatusCode/100 != 2:
-			rep.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(data)), "check --model and --base-url")
+			rep.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data)), "check --model and --base-url")
 		case n < 0:
 			rep.add("usage (not streamed)", "missing", "output tokens will be counted with tiktoken (an estimate)")
 		default:

@@ -196,16 +196,6 @@ func TestProbeAgainstRecordedOllama(t *testing.T) {
 	}
 }
 
-// llama.cpp's timings may hold nulls; each reads as "not said".
-func TestTimingsWithNulls(t *testing.T) {
-	var info chunkInfo
-	_, err := decodeChunk([]byte(`{"choices":[],"timings":{"prompt_n":null,"prompt_ms":null,"predicted_n":5,"predicted_ms":10.5}}`), &info, nil)
-	want := serverTimings{present: true, promptTokens: -1, decodeTokens: 5, promptMs: -1, decodeMs: 10.5, loadMs: -1}
-	if err != nil || info.server != want {
-		t.Errorf("server = %+v, %v; want %+v", info.server, err, want)
-	}
-}
-
 // The probe prints servers' messages; an echoed API key is redacted there too.
 func TestProbeRedactsKey(t *testing.T) {
 	const key = "sk-probe-secret-999"
