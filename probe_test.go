@@ -208,3 +208,29 @@ func TestProbeRedactsKey(t *testing.T) {
 		t.Errorf("probe output:\n%s%s", out, errOut)
 	}
 }
+
+// The probe decodes chunks as the benchmark does: Ollama's "thinking" and a
+// tool call are tokens, and the reasoning field is named.
+func TestProbeCountsThinkingAndToolCalls(t *testing.T) {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(body), `"stream":true`) {
+			io.WriteString(w, `{"choices":[{"message":{"thinking":"hm"}}],"usage":{"completion_tokens":1}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, `data: {"choices":[{"delta":{"role":"assistant","thinking":"hm"}}]}`+"\n\n"+
+			`data: {"choices":[{"delta":{"thinking":" ok"}}]}`+"\n\n"+
+			`data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f"}}]},"finish_reason":"tool_calls"}]}`+"\n\n"+
+			`data: {"choices":[],"usage":{"completion_tokens":3}}`+"\n\ndata: [DONE]\n\n")
+	})
+	rows := probeRows(t, "--base-url", url)
+	for check, want := range map[string]string{
+		"first chunk": "carries a token", "reasoning field": "thinking", "tokens per chunk": "1.0 (3 tokens in 3 chunks)",
+		"usage (streamed)": "on its own chunk", "usage (not streamed)": "reported", "[DONE]": "sent",
+	} {
+		if !strings.HasPrefix(rows[check], want) {
+			t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
+		}
+	}
+}
