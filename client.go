@@ -16,6 +16,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sse"
+	"github.com/tpsbench/tpsbench/internal/wire"
 )
 
 // maxErrorBody bounds how much of an error response is read for its message.
@@ -196,7 +199,7 @@ func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if resp.StatusCode != http.StatusOK {
-		return errors.New(c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(data))))
+		return errors.New(c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data))))
 	}
 	if v != nil {
 		return json.Unmarshal(data, v)
@@ -267,7 +270,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 			rec.fail(failHTTP, fmt.Sprintf("HTTP %d: redirected to %s (not followed: use it as --base-url)", resp.StatusCode, redactURL(loc)))
 			return
 		}
-		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))))
+		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))))
 		return
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
@@ -328,84 +331,6 @@ func (t *connTrace) into(rec *Record) {
 	}
 }
 
-// readStream consumes an SSE body, stamping each token-bearing chunk with
-// the arrival time of its bytes.
-// With ndjson it reads Ollama's native stream, a JSON object per line.
-func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record, ndjson bool) {
-	sse := newSSEReader(body, c.now)
-	sse.ndjson = ndjson
-	// One timestamp per token: sized for max_tokens, so it never grows when
-	// the server keeps to it.
-	rec.Chunks = make([]time.Duration, 0, min(c.maxTokens, 1<<16)+1)
-	var info chunkInfo
-	for sse.Next() {
-		data := sse.Data()
-		if string(bytes.TrimSpace(data)) == "[DONE]" {
-			rec.DoneSeen = true
-			break
-		}
-		var err error
-		rec.text, err = decodeChunk(data, &info, rec.text)
-		if err != nil {
-			rec.Done = c.since(c.now())
-			rec.fail(failMalformed, "malformed stream chunk: "+err.Error())
-			return
-		}
-		if info.errorMsg != "" {
-			rec.Done = c.since(c.now())
-			rec.fail(failStream, c.redact("error in stream: "+oneLine(info.errorMsg, 200)))
-			return
-		}
-		if rec.ResponseID == "" && len(info.id) > 0 {
-			rec.ResponseID = string(info.id)
-		}
-		if info.tokens {
-			at := c.since(sse.At())
-			rec.Chunks = append(rec.Chunks, at)
-			if info.answer && rec.FirstAnswer == none {
-				rec.FirstAnswer = at
-			} else if !info.answer && rec.FirstAnswer == none {
-				rec.Reasoning = true
-			}
-		}
-		if info.finish != "" {
-			rec.FinishReason = info.finish
-		}
-		if info.usage.present {
-			rec.takeUsage(info.usage)
-		}
-		if info.server.present {
-			rec.takeServer(info.server)
-		}
-		if info.done { // Ollama's native stream ends with done: true
-			rec.DoneSeen = true
-			if rec.FinishReason == "" {
-				rec.FinishReason = "stop"
-			}
-			break
-		}
-	}
-	rec.Done = c.since(c.now())
-	if rec.DoneSeen {
-		drainAfterDone(body)
-	}
-	if err := sse.Err(); err != nil {
-		where := "stream cut before the first token: "
-		if len(rec.Chunks) > 0 {
-			where = "stream cut mid-answer: "
-		}
-		c.failTransport(ctx, rec, err, where)
-		return
-	}
-	if !rec.DoneSeen && rec.FinishReason == "" {
-		rec.fail(failStream, "stream ended early: no finish_reason and no [DONE]")
-		return
-	}
-	if len(rec.Chunks) == 0 {
-		rec.fail(failEmpty, "empty completion: no token in the stream")
-	}
-}
-
 // readWhole reads and decodes a non-streaming answer.
 func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, contentLength int64) {
 	data, err := readAllSized(body, maxWholeBody+1, contentLength)
@@ -418,25 +343,25 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, con
 		rec.fail(failMalformed, fmt.Sprintf("answer larger than %d MiB", maxWholeBody>>20))
 		return
 	}
-	var info chunkInfo
-	rec.text, err = decodeChunk(data, &info, rec.text)
+	var chunk wire.Chunk
+	rec.text, err = wire.Decode(data, &chunk, rec.text)
 	if err != nil {
 		rec.fail(failMalformed, "malformed response: "+err.Error())
 		return
 	}
-	if info.errorMsg != "" {
-		rec.fail(failHTTP, c.redact("error in response: "+oneLine(info.errorMsg, 200)))
+	if chunk.ErrorMsg != "" {
+		rec.fail(failHTTP, c.redact("error in response: "+wire.OneLine(chunk.ErrorMsg, 200)))
 		return
 	}
-	rec.ResponseID = string(info.id)
-	rec.FinishReason = info.finish
-	if info.usage.present {
-		rec.takeUsage(info.usage)
+	rec.ResponseID = string(chunk.ID)
+	rec.FinishReason = chunk.Finish
+	if chunk.Usage.Present {
+		rec.takeUsage(chunk.Usage)
 	}
-	if info.server.present {
-		rec.takeServer(info.server)
+	if chunk.Server.Present {
+		rec.takeServer(chunk.Server)
 	}
-	if !info.tokens {
+	if !chunk.Tokens {
 		rec.fail(failEmpty, "empty completion: no text in the answer")
 	}
 }
@@ -454,36 +379,36 @@ func readAllSized(body io.Reader, limit, contentLength int64) ([]byte, error) {
 }
 
 // takeUsage keeps the usage of the latest chunk that has one.
-func (r *Record) takeUsage(u usageInfo) {
-	if u.completion >= 0 {
-		r.OutputTokens = u.completion
+func (r *Record) takeUsage(u wire.Usage) {
+	if u.Completion >= 0 {
+		r.OutputTokens = u.Completion
 		r.TokenSource = sourceUsage
 	}
-	if u.prompt >= 0 {
-		r.InputTokens = u.prompt
+	if u.Prompt >= 0 {
+		r.InputTokens = u.Prompt
 	}
-	if u.reasoning >= 0 {
-		r.ReasonTokens = u.reasoning
+	if u.Reasoning >= 0 {
+		r.ReasonTokens = u.Reasoning
 	}
-	if u.cached >= 0 {
-		r.CachedTokens = u.cached
+	if u.Cached >= 0 {
+		r.CachedTokens = u.Cached
 	}
 }
 
 // takeServer keeps the server's own timings. Ollama's native API (the one
 // that reports load_duration) counts tokens there, not in usage; llama.cpp's
 // prompt_n counts only the prompt tokens it did not have cached.
-func (r *Record) takeServer(t serverTimings) {
-	r.Server = &ServerTimes{PromptTokens: t.promptTokens, DecodeTokens: t.decodeTokens,
-		PromptMs: t.promptMs, DecodeMs: t.decodeMs, LoadMs: t.loadMs}
-	if t.loadMs < 0 {
+func (r *Record) takeServer(t wire.Timings) {
+	r.Server = &ServerTimes{PromptTokens: t.PromptTokens, DecodeTokens: t.DecodeTokens,
+		PromptMs: t.PromptMs, DecodeMs: t.DecodeMs, LoadMs: t.LoadMs}
+	if t.LoadMs < 0 {
 		return
 	}
-	if t.decodeTokens >= 0 && r.TokenSource != sourceUsage {
-		r.OutputTokens, r.TokenSource = t.decodeTokens, sourceUsage
+	if t.DecodeTokens >= 0 && r.TokenSource != sourceUsage {
+		r.OutputTokens, r.TokenSource = t.DecodeTokens, sourceUsage
 	}
-	if t.promptTokens >= 0 && r.InputTokens < 0 {
-		r.InputTokens = t.promptTokens
+	if t.PromptTokens >= 0 && r.InputTokens < 0 {
+		r.InputTokens = t.PromptTokens
 	}
 }
 
@@ -502,9 +427,9 @@ func (c *Client) failTransport(ctx context.Context, rec *Record, err error, pref
 		rec.fail(failConnect, c.redact("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		rec.fail(failConnect, c.redact("cannot connect: "+rootCause(err)))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errSSETruncated):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sse.ErrTruncated):
 		rec.fail(failNetwork, prefix+"connection closed by the server")
-	case errors.Is(err, errSSELineTooLong), errors.Is(err, errTooLarge):
+	case errors.Is(err, sse.ErrLineTooLong), errors.Is(err, sse.ErrTooLarge):
 		rec.fail(failMalformed, prefix+err.Error())
 	default:
 		rec.fail(failNetwork, c.redact(prefix+rootCause(err)))
@@ -517,7 +442,7 @@ func rootCause(err error) string {
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {
-			return oneLine(err.Error(), 200)
+			return wire.OneLine(err.Error(), 200)
 		}
 		err = u
 	}
@@ -529,14 +454,4 @@ func (c *Client) redact(s string) string {
 		s = strings.ReplaceAll(s, c.apiKey, "[redacted]")
 	}
 	return s
-}
-
-// drainAfterDone reads what follows [DONE] (the end of the chunked body) so
-// the connection goes back to the pool. A server that keeps the stream open
-// after [DONE] costs at most a short wait and its connection, never the
-// request timeout.
-func drainAfterDone(body io.ReadCloser) {
-	t := time.AfterFunc(200*time.Millisecond, func() { body.Close() })
-	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	t.Stop()
 }

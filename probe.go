@@ -11,6 +11,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sse"
+	"github.com/tpsbench/tpsbench/internal/wire"
 )
 
 // The probe asks an endpoint a few tiny questions (4 to 8 tokens each)
@@ -77,7 +80,7 @@ type streamSeen struct {
 	ttft         time.Duration
 	tokenChunks  int
 	roleOnlyHead bool
-	usage        map[string]any
+	completion   int    // the usage's completion_tokens; -1 if not given
 	usageWhere   string // "own chunk", "finish chunk", "" (absent)
 	reasoning    string // the reasoning field's name, if any
 	timings      bool
@@ -85,9 +88,9 @@ type streamSeen struct {
 }
 
 // stream sends a streaming request and reads at most limit token-bearing
-// chunks of the answer.
+// chunks of the answer, decoding them as the benchmark does.
 func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (streamSeen, error) {
-	var seen streamSeen
+	seen := streamSeen{completion: -1}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.timeoutDuration())
 	defer cancel()
 	body := p.chatBody(p.cfg.model, map[string]any{"stream": true, "stream_options": map[string]any{"include_usage": true}})
@@ -102,70 +105,48 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, serverMessage(msg))
+		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))
 	}
-	sse := newSSEReader(resp.Body, time.Now)
-	for first := true; sse.Next(); first = false {
-		data := sse.Data()
+	events := sse.NewReader(resp.Body, time.Now)
+	var chunk wire.Chunk
+	var text []byte
+	for first := true; events.Next(); first = false {
+		data := events.Data()
 		if string(bytes.TrimSpace(data)) == "[DONE]" {
 			seen.done = true
 			break
 		}
-		var ev struct {
-			Choices []struct {
-				Delta        map[string]any `json:"delta"`
-				FinishReason *string        `json:"finish_reason"`
-			} `json:"choices"`
-			Usage   map[string]any `json:"usage"`
-			Timings map[string]any `json:"timings"`
-		}
-		if err := json.Unmarshal(data, &ev); err != nil {
+		if text, err = wire.Decode(data, &chunk, text[:0]); err != nil {
 			return seen, fmt.Errorf("malformed chunk: %v", err)
 		}
-		tokens, finish := false, false
-		for _, c := range ev.Choices {
-			for _, k := range []string{"content", "reasoning_content", "reasoning"} {
-				if s, _ := c.Delta[k].(string); s != "" {
-					tokens = true
-					if k != "content" && seen.reasoning == "" {
-						seen.reasoning = k
-					}
-				}
-			}
-			finish = finish || c.FinishReason != nil && *c.FinishReason != ""
+		if seen.reasoning == "" {
+			seen.reasoning = chunk.Reasoning
 		}
-		if first && !tokens && len(ev.Choices) > 0 && ev.Choices[0].Delta["role"] != nil {
+		if first && !chunk.Tokens && chunk.Choices > 0 && chunk.Role {
 			seen.roleOnlyHead = true
 		}
-		if tokens {
+		if chunk.Tokens {
 			if seen.tokenChunks == 0 {
-				seen.ttft = sse.At().Sub(start)
+				seen.ttft = events.At().Sub(start)
 			}
 			if seen.tokenChunks++; seen.tokenChunks >= limit {
 				break
 			}
 		}
-		if ev.Usage != nil {
-			seen.usage = ev.Usage
+		if chunk.Usage.Present {
+			seen.completion = chunk.Usage.Completion
 			switch {
-			case len(ev.Choices) == 0:
+			case chunk.Choices == 0:
 				seen.usageWhere = "own chunk"
-			case finish:
+			case chunk.Finish != "":
 				seen.usageWhere = "finish chunk"
 			default:
 				seen.usageWhere = "every chunk"
 			}
 		}
-		seen.timings = seen.timings || ev.Timings != nil
+		seen.timings = seen.timings || chunk.Server.Present
 	}
-	return seen, sse.Err()
-}
-
-func completionTokens(usage map[string]any) int {
-	if n, ok := usage["completion_tokens"].(float64); ok {
-		return int(n)
-	}
-	return -1
+	return seen, events.Err()
 }
 
 // run asks every question and fills the report; it fails only when the
@@ -218,13 +199,11 @@ func (p *prober) run(ctx context.Context) (*probeReport, error) {
 	} else {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxWholeBody))
 		resp.Body.Close()
-		var answer struct {
-			Usage map[string]any `json:"usage"`
-		}
-		json.Unmarshal(data, &answer)
-		switch n := completionTokens(answer.Usage); {
+		var answer wire.Chunk
+		wire.Decode(data, &answer, nil)
+		switch n := answer.Usage.Completion; {
 		case resp.StatusCode/100 != 2:
-			rep.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", resp.StatusCode, serverMessage(data)), "check --model and --base-url")
+			rep.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data)), "check --model and --base-url")
 		case n < 0:
 			rep.add("usage (not streamed)", "missing", "output tokens will be counted with tiktoken (an estimate)")
 		default:
@@ -262,7 +241,7 @@ func (p *prober) run(ctx context.Context) (*probeReport, error) {
 		} else {
 			rep.add("reasoning field", "none seen", "")
 		}
-		if n := completionTokens(first.usage); n > 0 && first.tokenChunks > 0 {
+		if n := first.completion; n > 0 && first.tokenChunks > 0 {
 			per := float64(n) / float64(first.tokenChunks)
 			advice := ""
 			if per > 1.1 {

@@ -196,16 +196,6 @@ func TestProbeAgainstRecordedOllama(t *testing.T) {
 	}
 }
 
-// llama.cpp's timings may hold nulls; each reads as "not said".
-func TestTimingsWithNulls(t *testing.T) {
-	var info chunkInfo
-	_, err := decodeChunk([]byte(`{"choices":[],"timings":{"prompt_n":null,"prompt_ms":null,"predicted_n":5,"predicted_ms":10.5}}`), &info, nil)
-	want := serverTimings{present: true, promptTokens: -1, decodeTokens: 5, promptMs: -1, decodeMs: 10.5, loadMs: -1}
-	if err != nil || info.server != want {
-		t.Errorf("server = %+v, %v; want %+v", info.server, err, want)
-	}
-}
-
 // The probe prints servers' messages; an echoed API key is redacted there too.
 func TestProbeRedactsKey(t *testing.T) {
 	const key = "sk-probe-secret-999"
@@ -216,5 +206,31 @@ func TestProbeRedactsKey(t *testing.T) {
 	out, errOut, _ := runCLI(t, "probe", "--base-url", url, "--api-key", key)
 	if strings.Contains(out+errOut, key) || !strings.Contains(out, "[redacted]") {
 		t.Errorf("probe output:\n%s%s", out, errOut)
+	}
+}
+
+// The probe decodes chunks as the benchmark does: Ollama's "thinking" and a
+// tool call are tokens, and the reasoning field is named.
+func TestProbeCountsThinkingAndToolCalls(t *testing.T) {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(body), `"stream":true`) {
+			io.WriteString(w, `{"choices":[{"message":{"thinking":"hm"}}],"usage":{"completion_tokens":1}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, `data: {"choices":[{"delta":{"role":"assistant","thinking":"hm"}}]}`+"\n\n"+
+			`data: {"choices":[{"delta":{"thinking":" ok"}}]}`+"\n\n"+
+			`data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f"}}]},"finish_reason":"tool_calls"}]}`+"\n\n"+
+			`data: {"choices":[],"usage":{"completion_tokens":3}}`+"\n\ndata: [DONE]\n\n")
+	})
+	rows := probeRows(t, "--base-url", url)
+	for check, want := range map[string]string{
+		"first chunk": "carries a token", "reasoning field": "thinking", "tokens per chunk": "1.0 (3 tokens in 3 chunks)",
+		"usage (streamed)": "on its own chunk", "usage (not streamed)": "reported", "[DONE]": "sent",
+	} {
+		if !strings.HasPrefix(rows[check], want) {
+			t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
+		}
 	}
 }

@@ -2,181 +2,106 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
+	"context"
 	"io"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sse"
+	"github.com/tpsbench/tpsbench/internal/wire"
 )
 
-// maxSSELine bounds one SSE line. Real chunks are a few hundred bytes; a
-// limit far above any of them (unlike bufio.Scanner's 64 KiB) keeps a broken
-// server from eating the client's memory.
-const maxSSELine = 16 << 20
+// This file is the streaming measurement: it reads a streamed answer and
+// stamps each token-bearing chunk with the arrival time of its bytes. The
+// framing is internal/sse's, the chunks' format internal/wire's.
 
-// maxStreamBytes bounds one streamed answer (about a million tokens): the
-// body is not kept, but each token's timestamp and text are.
-const maxStreamBytes = 256 << 20
-
-var (
-	errSSELineTooLong = fmt.Errorf("SSE line longer than %d MiB", maxSSELine>>20)
-	// errTooLarge bounds the memory one endless answer can take.
-	errTooLarge = fmt.Errorf("answer larger than %d MiB", maxStreamBytes>>20)
-	// errSSETruncated means the body ended in the middle of a line.
-	errSSETruncated = errors.New("stream ended in the middle of an event")
-)
-
-// sseReader reads Server-Sent Events from a response body, Scanner-style:
-//
-//	for r.Next() { use(r.Data(), r.At()) }
-//	if err := r.Err(); err != nil { ... }
-//
-// It follows the WHATWG framing that OpenAI-compatible servers use: lines end
-// in LF or CRLF; "data:" fields (one optional space after the colon) are
-// joined with "\n"; a blank line ends an event; comment lines (":" keep-alives)
-// and the event, id and retry fields are skipped. Events without data are not
-// reported. Pending data at a clean end of the body is reported as a last
-// event, since some servers omit the final blank line.
-//
-// At reports when the bytes that completed an event's data arrived: the time
-// of the Read that delivered them, taken as that Read returned, before any
-// decoding. The reader only calls Read when no complete line is buffered, so
-// every line it finds came with the latest Read.
-type sseReader struct {
-	r      io.Reader
-	now    func() time.Time
-	buf    []byte
-	start  int // buf[start:end] is read but not yet parsed
-	end    int
-	readAt time.Time // when the latest Read returned bytes
-
-	data    []byte // the current event's data (owned, reused)
-	hasData bool
-	at      time.Time
-	eof     bool
-	err     error
-
-	ndjson     bool  // newline-delimited JSON (Ollama's native API): every line is an event
-	emptyReads int   // consecutive Reads that returned nothing
-	total      int64 // bytes read
-	limit      int64 // most bytes to read (maxStreamBytes)
-}
-
-func newSSEReader(r io.Reader, now func() time.Time) *sseReader {
-	return &sseReader{r: r, now: now, buf: make([]byte, 1024), limit: maxStreamBytes}
-}
-
-// Next advances to the next event that carries data. It returns false at the
-// end of the body or on an error (see Err).
-func (s *sseReader) Next() bool {
-	s.data = s.data[:0]
-	s.hasData = false
-	for {
-		line, ok := s.line()
-		if !ok {
-			// End of body: report data still pending, as if a blank line had
-			// followed it.
-			return s.hasData && s.err == nil
-		}
-		if s.ndjson {
-			if len(line) == 0 {
-				continue
-			}
-			s.data = append(s.data, line...)
-			s.at = s.readAt
-			return true
-		}
-		if len(line) == 0 {
-			if s.hasData {
-				return true
-			}
-			continue
-		}
-		if line[0] == ':' {
-			continue // comment or keep-alive
-		}
-		name, value := line, []byte(nil)
-		if i := bytes.IndexByte(line, ':'); i >= 0 {
-			name, value = line[:i], line[i+1:]
-			if len(value) > 0 && value[0] == ' ' {
-				value = value[1:]
-			}
-		}
-		if string(name) != "data" {
-			continue // event, id, retry and unknown fields carry nothing we use
-		}
-		if s.hasData {
-			s.data = append(s.data, '\n')
-		}
-		s.data = append(s.data, value...)
-		s.hasData = true
-		s.at = s.readAt
+// readStream consumes an SSE body, stamping each token-bearing chunk with
+// the arrival time of its bytes.
+// With ndjson it reads Ollama's native stream, a JSON object per line.
+func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record, ndjson bool) {
+	var events *sse.Reader
+	if ndjson {
+		events = sse.NewNDJSONReader(body, c.now)
+	} else {
+		events = sse.NewReader(body, c.now)
 	}
-}
-
-// Data returns the current event's data; it is valid until the next call to
-// Next.
-func (s *sseReader) Data() []byte { return s.data }
-
-// At returns when the current event's data arrived.
-func (s *sseReader) At() time.Time { return s.at }
-
-// Err returns the error that ended the stream, or nil at a clean end.
-func (s *sseReader) Err() error { return s.err }
-
-// line returns the next line without its line ending. The slice aliases the
-// read buffer and is valid until the next call.
-func (s *sseReader) line() ([]byte, bool) {
-	for {
-		if i := bytes.IndexByte(s.buf[s.start:s.end], '\n'); i >= 0 {
-			line := s.buf[s.start : s.start+i]
-			s.start += i + 1
-			if n := len(line); n > 0 && line[n-1] == '\r' {
-				line = line[:n-1]
-			}
-			return line, true
+	// One timestamp per token: sized for max_tokens, so it never grows when
+	// the server keeps to it.
+	rec.Chunks = make([]time.Duration, 0, min(c.maxTokens, 1<<16)+1)
+	var chunk wire.Chunk
+	for events.Next() {
+		data := events.Data()
+		if string(bytes.TrimSpace(data)) == "[DONE]" {
+			rec.DoneSeen = true
+			break
 		}
-		if s.eof || s.err != nil {
-			if s.start < s.end && s.err == nil {
-				s.err = errSSETruncated
-			}
-			return nil, false
-		}
-		s.fill()
-	}
-}
-
-// fill reads once more from the body, making room first.
-func (s *sseReader) fill() {
-	if s.start > 0 {
-		s.end = copy(s.buf, s.buf[s.start:s.end])
-		s.start = 0
-	}
-	if s.end == len(s.buf) {
-		if len(s.buf) >= maxSSELine {
-			s.err = errSSELineTooLong
+		var err error
+		rec.text, err = wire.Decode(data, &chunk, rec.text)
+		if err != nil {
+			rec.Done = c.since(c.now())
+			rec.fail(failMalformed, "malformed stream chunk: "+err.Error())
 			return
 		}
-		bigger := make([]byte, 2*len(s.buf))
-		copy(bigger, s.buf[:s.end])
-		s.buf = bigger
-	}
-	n, err := s.r.Read(s.buf[s.end:])
-	if n > 0 {
-		s.readAt = s.now()
-		s.end += n
-		s.emptyReads = 0
-		if s.total += int64(n); s.total > s.limit && err == nil {
-			err = errTooLarge
+		if chunk.ErrorMsg != "" {
+			rec.Done = c.since(c.now())
+			rec.fail(failStream, c.redact("error in stream: "+wire.OneLine(chunk.ErrorMsg, 200)))
+			return
 		}
-	} else if err == nil {
-		if s.emptyReads++; s.emptyReads >= 100 {
-			err = io.ErrNoProgress
+		if rec.ResponseID == "" && len(chunk.ID) > 0 {
+			rec.ResponseID = string(chunk.ID)
+		}
+		if chunk.Tokens {
+			at := c.since(events.At())
+			rec.Chunks = append(rec.Chunks, at)
+			if chunk.Answer && rec.FirstAnswer == none {
+				rec.FirstAnswer = at
+			} else if !chunk.Answer && rec.FirstAnswer == none {
+				rec.Reasoning = true
+			}
+		}
+		if chunk.Finish != "" {
+			rec.FinishReason = chunk.Finish
+		}
+		if chunk.Usage.Present {
+			rec.takeUsage(chunk.Usage)
+		}
+		if chunk.Server.Present {
+			rec.takeServer(chunk.Server)
+		}
+		if chunk.Done { // Ollama's native stream ends with done: true
+			rec.DoneSeen = true
+			if rec.FinishReason == "" {
+				rec.FinishReason = "stop"
+			}
+			break
 		}
 	}
-	switch {
-	case err == io.EOF:
-		s.eof = true
-	case err != nil:
-		s.err = err
+	rec.Done = c.since(c.now())
+	if rec.DoneSeen {
+		drainAfterDone(body)
 	}
+	if err := events.Err(); err != nil {
+		where := "stream cut before the first token: "
+		if len(rec.Chunks) > 0 {
+			where = "stream cut mid-answer: "
+		}
+		c.failTransport(ctx, rec, err, where)
+		return
+	}
+	if !rec.DoneSeen && rec.FinishReason == "" {
+		rec.fail(failStream, "stream ended early: no finish_reason and no [DONE]")
+		return
+	}
+	if len(rec.Chunks) == 0 {
+		rec.fail(failEmpty, "empty completion: no token in the stream")
+	}
+}
+
+// drainAfterDone reads what follows [DONE] (the end of the chunked body) so
+// the connection goes back to the pool. A server that keeps the stream open
+// after [DONE] costs at most a short wait and its connection, never the
+// request timeout.
+func drainAfterDone(body io.ReadCloser) {
+	t := time.AfterFunc(200*time.Millisecond, func() { body.Close() })
+	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	t.Stop()
 }

@@ -1,77 +1,13 @@
 package main
 
 import (
-	"errors"
+	"bytes"
+	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-	"testing/iotest"
 	"time"
 )
-
-// readAll collects every event's data.
-func readAll(r io.Reader) ([]string, error) {
-	s := newSSEReader(r, time.Now)
-	var events []string
-	for s.Next() {
-		events = append(events, string(s.Data()))
-	}
-	return events, s.Err()
-}
-
-func TestSSEReader(t *testing.T) {
-	long := strings.Repeat("x", 200_000) // far past bufio.Scanner's 64 KiB
-	tests := []struct {
-		name string
-		in   string
-		want []string
-		err  error
-	}{
-		{"one event", "data: {\"a\":1}\n\n", []string{`{"a":1}`}, nil},
-		{"no space after colon", "data:{\"a\":1}\n\n", []string{`{"a":1}`}, nil},
-		{"only one space dropped", "data:  x\n\n", []string{" x"}, nil},
-		{"CRLF", "data: a\r\n\r\ndata: b\r\n\r\n", []string{"a", "b"}, nil},
-		{"comments and keep-alives", ": ping\n\n:\ndata: a\n: mid\n\n", []string{"a"}, nil},
-		{"event id retry ignored", "event: message\nid: 7\nretry: 100\ndata: a\n\n", []string{"a"}, nil},
-		{"multi-line data joined", "data: a\ndata: b\n\n", []string{"a\nb"}, nil},
-		{"blank lines without data", "\n\n\n\ndata: a\n\n\n", []string{"a"}, nil},
-		{"several events in one read", "data: a\n\ndata: b\n\ndata: [DONE]\n\n", []string{"a", "b", "[DONE]"}, nil},
-		{"no trailing blank line", "data: a\n\ndata: b\n", []string{"a", "b"}, nil},
-		{"cut mid-line", "data: a\n\ndata: {\"b\"", []string{"a"}, errSSETruncated},
-		{"field without colon", "data\n\n", []string{""}, nil},
-		{"unknown field", "foo: bar\ndata: a\n\n", []string{"a"}, nil},
-		{"very long line", "data: " + long + "\n\n", []string{long}, nil},
-		{"empty body", "", nil, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, how := range []struct {
-				name string
-				wrap func(io.Reader) io.Reader
-			}{
-				{"whole", func(r io.Reader) io.Reader { return r }},
-				{"byte by byte", iotest.OneByteReader},
-			} {
-				got, err := readAll(how.wrap(strings.NewReader(tt.in)))
-				if !slices.Equal(got, tt.want) || !errors.Is(err, tt.err) {
-					t.Errorf("%s: parse(%.60q) = %.80q, %v; want %.80q, %v", how.name, tt.in, got, err, tt.want, tt.err)
-				}
-			}
-		})
-	}
-}
-
-func TestSSEReaderReadError(t *testing.T) {
-	boom := errors.New("connection reset")
-	r := io.MultiReader(strings.NewReader("data: a\n\ndata: b"), iotest.ErrReader(boom))
-	got, err := readAll(r)
-	if !slices.Equal(got, []string{"a"}) || !errors.Is(err, boom) {
-		t.Errorf("got %q, %v; want [a], %v", got, err, boom)
-	}
-}
 
 // stepReader hands out one part per Read and moves a fake clock to that
 // part's arrival time, as bytes arriving off a connection would.
@@ -94,85 +30,6 @@ func (r *stepReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// An event's time is when the read that completed it returned, however the
-// events are split across reads.
-func TestSSEReaderStampsArrival(t *testing.T) {
-	base := time.Unix(1000, 0)
-	r := &stepReader{
-		parts: []string{"data: a\n\nda", "ta: b\n", "\ndata: c\n\ndata: d\n\n"},
-		times: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond},
-	}
-	s := newSSEReader(r, func() time.Time { return base.Add(r.now) })
-	var got []time.Duration
-	for s.Next() {
-		got = append(got, s.At().Sub(base))
-	}
-	want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond, 30 * time.Millisecond}
-	if !slices.Equal(got, want) || s.Err() != nil {
-		t.Errorf("arrival times = %v, %v; want %v", got, s.Err(), want)
-	}
-}
-
-func TestSSEReaderLineLimit(t *testing.T) {
-	huge := io.MultiReader(strings.NewReader("data: "), io.LimitReader(infiniteX{}, maxSSELine+1))
-	_, err := readAll(huge)
-	if !errors.Is(err, errSSELineTooLong) {
-		t.Errorf("err = %v; want %v", err, errSSELineTooLong)
-	}
-}
-
-// An endless stream of small events is cut at the size limit.
-func TestSSEReaderSizeLimit(t *testing.T) {
-	events := strings.Repeat("data: {\"x\":1}\n\n", 1000)
-	s := newSSEReader(strings.NewReader(events), time.Now)
-	s.limit = 4000
-	n := 0
-	for s.Next() {
-		n++
-	}
-	if !errors.Is(s.Err(), errTooLarge) || n > (4000+4096)/15 { // one read past the limit
-		t.Errorf("%d events, err %v; want at most %d, then %v", n, s.Err(), (4000+4096)/15, errTooLarge)
-	}
-}
-
-type infiniteX struct{}
-
-func (infiniteX) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'x'
-	}
-	return len(p), nil
-}
-
-// FuzzSSEReader: the reader never panics, never reports more events than
-// there are data lines, and a [DONE] event's data is exactly that.
-func FuzzSSEReader(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*stream*.http"))
-	for _, name := range seeds {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		if i := strings.Index(string(b), "\n\n"); i >= 0 {
-			b = b[i+2:] // the body
-		}
-		f.Add(b)
-	}
-	f.Add([]byte("data: a\r\n\r\n: c\ndata:b\ndata: c\n\ndata: [DONE]\n\n"))
-	f.Add([]byte("data: {\"error\":{\"message\":\"x\"}}\n\n"))
-	f.Fuzz(func(t *testing.T, in []byte) {
-		maxEvents := strings.Count(string(in), "data")
-		s := newSSEReader(iotest.HalfReader(strings.NewReader(string(in))), time.Now)
-		n := 0
-		for s.Next() {
-			n++
-			if n > maxEvents {
-				t.Fatalf("%d events from %d data fields", n, maxEvents)
-			}
-		}
-	})
-}
-
 // FuzzReadStream: the client's whole stream path never panics, and never
 // finds more token-bearing chunks than events.
 func FuzzReadStream(f *testing.F) {
@@ -188,4 +45,35 @@ func FuzzReadStream(f *testing.F) {
 			t.Fatalf("%d chunks from %d data fields", len(rec.Chunks), events)
 		}
 	})
+}
+
+// streamBody builds an Ollama-shaped stream of n one-token chunks, with the
+// finish, usage and [DONE] events at the end.
+func streamBody(n int) []byte {
+	var b bytes.Buffer
+	words := []string{" the", " of", " and", " to", " in", " is"}
+	for i := range n {
+		fmt.Fprintf(&b, `data: {"id":"chatcmpl-872","object":"chat.completion.chunk","created":1795815371,"model":"llama3.1:8b","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":%q},"finish_reason":null}]}`+"\n\n", words[i%len(words)])
+	}
+	fmt.Fprintf(&b, `data: {"id":"chatcmpl-872","object":"chat.completion.chunk","created":1795815371,"model":"llama3.1:8b","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":"length"}]}`+"\n\n")
+	fmt.Fprintf(&b, `data: {"id":"chatcmpl-872","object":"chat.completion.chunk","created":1795815371,"model":"llama3.1:8b","system_fingerprint":"fp_ollama","choices":[],"usage":{"prompt_tokens":31,"completion_tokens":%d,"total_tokens":%d}}`+"\n\ndata: [DONE]\n\n", n, n+31)
+	return b.Bytes()
+}
+
+// BenchmarkReadStream measures the client's whole per-chunk path (SSE
+// framing, timestamps, chunk decoding) over a 256-token answer; ns/op is
+// per answer, so divide by 256 for the cost per token.
+func BenchmarkReadStream(b *testing.B) {
+	body := streamBody(256)
+	c := testClient(b, true, false)
+	c.maxTokens = 256
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := newRecord(0, true)
+		c.readStream(b.Context(), io.NopCloser(bytes.NewReader(body)), &rec, false)
+		if !rec.DoneSeen || len(rec.Chunks) != 256 {
+			b.Fatalf("chunks=%d done=%v err=%q", len(rec.Chunks), rec.DoneSeen, rec.Err)
+		}
+	}
 }

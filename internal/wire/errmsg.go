@@ -1,4 +1,4 @@
-package main
+package wire
 
 import (
 	"encoding/json"
@@ -22,9 +22,9 @@ func errorMessage(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// serverMessage turns an error response body into one readable line: the
+// ServerMessage turns an error response body into one readable line: the
 // message of a JSON error object if there is one, else the text itself.
-func serverMessage(body []byte) string {
+func ServerMessage(body []byte) string {
 	var b struct {
 		Error   json.RawMessage `json:"error"`
 		Message string          `json:"message"`
@@ -44,11 +44,12 @@ func serverMessage(body []byte) string {
 	if msg == "" {
 		msg = string(body)
 	}
-	return oneLine(msg, 200)
+	return OneLine(msg, 200)
 }
 
-// oneLine collapses whitespace and cuts s to at most max bytes.
-func oneLine(s string, max int) string {
+// OneLine collapses whitespace and cuts s to at most max bytes (then adds
+// "...").
+func OneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > max {
 		s = strings.ToValidUTF8(s[:max], "") + "..."

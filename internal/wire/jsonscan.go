@@ -1,4 +1,4 @@
-package main
+package wire
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// jsonScanner is the single-pass JSON reader under decodeChunk: it walks a
+// jsonScanner is the single-pass JSON reader under Decode: it walks a
 // document once, hands over the fields asked for as raw slices of the input,
 // and checks the syntax of everything it skips, so that it accepts exactly
 // what encoding/json accepts.

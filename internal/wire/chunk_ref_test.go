@@ -1,4 +1,4 @@
-package main
+package wire
 
 import (
 	"bytes"
@@ -24,6 +24,7 @@ type wireUsage struct {
 
 // wireDelta holds the generated fields of a stream delta or a whole message.
 type wireDelta struct {
+	Role             json.RawMessage `json:"role"`
 	Content          string          `json:"content"`
 	ReasoningContent string          `json:"reasoning_content"`
 	Reasoning        string          `json:"reasoning"`
@@ -69,38 +70,14 @@ type wireBody struct {
 
 // decodeChunkRef is the reference decoder: encoding/json into plain structs.
 // The fast decoder in chunk.go must agree with it (see FuzzDecodeChunk).
-func decodeChunkRef(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
+func decodeChunkRef(data []byte, c *Chunk, text []byte) ([]byte, error) {
 	var b wireBody
 	if err := json.Unmarshal(data, &b); err != nil {
 		return text, err
 	}
-	*info = chunkInfo{id: []byte(b.ID), usage: noUsage(), server: noTimings()}
-	if b.Usage != nil {
-		info.usage = usageInfo{present: true, prompt: intOr(b.Usage.PromptTokens), completion: intOr(b.Usage.CompletionTokens), reasoning: -1, cached: -1}
-		if d := b.Usage.CompletionTokensDetails; d != nil {
-			info.usage.reasoning = intOr(d.ReasoningTokens)
-		}
-		if d := b.Usage.PromptTokensDetails; d != nil {
-			info.usage.cached = intOr(d.CachedTokens)
-		}
-	}
-	srv := serverTimings{promptTokens: -1, decodeTokens: -1, promptMs: -1, decodeMs: -1, loadMs: -1}
-	if t := b.Timings; t != nil {
-		srv.present = true
-		srv.promptTokens, srv.decodeTokens = intOr(t.PromptN), intOr(t.PredictedN)
-		srv.promptMs, srv.decodeMs = floatOr(t.PromptMs), floatOr(t.PredictedMs)
-	}
-	if b.PromptEvalCount != nil || b.PromptEvalDuration != nil || b.EvalCount != nil || b.EvalDuration != nil || b.LoadDuration != nil {
-		srv.present = true
-		srv.promptTokens, srv.decodeTokens = intOr(b.PromptEvalCount), intOr(b.EvalCount)
-		srv.promptMs, srv.decodeMs, srv.loadMs = nsOr(b.PromptEvalDuration), nsOr(b.EvalDuration), nsOr(b.LoadDuration)
-	}
-	if srv.present {
-		info.server = srv
-	}
-	info.done = b.Done
+	*c = Chunk{ID: []byte(b.ID), Usage: refUsage(b.Usage), Server: refTimings(&b), Done: b.Done, Choices: len(b.Choices)}
 	if len(b.Error) > 0 && string(b.Error) != "null" {
-		info.errorMsg = errorMessage(b.Error)
+		c.ErrorMsg = errorMessage(b.Error)
 		return text, nil
 	}
 	// Ollama's native answer: one message (chat) or response (generate).
@@ -110,27 +87,64 @@ func decodeChunkRef(data []byte, info *chunkInfo, text []byte) ([]byte, error) {
 		b.Choices[0].FinishReason = &b.DoneReason
 	}
 	for i := range b.Choices {
-		c := &b.Choices[i]
-		for _, d := range [2]*wireDelta{&c.Delta, &c.Message} {
+		ch := &b.Choices[i]
+		for _, d := range [2]*wireDelta{&ch.Delta, &ch.Message} {
+			c.Role = c.Role || len(d.Role) > 0 && string(d.Role) != "null"
 			answer := d.Content != "" || hasToolCalls(d.ToolCalls)
 			if answer || d.ReasoningContent != "" || d.Reasoning != "" || d.Thinking != "" {
-				info.tokens = true
-				info.answer = info.answer || answer
+				c.Tokens = true
+				c.Answer = c.Answer || answer
 				text = append(text, d.ReasoningContent...)
 				text = append(text, d.Reasoning...)
 				text = append(text, d.Thinking...)
 				text = append(text, d.Content...)
 			}
+			for _, r := range []struct{ name, text string }{
+				{FieldReasoningContent, d.ReasoningContent}, {FieldReasoning, d.Reasoning}, {FieldThinking, d.Thinking},
+			} {
+				if c.Reasoning == "" && r.text != "" {
+					c.Reasoning = r.name
+				}
+			}
 		}
-		if c.Text != "" {
-			info.tokens, info.answer = true, true
-			text = append(text, c.Text...)
+		if ch.Text != "" {
+			c.Tokens, c.Answer = true, true
+			text = append(text, ch.Text...)
 		}
-		if c.FinishReason != nil && *c.FinishReason != "" {
-			info.finish = *c.FinishReason
+		if ch.FinishReason != nil && *ch.FinishReason != "" {
+			c.Finish = *ch.FinishReason
 		}
 	}
 	return text, nil
+}
+
+func refUsage(u *wireUsage) Usage {
+	if u == nil {
+		return noUsage()
+	}
+	usage := Usage{Present: true, Prompt: intOr(u.PromptTokens), Completion: intOr(u.CompletionTokens), Reasoning: -1, Cached: -1}
+	if d := u.CompletionTokensDetails; d != nil {
+		usage.Reasoning = intOr(d.ReasoningTokens)
+	}
+	if d := u.PromptTokensDetails; d != nil {
+		usage.Cached = intOr(d.CachedTokens)
+	}
+	return usage
+}
+
+func refTimings(b *wireBody) Timings {
+	srv := Timings{PromptTokens: -1, DecodeTokens: -1, PromptMs: -1, DecodeMs: -1, LoadMs: -1}
+	if t := b.Timings; t != nil {
+		srv.Present = true
+		srv.PromptTokens, srv.DecodeTokens = intOr(t.PromptN), intOr(t.PredictedN)
+		srv.PromptMs, srv.DecodeMs = floatOr(t.PromptMs), floatOr(t.PredictedMs)
+	}
+	if b.PromptEvalCount != nil || b.PromptEvalDuration != nil || b.EvalCount != nil || b.EvalDuration != nil || b.LoadDuration != nil {
+		srv.Present = true
+		srv.PromptTokens, srv.DecodeTokens = intOr(b.PromptEvalCount), intOr(b.EvalCount)
+		srv.PromptMs, srv.DecodeMs, srv.LoadMs = nsOr(b.PromptEvalDuration), nsOr(b.EvalDuration), nsOr(b.LoadDuration)
+	}
+	return srv
 }
 
 // hasToolCalls: tool_calls is token-bearing unless null or an empty array.
@@ -169,14 +183,14 @@ func intOr(p *int) int {
 
 // FuzzDecodeChunk holds the fast decoder to the reference: the same
 // documents accepted, and from each the same tokens, text, finish reason,
-// usage, id and error.
+// usage, timings, id, error, choice count, role and reasoning field.
 func FuzzDecodeChunk(f *testing.F) {
 	for _, seed := range chunkSeeds(f) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast, ref chunkInfo
-		fastText, fastErr := decodeChunk(data, &fast, nil)
+		var fast, ref Chunk
+		fastText, fastErr := Decode(data, &fast, nil)
 		refText, refErr := decodeChunkRef(data, &ref, nil)
 		if (fastErr == nil) != (refErr == nil) {
 			if bytes.Contains(data, []byte("\u017f")) || bytes.Contains(data, []byte("\u212a")) {
@@ -191,13 +205,14 @@ func FuzzDecodeChunk(f *testing.F) {
 			// encoding/json replaces invalid UTF-8 in strings; tpsbench keeps
 			// the bytes. Only token-bearing must agree.
 			fastText, refText = nil, nil
-			fast.id, ref.id = nil, nil
-			fast.errorMsg, ref.errorMsg = "", ""
-			fast.finish, ref.finish = "", ""
+			fast.ID, ref.ID = nil, nil
+			fast.ErrorMsg, ref.ErrorMsg = "", ""
+			fast.Finish, ref.Finish = "", ""
 		}
-		if fast.tokens != ref.tokens || fast.answer != ref.answer || fast.finish != ref.finish ||
-			fast.usage != ref.usage || !bytes.Equal(fast.id, ref.id) || fast.errorMsg != ref.errorMsg ||
-			fast.server != ref.server || fast.done != ref.done ||
+		if fast.Tokens != ref.Tokens || fast.Answer != ref.Answer || fast.Finish != ref.Finish ||
+			fast.Usage != ref.Usage || !bytes.Equal(fast.ID, ref.ID) || fast.ErrorMsg != ref.ErrorMsg ||
+			fast.Server != ref.Server || fast.Done != ref.Done ||
+			fast.Choices != ref.Choices || fast.Role != ref.Role || fast.Reasoning != ref.Reasoning ||
 			!bytes.Equal(fastText, refText) {
 			t.Fatalf("decode(%q):\nfast %+v text %q\nref  %+v text %q", data, fast, fastText, ref, refText)
 		}
@@ -225,8 +240,17 @@ func chunkSeeds(f *testing.F) [][]byte {
 		[]byte(`{"error":"model 'x' not found","done":true}`),
 		[]byte(`{"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"completion_tokens_details":{"reasoning_tokens":3},"prompt_tokens_details":{"cached_tokens":8}}}`),
 		[]byte(`{"usage":{"completion_tokens_details":null,"prompt_tokens_details":{"cached_tokens":null}}}`),
+		[]byte(`{"choices":[{"delta":{"role":null,"content":"x"}},{"delta":{"role":"assistant"}},null]}`),
+		[]byte(`{"choices":[{"delta":{"role":"a"},"delta":{"role":null}},{"message":{"role":{}}}]}`),
+		[]byte(`{"choices":[{"delta":{"content":"x"},"message":{"thinking":"t","reasoning":"r"}}]}`),
+		[]byte(`{"message":{"role":"assistant"},"thinking":"t","choices":[{"delta":{"reasoning_content":"r"}}]}`),
+		[]byte(`{"choices":[{"delta":{"role":"assistant","reasoning":"r"}}],"error":"boom"}`),
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*.http"))
+	// The recorded answers of the fixtures (shared with package main's tests).
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "fixtures", "*.http"))
+	if len(files) == 0 {
+		f.Fatal("no recorded fixture found")
+	}
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
