@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -15,12 +14,56 @@ type crossCheck struct {
 	Median, Worst float64 // relative difference, (tiktoken - usage) / usage
 }
 
+// finding is one thing found in a run that lowers trust in a figure. It is
+// data: the report words it (findingText).
+type finding interface{ isFinding() }
+
+// The findings trustChecks can return, each with the numbers its text
+// needs.
+type (
+	// noUsageFinding: answers without usage, counted by tiktoken.
+	noUsageFinding struct{ answers, of int }
+	// overMaxFinding: answers longer than max_tokens; the longest.
+	overMaxFinding struct{ answers, longest int }
+	// chunkingFinding: several tokens per chunk, so ITL is coarse.
+	chunkingFinding struct{ chunks, tokens int }
+	// cachedFinding: answers with cached prompt tokens.
+	cachedFinding struct{ answers, cached, prompt int }
+	// zeroPromptFinding: answers that reported 0 prompt tokens.
+	zeroPromptFinding struct{ answers int }
+	// coldStartFinding: the first request was much slower than the rest.
+	coldStartFinding struct{ first, median time.Duration }
+	// modelLoadFinding: requests that waited for the model to load.
+	modelLoadFinding struct {
+		answers int
+		worstMs float64
+	}
+	// serverBusyFinding: requests refused with 503 "server busy".
+	serverBusyFinding struct{ requests int }
+	// clientBoundFinding: the client, not the server, may have limited the
+	// figures.
+	clientBoundFinding struct {
+		health    clientHealth
+		latency   time.Duration // the run's median TTFT (or E2E)
+		simulated bool          // the simulator ran in this process
+	}
+)
+
+func (noUsageFinding) isFinding()     {}
+func (overMaxFinding) isFinding()     {}
+func (chunkingFinding) isFinding()    {}
+func (cachedFinding) isFinding()      {}
+func (zeroPromptFinding) isFinding()  {}
+func (coldStartFinding) isFinding()   {}
+func (modelLoadFinding) isFinding()   {}
+func (serverBusyFinding) isFinding()  {}
+func (clientBoundFinding) isFinding() {}
+
 // trustChecks finds, in the records alone, what lowers trust in a figure:
 // guessed token counts, an ignored max_tokens, several tokens per chunk, a
 // first request that paid for loading the model. It also returns the token
 // cross-check.
-func trustChecks(records []Record) ([]string, crossCheck) {
-	var notes []string
+func trustChecks(records []Record) ([]finding, crossCheck) {
 	var ok []*Record
 	for i := range records {
 		if r := &records[i]; r.OK && !r.Warmup {
@@ -30,10 +73,29 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 	if len(ok) == 0 {
 		return nil, crossCheck{}
 	}
+	found := answerChecks(ok)
+	if f, found1 := coldStart(ok); found1 {
+		found = append(found, f)
+	}
+	if n, worst := modelLoads(ok); n > 0 {
+		found = append(found, modelLoadFinding{n, worst})
+	}
+	busy := 0
+	for i := range records {
+		if !records[i].Warmup && records[i].HTTPStatus == 503 && strings.Contains(records[i].Err, "server busy") {
+			busy++
+		}
+	}
+	if busy > 0 {
+		found = append(found, serverBusyFinding{busy})
+	}
+	return found, crossChecked(ok)
+}
 
+// answerChecks looks at what the ok answers say of themselves.
+func answerChecks(ok []*Record) []finding {
 	noUsage, over, overMax, chunks, tokens := 0, 0, 0, 0, 0
 	cachedAnswers, cached, prompt, zeroPrompt := 0, 0, 0, 0
-	var diffs []float64
 	for _, r := range ok {
 		if r.UsageTokens < 0 {
 			noUsage++
@@ -54,41 +116,35 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 			chunks += len(r.Chunks)
 			tokens += r.OutputTokens
 		}
+	}
+	var found []finding
+	if noUsage > 0 {
+		found = append(found, noUsageFinding{noUsage, len(ok)})
+	}
+	if over > 0 {
+		found = append(found, overMaxFinding{over, overMax})
+	}
+	if chunks > 0 && float64(tokens) > 1.1*float64(chunks) {
+		found = append(found, chunkingFinding{chunks, tokens})
+	}
+	if cachedAnswers > 0 {
+		found = append(found, cachedFinding{cachedAnswers, cached, prompt})
+	}
+	if zeroPrompt > 0 {
+		found = append(found, zeroPromptFinding{zeroPrompt})
+	}
+	return found
+}
+
+// crossChecked compares usage with tiktoken's count over the answers that
+// have both.
+func crossChecked(ok []*Record) crossCheck {
+	var diffs []float64
+	for _, r := range ok {
 		if r.UsageTokens > 0 && r.TiktokenTokens >= 0 {
 			diffs = append(diffs, float64(r.TiktokenTokens-r.UsageTokens)/float64(r.UsageTokens))
 		}
 	}
-	if noUsage > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d answers had no usage: their output tokens are tiktoken's estimate, not the model's own count", noUsage, len(ok)))
-	}
-	if over > 0 {
-		notes = append(notes, fmt.Sprintf("%d answers were longer than max_tokens (up to %d tokens): the server ignored the cap, so answers are longer than asked", over, overMax))
-	}
-	if chunks > 0 && float64(tokens) > 1.1*float64(chunks) {
-		notes = append(notes, fmt.Sprintf("%d chunks carried %d tokens (%.1f per chunk): the server sends several tokens at a time, so ITL (per chunk) is coarse", chunks, tokens, float64(tokens)/float64(chunks)))
-	}
-	if cachedAnswers > 0 {
-		notes = append(notes, fmt.Sprintf("%d answers had cached prompt tokens (%d of their %d prompt tokens): the server skipped that prompt processing, so TTFT says little about prefill (make prompts differ: --input-tokens)", cachedAnswers, cached, prompt))
-	}
-	if zeroPrompt > 0 {
-		notes = append(notes, fmt.Sprintf("%d answers reported 0 prompt tokens: the prompt was cached or not counted, so prompt-processing figures mean little", zeroPrompt))
-	}
-	if note := coldStart(ok); note != "" {
-		notes = append(notes, note)
-	}
-	if n, worst := modelLoads(ok); n > 0 {
-		notes = append(notes, fmt.Sprintf("%d measured requests waited for the model to load (up to %.2f s, the server's load_duration): a cold start, or the model reloaded mid-run (a change of num_ctx or other options, or keep_alive running out)", n, worst/1000))
-	}
-	busy := 0
-	for i := range records {
-		if !records[i].Warmup && records[i].HTTPStatus == 503 && strings.Contains(records[i].Err, "server busy") {
-			busy++
-		}
-	}
-	if busy > 0 {
-		notes = append(notes, fmt.Sprintf("%d requests got HTTP 503 \"server busy\": the server's queue was full (Ollama: OLLAMA_MAX_QUEUE, 512 by default), so they were refused, not measured", busy))
-	}
-
 	var cross crossCheck
 	if len(diffs) > 0 {
 		slices.Sort(diffs)
@@ -97,7 +153,7 @@ func trustChecks(records []Record) ([]string, crossCheck) {
 			return cmpFloat(math.Abs(a), math.Abs(b))
 		})
 	}
-	return notes, cross
+	return cross
 }
 
 // modelLoads counts answers whose server timings say they waited for a
@@ -123,11 +179,11 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// coldStart says so when the first request was much slower than the rest
-// (by TTFT when streamed, else E2E): the server was likely loading the model.
-func coldStart(ok []*Record) string {
+// coldStart finds a first request much slower than the rest (by TTFT when
+// streamed, else E2E): the server was likely loading the model.
+func coldStart(ok []*Record) (coldStartFinding, bool) {
 	if len(ok) < 5 {
-		return ""
+		return coldStartFinding{}, false
 	}
 	first := slices.MinFunc(ok, func(a, b *Record) int { return cmpFloat(float64(a.Send), float64(b.Send)) })
 	latency := func(r *Record) time.Duration {
@@ -144,11 +200,8 @@ func coldStart(ok []*Record) string {
 	}
 	slices.Sort(rest)
 	median := time.Duration(percentileSorted(rest, 50))
-	if l := latency(first); l > 3*median && l-median > 100*time.Millisecond {
-		return fmt.Sprintf("the first request took %s against a median of %s for the rest: probably the model loading; --warmup keeps such requests out of the figures",
-			l.Round(time.Millisecond), median.Round(time.Millisecond))
-	}
-	return ""
+	l := latency(first)
+	return coldStartFinding{l, median}, l > 3*median && l-median > 100*time.Millisecond
 }
 
 // parallelism estimates how many requests the server really generates at
@@ -220,13 +273,4 @@ func serverParallelism(records []Record, duration time.Duration, inFlight float6
 		p.MedianWait = time.Duration(percentileSorted(waits, 50))
 	}
 	return p
-}
-
-// String is the report's line, when requests waited in the server.
-func (p parallelism) String() string {
-	if p.Waited == 0 || p.Estimate >= p.InFlight-0.5 {
-		return ""
-	}
-	return fmt.Sprintf("the server appears to run %s at a time while %.1f were in flight on average: %d of %d requests waited for their first token, median %s longer than the quickest",
-		plural(int(p.Estimate), "request"), p.InFlight, p.Waited, p.Requests, p.MedianWait.Round(time.Millisecond))
 }

@@ -20,7 +20,11 @@ func TestTrustChecks(t *testing.T) {
 	}
 	recs[0].Chunks[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
 	recs[0].FirstAnswer = recs[0].Chunks[0]
-	notes, cross := trustChecks(recs)
+	found, cross := trustChecks(recs)
+	var notes []string
+	for _, f := range found {
+		notes = append(notes, findingText(f))
+	}
 	for _, want := range []string{
 		"6 answers were longer than max_tokens (up to 8 tokens)",
 		"24 chunks carried 48 tokens (2.0 per chunk)",
@@ -35,8 +39,8 @@ func TestTrustChecks(t *testing.T) {
 	}
 	// A healthy run raises nothing.
 	healthy := []Record{streamRec(0, 2, 100, 200), streamRec(0, 2, 100, 200)}
-	if notes, _ := trustChecks(healthy); len(notes) != 0 {
-		t.Errorf("healthy run: %q", notes)
+	if found, _ := trustChecks(healthy); len(found) != 0 {
+		t.Errorf("healthy run: %v", found)
 	}
 }
 
@@ -53,8 +57,8 @@ func TestNoUsageCheckEndToEnd(t *testing.T) {
 
 func TestClientBound(t *testing.T) {
 	healthy := clientHealth{Wall: time.Second, CPU: 200 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 300 * time.Microsecond}
-	if note := healthy.clientBound(100 * time.Millisecond); note != "" {
-		t.Errorf("healthy: %q", note)
+	if healthy.clientBound(100 * time.Millisecond) {
+		t.Errorf("healthy: %q", clientBoundText(clientBoundFinding{health: healthy, latency: 100 * time.Millisecond}))
 	}
 	for _, sick := range []clientHealth{
 		{Wall: time.Second, CPU: 1900 * time.Millisecond, Cores: 2},      // CPU saturated
@@ -62,8 +66,9 @@ func TestClientBound(t *testing.T) {
 		{Wall: time.Second, Cores: 2, SchedP99: 20 * time.Millisecond},   // over 5% of a 100 ms TTFT
 		{Wall: time.Second, Cores: 2, GCPauseP99: 12 * time.Millisecond}, // long GC pauses
 	} {
-		if note := sick.clientBound(100 * time.Millisecond); !strings.HasPrefix(note, "client-bound: ") {
-			t.Errorf("%+v: no warning", sick)
+		note := clientBoundText(clientBoundFinding{health: sick, latency: 100 * time.Millisecond})
+		if !sick.clientBound(100*time.Millisecond) || !strings.HasPrefix(note, "client-bound: ") || strings.HasPrefix(note, "client-bound: :") {
+			t.Errorf("%+v: no warning (%q)", sick, note)
 		}
 	}
 }

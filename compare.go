@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 )
 
 // alpha is the significance level of compare's verdicts (benchstat's).
@@ -49,26 +48,25 @@ func runCompareCommand(_ context.Context, args []string, stdout, _ io.Writer) er
 		return &usageError{msg: err.Error()}
 	}
 	rows := compareRuns(base, next)
-	writeComparison(stdout, files, rows)
-	if baseFP != nil && nextFP != nil {
-		fmt.Fprintf(stdout, "\nbase fingerprint: %s\nnew fingerprint:  %s\n", baseFP, nextFP)
-		if diffs := baseFP.differences(*nextFP); len(diffs) > 0 {
-			fmt.Fprintf(stdout, "WARNING: the runs differ in %s: a change may come from that, not from what you changed\n", strings.Join(diffs, ", "))
-		}
-	}
-	var broken []string
+	var broken []brokenRule
 	for _, rule := range rules {
 		for _, r := range rows {
 			if r.name == rule.figure && r.significant && rule.crossed(r.change) {
-				broken = append(broken, fmt.Sprintf("%s %+.1f%% (p=%.3g) crosses %s", r.name, 100*r.change, r.p, rule.text))
+				broken = append(broken, brokenRule{r, rule})
 			}
 		}
 	}
+	writeComparison(stdout, files, rows, [2]*fingerprint{baseFP, nextFP}, broken)
 	if len(broken) > 0 {
-		fmt.Fprintln(stdout, "FAIL: "+strings.Join(broken, "; "))
 		return errFailed
 	}
 	return nil
+}
+
+// brokenRule is a --fail-on bound a significant change crossed.
+type brokenRule struct {
+	row  comparison
+	rule failRule
 }
 
 // loadRun reads the samples of a run, and its fingerprint when it has one,
@@ -126,25 +124,6 @@ func compareRuns(base, next jsonSamples) []comparison {
 		rows = append(rows, c)
 	}
 	return rows
-}
-
-func writeComparison(w io.Writer, files []string, rows []comparison) {
-	fmt.Fprintf(w, "base: %s\nnew:  %s\n\n", files[0], files[1])
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "figure (median)\tbase\tnew\tchange\tp\tn")
-	for _, r := range rows {
-		if r.none {
-			fmt.Fprintf(tw, "%s (%s)\t-\t-\tn/a (not in both runs)\t\t%d+%d\n", r.name, r.unit, r.nBase, r.nNext)
-			continue
-		}
-		change := "~"
-		if r.significant {
-			change = fmt.Sprintf("%+.1f%%", 100*r.change)
-		}
-		fmt.Fprintf(tw, "%s (%s)\t%.2f\t%.2f\t%s\t%.3g\t%d+%d\n", r.name, r.unit, r.base, r.next, change, r.p, r.nBase, r.nNext)
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\n~: no significant difference (Mann-Whitney U, p >= %g, or fewer than 5 samples a side)\n", alpha)
 }
 
 // failRule is one --fail-on bound, e.g. tps<-5%.

@@ -62,32 +62,16 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 	return fp
 }
 
-func (fp fingerprint) String() string {
-	server := fp.Server
-	if fp.ServerVersion != "" {
-		server += " " + fp.ServerVersion
-	}
-	model := fp.Model
-	if fp.Ollama != nil {
-		model += " (" + describeOllama(fp.Ollama) + ")"
-	}
-	gpus := "not looked for (remote endpoint)"
-	switch {
-	case fp.GPUs != nil && len(fp.GPUs) == 0:
-		gpus = "none found"
-	case len(fp.GPUs) > 0:
-		gpus = strings.Join(fp.GPUs, "; ")
-	}
-	return fmt.Sprintf("tpsbench %s; server %s; model %s; client %s, %s x%d; GPU %s", fp.Tool, server, model, fp.OS, fp.CPU, fp.Cores, gpus)
-}
+// fpDifference is one way two fingerprints differ.
+type fpDifference struct{ what, a, b string }
 
 // differences names what differs between two fingerprints that changes
 // the numbers: model build, quantization, server version, GPU.
-func (fp fingerprint) differences(other fingerprint) []string {
-	var diffs []string
+func (fp fingerprint) differences(other fingerprint) []fpDifference {
+	var diffs []fpDifference
 	add := func(what, a, b string) {
 		if a != b {
-			diffs = append(diffs, fmt.Sprintf("%s (%q vs %q)", what, a, b))
+			diffs = append(diffs, fpDifference{what, a, b})
 		}
 	}
 	add("server", fp.Server+" "+fp.ServerVersion, other.Server+" "+other.ServerVersion)

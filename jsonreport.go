@@ -238,7 +238,9 @@ func figures(s Summary) jsonFigures {
 	if s.Cross.N > 0 {
 		f.TokenCrossCheck = &jsonCross{s.Cross.N, s.Cross.Median, s.Cross.Worst}
 	}
-	f.Checks = s.Checks
+	for _, c := range s.Checks {
+		f.Checks = append(f.Checks, findingText(c))
+	}
 	f.ServerMetrics = toJSONMetrics(s.Metrics)
 	f.GPUEnergy = s.Energy
 	if p := s.Parallel; p.Waited > 0 {

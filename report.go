@@ -27,7 +27,9 @@ func (r *textReport) header(cfg *config, baseURL string, promptFile int) {
 	writeHeader(r.w, cfg, baseURL, describePrompts(cfg, promptFile))
 }
 
-func (r *textReport) fingerprint(fp fingerprint) { fmt.Fprintln(r.w, "Fingerprint: "+fp.String()) }
+func (r *textReport) fingerprint(fp fingerprint) {
+	fmt.Fprintln(r.w, "Fingerprint: "+fingerprintLine(fp))
+}
 
 // preflight prints what Ollama's preflight found and did.
 func (r *textReport) preflight(pre *preflight) {
@@ -109,13 +111,13 @@ func writeRebuilt(w io.Writer, files []recordFile, records int, started time.Tim
 	var fps []*fingerprint
 	for _, f := range files {
 		if f.fp != nil {
-			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.path, f.fp)
+			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.path, fingerprintLine(*f.fp))
 			fps = append(fps, f.fp)
 		}
 	}
 	for _, fp := range fps[min(1, len(fps)):] {
 		if diffs := fps[0].differences(*fp); len(diffs) > 0 {
-			fmt.Fprintf(w, "WARNING: the files differ in %s: they may not be one run\n", strings.Join(diffs, ", "))
+			fmt.Fprintf(w, "WARNING: the files differ in %s: they may not be one run\n", differencesText(diffs))
 		}
 	}
 	if len(levels) > 0 {
@@ -255,7 +257,7 @@ func writeText(w io.Writer, s Summary) {
 	}
 	writeServerSide(w, s)
 	writeMetrics(w, s.Metrics, s)
-	if line := s.Parallel.String(); line != "" {
+	if line := parallelismLine(s.Parallel); line != "" {
 		fmt.Fprintf(w, "  Server parallelism: %s\n", line)
 	}
 	if s.Retried > 0 {
@@ -313,12 +315,12 @@ func writeChecks(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  GPU: %s\n", s.Energy)
 	}
 	if s.Client != nil {
-		fmt.Fprintf(w, "  Client: %s\n", s.Client)
+		fmt.Fprintf(w, "  Client: %s\n", clientLine(*s.Client))
 	}
 	if len(s.Checks) > 0 {
 		fmt.Fprintln(w, "Checks (findings that lower trust in a figure):")
 		for _, c := range s.Checks {
-			fmt.Fprintf(w, "  - %s\n", c)
+			fmt.Fprintf(w, "  - %s\n", findingText(c))
 		}
 	}
 }

@@ -83,7 +83,7 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		}
 		perM := h.CPU.Seconds() / float64(s.OutputTokens) * 1e6 // CPU s per million tokens = µs per token
 		bound := "no"
-		if note := h.clientBound(time.Duration(s.TTFT.Median * float64(time.Millisecond))); note != "" {
+		if h.clientBound(time.Duration(s.TTFT.Median * float64(time.Millisecond))) {
 			bound = "yes"
 		}
 		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.2f\t%s\t\n", c, s.OutputThroughput, perM, ms(h.SchedP99), bound)

@@ -61,7 +61,7 @@ type Summary struct {
 	ServerPrefill   Dist // prompt tokens / prompt time (tokens/s)
 	ServerLoadMs    Dist // model load time (Ollama), where non-zero
 
-	Checks      []string      // findings that lower trust in a figure (see trustChecks)
+	Checks      []finding     // what lowers trust in a figure (see trustChecks)
 	Cross       crossCheck    // usage against tiktoken
 	Client      *clientHealth // how the client fared (live runs only: not in records)
 	Metrics     *metricsDelta // the server's Prometheus counters over the run (live runs only)

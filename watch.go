@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math"
 	"runtime"
 	"runtime/metrics"
@@ -102,12 +101,6 @@ func (h runtimeHist) quantile(q float64) time.Duration {
 	return 0
 }
 
-// String is the report's "Client:" line.
-func (h clientHealth) String() string {
-	return fmt.Sprintf("CPU %.2f s over %.2f s (%.0f%% of %s), ready goroutines waited p50 %s / p99 %s, GC pauses p99 %s",
-		h.CPU.Seconds(), h.Wall.Seconds(), 100*h.utilisation(), plural(h.Cores, "core"), fmtMs(h.SchedP50), fmtMs(h.SchedP99), fmtMs(h.GCPauseP99))
-}
-
 func (h clientHealth) utilisation() float64 {
 	if h.Wall <= 0 || h.Cores == 0 {
 		return 0
@@ -115,60 +108,28 @@ func (h clientHealth) utilisation() float64 {
 	return h.CPU.Seconds() / h.Wall.Seconds() / float64(h.Cores)
 }
 
-func fmtMs(d time.Duration) string { return fmt.Sprintf("%.2f ms", ms(d)) }
+// boundLimit is how long the runtime may delay the client at p99 before
+// that matters: 5% of the run's median latency, at least 1 ms.
+func boundLimit(latency time.Duration) time.Duration { return max(time.Millisecond, latency/20) }
 
-// clientBound says why the client, not the server, may have limited the
-// figures, or "" when it kept up. latency is the run's median TTFT (or E2E):
-// client delays matter relative to it.
-func (h clientHealth) clientBound(latency time.Duration) string {
-	limit := max(time.Millisecond, latency/20)
-	var why []string
-	if h.SchedP50 > time.Millisecond {
-		why = append(why, fmt.Sprintf("ready goroutines waited %s at the median", fmtMs(h.SchedP50)))
-	}
-	if h.SchedP99 > limit {
-		why = append(why, fmt.Sprintf("ready goroutines waited %s at p99 (over 5%% of the median latency)", fmtMs(h.SchedP99)))
-	}
-	if h.GCPauseP99 > limit {
-		why = append(why, fmt.Sprintf("GC paused it %s at p99", fmtMs(h.GCPauseP99)))
-	}
-	if u := h.utilisation(); u > 0.9 {
-		why = append(why, fmt.Sprintf("it used %.0f%% of its %s", 100*u, plural(h.Cores, "core")))
-	}
-	if len(why) == 0 {
-		return ""
-	}
-	msg := "client-bound: "
-	for i, w := range why {
-		if i > 0 {
-			msg += "; "
-		}
-		msg += w
-	}
-	return msg + ": figures above understate the server (give the client more CPU, or fewer threads)"
+// clientBound reports whether the client, not the server, may have limited
+// the figures. latency is the run's median TTFT (or E2E): client delays
+// matter relative to it. The finding names which limits were crossed.
+func (h clientHealth) clientBound(latency time.Duration) bool {
+	limit := boundLimit(latency)
+	return h.SchedP50 > time.Millisecond || h.SchedP99 > limit || h.GCPauseP99 > limit || h.utilisation() > 0.9
 }
 
 // noteHealth puts the client's health in s and, when it was client-bound,
-// a check that says so.
-// With the simulator in the same process (--sim), its work counts as the
-// client's too, and the note says so.
+// a finding that says so.
 func noteHealth(s *Summary, h clientHealth, simulated bool) {
 	s.Client = &h
 	latency := s.E2E.Median
 	if s.TTFT.N > 0 {
 		latency = s.TTFT.Median
 	}
-	if note := h.clientBound(time.Duration(latency * float64(time.Millisecond))); note != "" {
-		if simulated {
-			note += " (with --sim the simulator runs in this process too: use 'tpsbench sim' apart for a fair measure)"
-		}
-		s.Checks = append(s.Checks, note)
+	d := time.Duration(latency * float64(time.Millisecond))
+	if h.clientBound(d) {
+		s.Checks = append(s.Checks, clientBoundFinding{health: h, latency: d, simulated: simulated})
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
