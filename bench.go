@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/host"
 	"github.com/tpsbench/tpsbench/sim"
 )
 
@@ -344,7 +345,7 @@ func startGPUs(ctx context.Context, cfg *config, w io.Writer) *idledSampler {
 	if !cfg.gpu {
 		return nil
 	}
-	if !isLocal(cfg.baseURL) {
+	if !host.IsLocal(cfg.baseURL) {
 		fmt.Fprintln(w, "GPU: the endpoint is not on this machine: no energy figures")
 		return nil
 	}

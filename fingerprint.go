@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/host"
 )
 
 // fingerprint says what produced a run's numbers, so that a figure can be
@@ -32,7 +32,7 @@ type fingerprint struct {
 // machine; gpus lists local GPUs (nil to skip).
 func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollamaInfo, gpus func() []string) fingerprint {
 	fp := fingerprint{Tool: version(), Server: "unknown", Model: cfg.model, OS: runtime.GOOS + "/" + runtime.GOARCH,
-		CPU: cpuModel(), Cores: runtime.NumCPU(), Ollama: ollama}
+		CPU: host.CPUModel(), Cores: runtime.NumCPU(), Ollama: ollama}
 	root := serverRoot(cfg.baseURL)
 	switch {
 	case cfg.sim:
@@ -54,7 +54,7 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 			fp.Server, fp.ServerVersion = "vLLM", vllm.Version
 		}
 	}
-	if gpus != nil && isLocal(cfg.baseURL) {
+	if gpus != nil && host.IsLocal(cfg.baseURL) {
 		fp.GPUs = gpus()
 	}
 	return fp
@@ -96,30 +96,6 @@ func (fp fingerprint) differences(other fingerprint) []string {
 	}
 	add("GPU", strings.Join(fp.GPUs, "; "), strings.Join(other.GPUs, "; "))
 	return diffs
-}
-
-// isLocal reports whether the endpoint is on this machine.
-func isLocal(baseURL string) bool {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }
 
 // localGPUs lists this machine's GPUs: NVIDIA's from nvidia-smi (found on
