@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/host"
+	"github.com/tpsbench/tpsbench/internal/prom"
 	"github.com/tpsbench/tpsbench/sim"
 )
 
@@ -114,7 +115,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 
 	var levels []sweepLevel
 	defer prog.close()
-	var before promSnapshot
+	var before prom.Snapshot
 	if cfg.metricsURL != "" {
 		if before, err = scrapeMetrics(ctx, client.http, cfg.metricsURL); err != nil {
 			fmt.Fprintf(stdout, "Server metrics: %v; the report goes on without them\n", err)
@@ -129,7 +130,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 			fmt.Fprintf(stdout, "Server metrics: %v\n", err)
 			return
 		}
-		d := diffMetrics(cfg.metricsURL, before, after)
+		d := prom.Diff(redactURL(cfg.metricsURL), before, after)
 		s.Metrics = &d
 	}
 	gpus := startGPUs(ctx, cfg, stdout)

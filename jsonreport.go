@@ -6,6 +6,8 @@ import (
 	"math"
 	"runtime/debug"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // jsonDist is a Dist in the JSON summary; the unit is in the field name
@@ -168,7 +170,7 @@ type jsonMetrics struct {
 	QueueMeanMs     *float64 `json:"queue_mean_ms,omitempty"`
 }
 
-func toJSONMetrics(d *metricsDelta) *jsonMetrics {
+func toJSONMetrics(d *prom.Delta) *jsonMetrics {
 	if d == nil {
 		return nil
 	}

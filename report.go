@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
+
+	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // writeHeader prints the original script's opening lines, then what
@@ -129,6 +132,32 @@ func writeText(w io.Writer, s Summary) {
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "  %d x %s\n", e.Count, e.Reason)
 		}
+	}
+}
+
+// writeMetrics prints the server's counters beside the client's figures.
+func writeMetrics(w io.Writer, d *prom.Delta, s Summary) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "  Server metrics (%s, change during the run; they count all the server's traffic):\n", d.URL)
+	if d.Generated >= 0 {
+		fmt.Fprintf(w, "    generated tokens: %.0f (client counted %d)\n", d.Generated, s.OutputTokens)
+	}
+	if d.Prompt >= 0 {
+		fmt.Fprintf(w, "    prompt tokens: %.0f\n", d.Prompt)
+	}
+	if d.Requests >= 0 {
+		fmt.Fprintf(w, "    requests: %.0f (client: %d ok)\n", d.Requests, s.OK)
+	}
+	if !math.IsNaN(d.DecodeTPS) {
+		fmt.Fprintf(w, "    decode rate: %.2f tokens/sec (generation time counted by the server)\n", d.DecodeTPS)
+	}
+	if !math.IsNaN(d.TTFTMeanMs) {
+		fmt.Fprintf(w, "    TTFT mean: %.2f ms (client TTFT mean=%.2f)\n", d.TTFTMeanMs, s.TTFT.Mean)
+	}
+	if !math.IsNaN(d.QueueMeanMs) {
+		fmt.Fprintf(w, "    queue time mean: %.2f ms\n", d.QueueMeanMs)
 	}
 }
 

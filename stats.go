@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/montanaflynn/stats"
+
+	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // Dist summarises one distribution. Percentiles interpolate linearly between
@@ -150,7 +152,7 @@ type Summary struct {
 	Checks      []string      // findings that lower trust in a figure (see trustChecks)
 	Cross       crossCheck    // usage against tiktoken
 	Client      *clientHealth // how the client fared (live runs only: not in records)
-	Metrics     *metricsDelta // the server's Prometheus counters over the run (live runs only)
+	Metrics     *prom.Delta   // the server's Prometheus counters over the run (live runs only)
 	Fingerprint *fingerprint  // what produced the numbers (live runs only)
 	Parallel    parallelism   // how many requests the server appears to run at once
 	Energy      *energyReport // --gpu (live runs only)
