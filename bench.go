@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/host"
 	"github.com/tpsbench/tpsbench/internal/prom"
 	"github.com/tpsbench/tpsbench/sim"
@@ -73,7 +74,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	}
 	var preflight bytes.Buffer
 	ollama := ollamaPreflight(ctx, cfg, client, &preflight)
-	fp := takeFingerprint(ctx, cfg, client, ollama, func() []string { return localGPUs("/sys/class/drm") })
+	fp := takeFingerprint(ctx, cfg, client, ollama, func() []string { return gpu.List("/sys/class/drm") })
 	var sink *recordSink
 	if cfg.out.records != "" {
 		if sink, err = newRecordSink(cfg.out.records, client.start, &fp); err != nil {
@@ -135,12 +136,12 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	}
 	gpus := startGPUs(ctx, cfg, stdout)
 	if gpus != nil {
-		defer gpus.stop()
+		defer gpus.Stop()
 	}
 	runFrom := time.Now()
 	afterGPU := func(s *Summary) {
 		if gpus != nil {
-			e := energyOf(gpus.source, gpus.count(), gpus.window(gpus.idleFrom, gpus.idleTo), gpus.window(runFrom, time.Now()), s.OutputTokens)
+			e := gpu.Energy(gpus.Source(), gpus.Count(), gpus.Window(gpus.idleFrom, gpus.idleTo), gpus.Window(runFrom, time.Now()), s.OutputTokens)
 			s.Energy = &e
 		}
 	}
@@ -336,7 +337,7 @@ func endpoint(baseURL, api string) string {
 
 // idledSampler is a GPU sampler with its idle baseline taken.
 type idledSampler struct {
-	*gpuSampler
+	*gpu.Sampler
 	idleFrom, idleTo time.Time
 }
 
@@ -350,13 +351,13 @@ func startGPUs(ctx context.Context, cfg *config, w io.Writer) *idledSampler {
 		fmt.Fprintln(w, "GPU: the endpoint is not on this machine: no energy figures")
 		return nil
 	}
-	g := startGPUSampler("/sys/class/drm")
+	g := gpu.Start("/sys/class/drm")
 	if g == nil {
 		fmt.Fprintln(w, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures")
 		return nil
 	}
-	s := &idledSampler{gpuSampler: g, idleFrom: time.Now()}
-	fmt.Fprintf(w, "GPU: sampling with %s; idle baseline for %s...\n", g.source, cfg.gpuIdle)
+	s := &idledSampler{Sampler: g, idleFrom: time.Now()}
+	fmt.Fprintf(w, "GPU: sampling with %s; idle baseline for %s...\n", g.Source(), cfg.gpuIdle)
 	select {
 	case <-time.After(cfg.gpuIdle):
 	case <-ctx.Done():

@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/tpsbench/tpsbench/internal/host"
 )
@@ -96,37 +92,4 @@ func (fp fingerprint) differences(other fingerprint) []string {
 	}
 	add("GPU", strings.Join(fp.GPUs, "; "), strings.Join(other.GPUs, "; "))
 	return diffs
-}
-
-// localGPUs lists this machine's GPUs: NVIDIA's from nvidia-smi (found on
-// PATH), AMD's from sysfs under drm (normally /sys/class/drm).
-func localGPUs(drm string) []string {
-	gpus := []string{}
-	if path, err := exec.LookPath("nvidia-smi"); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, path, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader").Output()
-		if err == nil {
-			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-				if f := strings.Split(line, ","); len(f) == 3 {
-					gpus = append(gpus, fmt.Sprintf("%s (driver %s, %s)", strings.TrimSpace(f[0]), strings.TrimSpace(f[1]), strings.TrimSpace(f[2])))
-				}
-			}
-		}
-	}
-	cards, _ := filepath.Glob(filepath.Join(drm, "card[0-9]*", "device", "vendor"))
-	for _, vendor := range cards {
-		if b, err := os.ReadFile(vendor); err != nil || strings.TrimSpace(string(b)) != "0x1002" {
-			continue
-		}
-		dev := filepath.Dir(vendor)
-		mem := ""
-		if b, err := os.ReadFile(filepath.Join(dev, "mem_info_vram_total")); err == nil {
-			var bytes int64
-			fmt.Sscan(strings.TrimSpace(string(b)), &bytes)
-			mem = fmt.Sprintf(", %d MiB", bytes>>20)
-		}
-		gpus = append(gpus, fmt.Sprintf("AMD GPU %s (sysfs%s)", filepath.Base(filepath.Dir(dev)), mem))
-	}
-	return gpus
 }

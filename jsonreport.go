@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
@@ -131,7 +132,7 @@ type jsonFigures struct {
 	ServerSide            *jsonServer   `json:"server_side,omitempty"`
 	ServerMetrics         *jsonMetrics  `json:"server_metrics,omitempty"`
 	ServerParallelism     *jsonParallel `json:"server_parallelism,omitempty"`
-	GPUEnergy             *energyReport `json:"gpu_energy,omitempty"`
+	GPUEnergy             *gpu.Report   `json:"gpu_energy,omitempty"`
 	Client                *jsonClient   `json:"client,omitempty"`
 	Errors                []ErrorCount  `json:"errors"`
 	Samples               jsonSamples   `json:"samples"`

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
@@ -193,7 +194,7 @@ func writeServerSide(w io.Writer, s Summary) {
 // writeChecks prints the client's health and the trust checks.
 func writeChecks(w io.Writer, s Summary) {
 	if s.Energy != nil {
-		fmt.Fprintf(w, "  GPU: %s\n", s.Energy)
+		fmt.Fprintf(w, "  GPU: %s\n", energyLine(*s.Energy))
 	}
 	if s.Client != nil {
 		fmt.Fprintf(w, "  Client: %s\n", s.Client)
@@ -204,6 +205,22 @@ func writeChecks(w io.Writer, s Summary) {
 			fmt.Fprintf(w, "  - %s\n", c)
 		}
 	}
+}
+
+// energyLine is the report's "GPU:" line: the energy figures of a run.
+func energyLine(e gpu.Report) string {
+	if e.TooShort {
+		return fmt.Sprintf("%s: the run was too short to sample (%d samples, one every %s)", e.Source, e.Samples, gpu.Interval)
+	}
+	if e.NoPower {
+		return fmt.Sprintf("%s, %d GPU(s): the driver reports no power (utilisation mean %.0f%%, memory peak %.0f MiB)", e.Source, e.GPUs, e.UtilPct, e.PeakMemMiB)
+	}
+	idle := "n/a"
+	if !math.IsNaN(e.IdleW) {
+		idle = fmt.Sprintf("%.1f W", e.IdleW)
+	}
+	return fmt.Sprintf("%s, %d GPU(s), %d samples: power mean %.1f W, peak %.1f W (idle %s); energy %.1f J (estimated); %.3f output tokens/J (%.3f above idle); utilisation mean %.0f%%; memory peak %.0f MiB",
+		e.Source, e.GPUs, e.Samples, e.MeanW, e.PeakW, idle, e.EnergyJ, e.TokensPerJ, e.TokensPerJAbv, e.UtilPct, e.PeakMemMiB)
 }
 
 // writeDist prints one distribution as the original prints TPS, plus n.

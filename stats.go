@@ -9,6 +9,7 @@ import (
 
 	"github.com/montanaflynn/stats"
 
+	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
@@ -155,7 +156,7 @@ type Summary struct {
 	Metrics     *prom.Delta   // the server's Prometheus counters over the run (live runs only)
 	Fingerprint *fingerprint  // what produced the numbers (live runs only)
 	Parallel    parallelism   // how many requests the server appears to run at once
-	Energy      *energyReport // --gpu (live runs only)
+	Energy      *gpu.Report   // --gpu (live runs only)
 	Errors      []ErrorCount  // most frequent first
 	Samples     jsonSamples   // per-request values of the headline figures, sorted
 }
