@@ -1,82 +1,96 @@
 package main
 
 import (
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-func TestEnergyArithmetic(t *testing.T) {
-	t0 := time.Unix(1000, 0)
-	tick := func(s float64, w float64) gpuTick {
-		return gpuTick{at: t0.Add(time.Duration(s * float64(time.Second))), powerW: w, utilPct: 50, memMiB: 1000 * s}
-	}
-	idle := []gpuTick{tick(0, 40), tick(1, 60)} // mean 50 W
-	run := []gpuTick{tick(10, 100), tick(11, 200), tick(12, 200), tick(13, math.NaN())}
-	e := energyOf("test", 1, idle, run, 1000)
-	// Trapezoids: 150 J + 200 J; the NaN sample adds nothing.
-	if e.EnergyJ != 350 || e.IdleW != 50 || e.PeakW != 200 || e.PeakMemMiB != 13000 || math.Abs(e.MeanW-500.0/3) > 1e-9 {
-		t.Errorf("energy = %+v", e)
-	}
-	if math.Abs(e.TokensPerJ-1000.0/350) > 1e-9 || math.Abs(e.TokensPerJAbv-1000.0/(350-50*3)) > 1e-9 {
-		t.Errorf("tokens per joule %v, above idle %v", e.TokensPerJ, e.TokensPerJAbv)
-	}
-	if short := energyOf("test", 1, nil, []gpuTick{{at: t0, powerW: 5}}, 10); !short.TooShort {
-		t.Errorf("one sample: %+v", short)
-	}
-	if none := energyOf("test", 1, nil, []gpuTick{{at: t0, powerW: math.NaN()}, {at: t0.Add(time.Second), powerW: math.NaN()}}, 10); !none.NoPower {
-		t.Errorf("no power reported: %+v", none)
-	}
-}
+	"github.com/tpsbench/tpsbench/internal/gpu"
+)
 
 // --gpu with a fake nvidia-smi on PATH: it samples during the run, a field
 // the driver rejects is skipped, and the report gives tokens per joule.
+//
+// No timing luck: the fake starts printing when the first request arrives
+// (after the run has started) and the server answers only once the samples
+// are read. The fake prints three ticks 10 ms apart, then 2 MB of lines the
+// reader skips, then marks itself done: a pipe holds at most 1 MB, so by
+// then the reader has taken in the ticks. The third is complete only when
+// sampling stops, and counts: it was taken during the run.
 func TestGPUWithFakeNvidiaSmi(t *testing.T) {
-	bin := t.TempDir()
+	bin, dir := t.TempDir(), t.TempDir()
+	start, printed := filepath.Join(dir, "go"), filepath.Join(dir, "printed")
 	script := "#!/bin/sh\ncase \"$1\" in --query-gpu=name*) echo 'Fake GPU, 1.0, 1000 MiB'; echo 'Fake GPU, 1.0, 1000 MiB'; exit 0;; esac\n" +
-		"while true; do echo '0, 100.5, [Not Supported], 1000'; echo '1, 99.5, 40, 2000'; sleep 0.02; done\n"
+		"while [ ! -e '" + start + "' ]; do sleep 0.01; done\n" +
+		"for i in 1 2 3; do echo '0, 100.5, [Not Supported], 1000'; echo '1, 99.5, 40, 2000'; sleep 0.01; done\n" +
+		"yes '" + strings.Repeat("x", 99) + "' | head -c 2200000\n" +
+		"touch '" + printed + "'\nexec sleep 30\n"
 	if err := os.WriteFile(filepath.Join(bin, "nvidia-smi"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+":/usr/bin:/bin")
-	// Answers of 100 ms or more: the run outlasts several samples.
-	out, _, code := runCLI(t, "2", "--requests", "4", "--gpu", "--gpu-idle", "100ms", "--sim", "--sim-ttft", "100ms", "--sim-rate", "1000", "--max-tokens", "8")
-	for _, want := range []string{"GPU: sampling with nvidia-smi; idle baseline for 100ms", "GPU Fake GPU (driver 1.0, 1000 MiB); Fake GPU", "  GPU: nvidia-smi, 2 GPU(s), ", "power mean 200.0 W", "output tokens/J"} {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if err := os.WriteFile(start, nil, 0o644); err != nil {
+			t.Error(err)
+		}
+		waitForFile(t, printed)
+		io.WriteString(w, okAnswer)
+	})
+	out, _, code := runCLI(t, "2", "--requests", "4", "--gpu", "--gpu-idle", "100ms", "--base-url", url, "--max-tokens", "8")
+	for _, want := range []string{
+		"GPU: sampling with nvidia-smi; idle baseline for 100ms", "GPU Fake GPU (driver 1.0, 1000 MiB); Fake GPU",
+		"  GPU: nvidia-smi, 2 GPU(s), 3 samples: power mean 200.0 W, peak 200.0 W (idle n/a); energy ", "output tokens/J (0.000 above idle)",
+	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
 	}
 	t.Setenv("PATH", t.TempDir())
-	out, _, _ = runCLI(t, append([]string{"2", "--requests", "2", "--gpu"}, fastSimArgs...)...)
-	if !strings.Contains(out, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures") {
-		t.Errorf("no GPU tool:\n%s", out)
+	out, _, code = runCLI(t, append([]string{"2", "--requests", "2", "--gpu"}, fastSimArgs...)...)
+	if code != 0 || !strings.Contains(out, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures") {
+		t.Errorf("no GPU tool: exit %d:\n%s", code, out)
 	}
 }
 
-// AMD GPUs through sysfs: power (µW), busy percent and VRAM used.
-func TestAMDSampler(t *testing.T) {
-	drm := t.TempDir()
-	dev := filepath.Join(drm, "card0", "device")
-	os.MkdirAll(filepath.Join(dev, "hwmon", "hwmon3"), 0o755)
-	os.WriteFile(filepath.Join(dev, "vendor"), []byte("0x1002\n"), 0o644)
-	os.WriteFile(filepath.Join(dev, "hwmon", "hwmon3", "power1_average"), []byte("150000000\n"), 0o644)
-	os.WriteFile(filepath.Join(dev, "gpu_busy_percent"), []byte("90\n"), 0o644)
-	os.WriteFile(filepath.Join(dev, "mem_info_vram_used"), []byte("2147483648\n"), 0o644)
-	t.Setenv("PATH", t.TempDir()) // no nvidia-smi
-	g := startGPUSampler(drm)
-	if g == nil || g.source != "AMD sysfs" {
-		t.Fatalf("sampler = %+v", g)
+// waitForFile waits until path exists; the limit only stops a broken test
+// from hanging.
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s never appeared", path)
+			return
+		}
 	}
-	from := time.Now()
-	for deadline := time.Now().Add(5 * time.Second); len(g.window(from.Add(-time.Second), time.Now())) < 2 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond) // wait for two samples, however slow the machine
+}
+
+// The report's GPU line, in each of its three forms.
+func TestEnergyLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		e    gpu.Report
+		want string
+	}{
+		{gpu.Report{Source: "nvidia-smi", GPUs: 2, Samples: 1, TooShort: true},
+			"nvidia-smi: the run was too short to sample (1 samples, one every 200ms)"},
+		{gpu.Report{Source: "AMD sysfs", GPUs: 1, Samples: 4, NoPower: true, UtilPct: 33.3, PeakMemMiB: 2048},
+			"AMD sysfs, 1 GPU(s): the driver reports no power (utilisation mean 33%, memory peak 2048 MiB)"},
+		{gpu.Report{Source: "nvidia-smi", GPUs: 2, Samples: 9, IdleW: math.NaN(), MeanW: 200, PeakW: 250.25, EnergyJ: 1234.5, TokensPerJ: 0.1234, UtilPct: 40, PeakMemMiB: 3000},
+			"nvidia-smi, 2 GPU(s), 9 samples: power mean 200.0 W, peak 250.2 W (idle n/a); energy 1234.5 J (estimated); 0.123 output tokens/J (0.000 above idle); utilisation mean 40%; memory peak 3000 MiB"},
+		{gpu.Report{Source: "nvidia-smi", GPUs: 2, Samples: 9, IdleW: 50.04, MeanW: 200, PeakW: 250.25, EnergyJ: 1234.5, TokensPerJ: 0.1234, TokensPerJAbv: 0.5, UtilPct: 40, PeakMemMiB: 3000},
+			"nvidia-smi, 2 GPU(s), 9 samples: power mean 200.0 W, peak 250.2 W (idle 50.0 W); energy 1234.5 J (estimated); 0.123 output tokens/J (0.500 above idle); utilisation mean 40%; memory peak 3000 MiB"},
 	}
-	g.stop()
-	ticks := g.window(from.Add(-time.Second), time.Now())
-	if len(ticks) < 2 || ticks[0].powerW != 150 || ticks[0].utilPct != 90 || ticks[0].memMiB != 2048 {
-		t.Errorf("ticks %+v", ticks)
+	for _, tt := range tests {
+		if got := energyLine(tt.e); got != tt.want {
+			t.Errorf("energyLine(%+v) =\n%q; want\n%q", tt.e, got, tt.want)
+		}
 	}
 }

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/tpsbench/tpsbench/internal/ollama"
+
+	"github.com/tpsbench/tpsbench/internal/host"
 )
 
 // fingerprint says what produced a run's numbers, so that a figure can be
@@ -34,7 +29,7 @@ type fingerprint struct {
 // machine; gpus lists local GPUs (nil to skip).
 func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama.Info, gpus func() []string) fingerprint {
 	fp := fingerprint{Tool: version(), Server: "unknown", Model: cfg.model, OS: runtime.GOOS + "/" + runtime.GOARCH,
-		CPU: cpuModel(), Cores: runtime.NumCPU(), Ollama: ollama}
+		CPU: host.CPUModel(), Cores: runtime.NumCPU(), Ollama: ollama}
 	root := serverRoot(c.baseURL)
 	switch {
 	case cfg.sim:
@@ -56,7 +51,7 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 			fp.Server, fp.ServerVersion = "vLLM", vllm.Version
 		}
 	}
-	if gpus != nil && isLocal(c.baseURL) {
+	if gpus != nil && host.IsLocal(c.baseURL) {
 		fp.GPUs = gpus()
 	}
 	return fp
@@ -82,61 +77,4 @@ func (fp fingerprint) differences(other fingerprint) []fpDifference {
 	}
 	add("GPU", strings.Join(fp.GPUs, "; "), strings.Join(other.GPUs, "; "))
 	return diffs
-}
-
-// isLocal reports whether the endpoint is on this machine.
-func isLocal(baseURL string) bool {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
-// localGPUs lists this machine's GPUs: NVIDIA's from nvidia-smi (found on
-// PATH), AMD's from sysfs under drm (normally /sys/class/drm).
-func localGPUs(drm string) []string {
-	gpus := []string{}
-	if path, err := exec.LookPath("nvidia-smi"); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, path, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader").Output()
-		if err == nil {
-			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-				if f := strings.Split(line, ","); len(f) == 3 {
-					gpus = append(gpus, fmt.Sprintf("%s (driver %s, %s)", strings.TrimSpace(f[0]), strings.TrimSpace(f[1]), strings.TrimSpace(f[2])))
-				}
-			}
-		}
-	}
-	cards, _ := filepath.Glob(filepath.Join(drm, "card[0-9]*", "device", "vendor"))
-	for _, vendor := range cards {
-		if b, err := os.ReadFile(vendor); err != nil || strings.TrimSpace(string(b)) != "0x1002" {
-			continue
-		}
-		dev := filepath.Dir(vendor)
-		mem := ""
-		if b, err := os.ReadFile(filepath.Join(dev, "mem_info_vram_total")); err == nil {
-			var bytes int64
-			fmt.Sscan(strings.TrimSpace(string(b)), &bytes)
-			mem = fmt.Sprintf(", %d MiB", bytes>>20)
-		}
-		gpus = append(gpus, fmt.Sprintf("AMD GPU %s (sysfs%s)", filepath.Base(filepath.Dir(dev)), mem))
-	}
-	return gpus
 }

@@ -7,7 +7,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/load"
+	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // jsonDist is a Dist in the JSON summary; the unit is in the field name
@@ -131,7 +133,7 @@ type jsonFigures struct {
 	ServerSide            *jsonServer   `json:"server_side,omitempty"`
 	ServerMetrics         *jsonMetrics  `json:"server_metrics,omitempty"`
 	ServerParallelism     *jsonParallel `json:"server_parallelism,omitempty"`
-	GPUEnergy             *energyReport `json:"gpu_energy,omitempty"`
+	GPUEnergy             *gpu.Report   `json:"gpu_energy,omitempty"`
 	Client                *jsonClient   `json:"client,omitempty"`
 	Errors                []ErrorCount  `json:"errors"`
 	Samples               jsonSamples   `json:"samples"`
@@ -170,7 +172,7 @@ type jsonMetrics struct {
 	QueueMeanMs     *float64 `json:"queue_mean_ms,omitempty"`
 }
 
-func toJSONMetrics(d *metricsDelta) *jsonMetrics {
+func toJSONMetrics(d *prom.Delta) *jsonMetrics {
 	if d == nil {
 		return nil
 	}

@@ -83,33 +83,6 @@ func TestFingerprintInJSONAndCompare(t *testing.T) {
 	}
 }
 
-// GPUs of this machine: NVIDIA's through nvidia-smi, AMD's through sysfs.
-func TestLocalGPUs(t *testing.T) {
-	bin := t.TempDir()
-	script := "#!/bin/sh\necho 'NVIDIA GeForce RTX 4090, 550.54.14, 24564 MiB'\n"
-	if err := os.WriteFile(filepath.Join(bin, "nvidia-smi"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin)
-	drm := t.TempDir()
-	dev := filepath.Join(drm, "card1", "device")
-	os.MkdirAll(dev, 0o755)
-	os.WriteFile(filepath.Join(dev, "vendor"), []byte("0x1002\n"), 0o644)
-	os.WriteFile(filepath.Join(dev, "mem_info_vram_total"), []byte("17163091968\n"), 0o644)
-	other := filepath.Join(drm, "card0", "device")
-	os.MkdirAll(other, 0o755)
-	os.WriteFile(filepath.Join(other, "vendor"), []byte("0x8086\n"), 0o644) // Intel: not listed
-	gpus := localGPUs(drm)
-	want := []string{"NVIDIA GeForce RTX 4090 (driver 550.54.14, 24564 MiB)", "AMD GPU card1 (sysfs, 16368 MiB)"}
-	if strings.Join(gpus, "|") != strings.Join(want, "|") {
-		t.Errorf("GPUs = %q; want %q", gpus, want)
-	}
-	t.Setenv("PATH", t.TempDir())
-	if gpus := localGPUs(t.TempDir()); gpus == nil || len(gpus) != 0 {
-		t.Errorf("no GPU: %q; want an empty list (looked, found none)", gpus)
-	}
-}
-
 // Several models in one run: each benchmarked in turn, one table, a JSON
 // document with a summary per model, and each model's own files.
 func TestSeveralModels(t *testing.T) {

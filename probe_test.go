@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // probeRows runs tpsbench probe and returns its table as check -> line.
@@ -132,27 +134,19 @@ func TestProbeJSON(t *testing.T) {
 	}
 }
 
-func TestPrometheusFixture(t *testing.T) {
-	resp := readFixture(t, "llamacpp-x-metrics.http")
-	defer resp.Body.Close()
-	snap, err := parsePrometheus(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+// scrapeMetrics fetches and parses a server's /metrics (the parsing is
+// tested in internal/prom); a failed scrape names the URL, redacted.
+func TestScrapeMetrics(t *testing.T) {
+	root := strings.TrimSuffix(fixtureServer(t, map[string]string{"GET /metrics": "llamacpp-x-metrics.http"}), "/v1")
+	c := newClient(clientSpec{baseURL: root + "/v1", timeout: 10 * time.Second})
+	snap, err := scrapeMetrics(context.Background(), c, root+"/metrics")
+	if err != nil || snap["llamacpp:tokens_predicted_total"] != 8474 || len(snap) != 12 {
+		t.Errorf("scraped %v, %v", snap, err)
 	}
-	if snap["llamacpp:tokens_predicted_total"] != 8474 || snap["llamacpp:prompt_seconds_total"] != 0.833 || len(snap) != 12 {
-		t.Errorf("parsed %v", snap)
-	}
-	before := promSnapshot{"llamacpp:tokens_predicted_total": 8000, "llamacpp:tokens_predicted_seconds_total": 15.456, "llamacpp:prompt_tokens_total": 2800}
-	d := diffMetrics("http://h/metrics", before, snap)
-	if d.Generated != 474 || d.Prompt != 4 || d.Requests != -1 || d.DecodeTPS < 473 || d.DecodeTPS > 475 {
-		t.Errorf("delta %+v", d)
-	}
-	labelled, err := parsePrometheus(strings.NewReader("# TYPE x counter\nvllm:generation_tokens_total{model=\"a\"} 3\nvllm:generation_tokens_total{model=\"b\"} 4 1700000000\n"))
-	if err != nil || labelled["vllm:generation_tokens_total"] != 7 {
-		t.Errorf("labels: %v, %v", labelled, err)
-	}
-	if _, err := parsePrometheus(strings.NewReader("broken{a=\"b\" 1\n")); err == nil {
-		t.Error("unterminated labels parsed")
+	withUser := strings.Replace(root, "http://", "http://user:s3cret@", 1) + "/nothing"
+	_, err = scrapeMetrics(context.Background(), c, withUser)
+	if want := "scraping " + strings.Replace(root, "http://", "http://user:xxxxx@", 1) + "/nothing: HTTP 404"; err == nil || err.Error() != want {
+		t.Errorf("error %v; want %q", err, want)
 	}
 }
 

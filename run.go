@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/ollama"
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
@@ -189,7 +190,7 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 	if pre != nil {
 		info = pre.info
 	}
-	fp := takeFingerprint(ctx, b.cfg, b.client, info, func() []string { return localGPUs("/sys/class/drm") })
+	fp := takeFingerprint(ctx, b.cfg, b.client, info, func() []string { return gpu.List("/sys/class/drm") })
 	b.rep.header(b.cfg, b.baseURL, b.plan.promptFile)
 	b.rep.fingerprint(fp)
 	b.rep.preflight(pre)

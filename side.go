@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/gpu"
+	"github.com/tpsbench/tpsbench/internal/host"
+	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // sideWatch measures what happens beside the requests of the measured
@@ -10,7 +14,7 @@ import (
 // client's own CPU and scheduling delays.
 type sideWatch struct {
 	metricsURL string
-	before     promSnapshot // nil when not scraped
+	before     prom.Snapshot // nil when not scraped
 	gpus       *idledSampler
 	runFrom    time.Time
 	watch      *clientWatch
@@ -42,13 +46,14 @@ func (w *sideWatch) finish(ctx context.Context, b *benchRun, facts *runFacts) {
 		if err != nil {
 			b.rep.metricsUnavailable(err, false)
 		} else {
-			d := diffMetrics(w.metricsURL, w.before, after)
+			d := prom.Diff(redactURL(w.metricsURL), w.before, after)
 			facts.metrics = &d
 		}
 	}
 	if g := w.gpus; g != nil {
-		g.stop()
-		facts.gpu = &gpuWindows{source: g.source, gpus: g.count(), idle: g.window(g.idleFrom, g.idleTo), run: g.window(w.runFrom, time.Now())}
+		runTo := time.Now()
+		g.Stop()
+		facts.gpu = &gpuWindows{source: g.Source(), gpus: g.Count(), idle: g.Window(g.idleFrom, g.idleTo), run: g.Window(w.runFrom, runTo)}
 	}
 }
 
@@ -56,12 +61,12 @@ func (w *sideWatch) finish(ctx context.Context, b *benchRun, facts *runFacts) {
 type gpuWindows struct {
 	source    string
 	gpus      int
-	idle, run []gpuTick
+	idle, run []gpu.Tick
 }
 
 // idledSampler is a GPU sampler with its idle baseline taken.
 type idledSampler struct {
-	*gpuSampler
+	*gpu.Sampler
 	idleFrom, idleTo time.Time
 }
 
@@ -80,17 +85,17 @@ func startGPUs(ctx context.Context, cfg *config, baseURL string, rep *textReport
 	if !cfg.gpu {
 		return nil
 	}
-	if !isLocal(baseURL) {
+	if !host.IsLocal(baseURL) {
 		rep.gpu(gpuRemote, "", 0)
 		return nil
 	}
-	g := startGPUSampler("/sys/class/drm")
+	g := gpu.Start("/sys/class/drm")
 	if g == nil {
 		rep.gpu(gpuNone, "", 0)
 		return nil
 	}
-	s := &idledSampler{gpuSampler: g, idleFrom: time.Now()}
-	rep.gpu(gpuSampling, g.source, cfg.gpuIdle)
+	s := &idledSampler{Sampler: g, idleFrom: time.Now()}
+	rep.gpu(gpuSampling, g.Source(), cfg.gpuIdle)
 	select {
 	case <-time.After(cfg.gpuIdle):
 	case <-ctx.Done():

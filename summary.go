@@ -5,6 +5,9 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/gpu"
+	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // ErrorCount is one failure reason and how many requests ended in it.
@@ -64,10 +67,10 @@ type Summary struct {
 	Checks      []finding     // what lowers trust in a figure (see trustChecks)
 	Cross       crossCheck    // usage against tiktoken
 	Client      *clientHealth // how the client fared (live runs only: not in records)
-	Metrics     *metricsDelta // the server's Prometheus counters over the run (live runs only)
+	Metrics     *prom.Delta   // the server's Prometheus counters over the run (live runs only)
 	Fingerprint *fingerprint  // what produced the numbers (live runs only)
 	Parallel    parallelism   // how many requests the server appears to run at once
-	Energy      *energyReport // --gpu (live runs only)
+	Energy      *gpu.Report   // --gpu (live runs only)
 	Errors      []ErrorCount  // most frequent first
 	Samples     jsonSamples   // per-request values of the headline figures, sorted
 }
@@ -81,7 +84,7 @@ type runFacts struct {
 	slo         sloBounds
 	simulated   bool          // the simulator ran in this process
 	health      *clientHealth // how the client fared
-	metrics     *metricsDelta // the server's counters over the run
+	metrics     *prom.Delta   // the server's counters over the run
 	gpu         *gpuWindows   // the GPUs' samples
 	fingerprint *fingerprint
 }
@@ -99,7 +102,7 @@ func summarise(records []Record, f runFacts) Summary {
 	}
 	s.Metrics = f.metrics
 	if g := f.gpu; g != nil {
-		e := energyOf(g.source, g.gpus, g.idle, g.run, s.OutputTokens)
+		e := gpu.Energy(g.source, g.gpus, g.idle, g.run, s.OutputTokens)
 		s.Energy = &e
 	}
 	s.Fingerprint = f.fingerprint

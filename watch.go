@@ -4,8 +4,9 @@ import (
 	"math"
 	"runtime"
 	"runtime/metrics"
-	"syscall"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/host"
 )
 
 // The client watches itself: if it was short of CPU, or the Go runtime kept
@@ -34,7 +35,7 @@ type clientHealth struct {
 }
 
 func startWatch() *clientWatch {
-	w := &clientWatch{start: time.Now(), cpu: processCPU()}
+	w := &clientWatch{start: time.Now(), cpu: host.ProcessCPU()}
 	w.samples = []metrics.Sample{{Name: metricSchedLatency}, {Name: metricGCPauses}}
 	metrics.Read(w.samples)
 	return w
@@ -44,7 +45,7 @@ func startWatch() *clientWatch {
 func (w *clientWatch) stop() clientHealth {
 	now := []metrics.Sample{{Name: metricSchedLatency}, {Name: metricGCPauses}}
 	metrics.Read(now)
-	h := clientHealth{Wall: time.Since(w.start), CPU: processCPU() - w.cpu, Cores: runtime.GOMAXPROCS(0)}
+	h := clientHealth{Wall: time.Since(w.start), CPU: host.ProcessCPU() - w.cpu, Cores: runtime.GOMAXPROCS(0)}
 	if d, ok := histDelta(w.samples[0], now[0]); ok {
 		h.SchedP50, h.SchedP99 = d.quantile(0.5), d.quantile(0.99)
 	}
@@ -52,14 +53,6 @@ func (w *clientWatch) stop() clientHealth {
 		h.GCPauseP99, h.GCPauses = d.quantile(0.99), d.total
 	}
 	return h
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // runtimeHist is the difference of two readings of a runtime histogram.

@@ -35,6 +35,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/host"
 )
 
 // point is one measured configuration.
@@ -136,9 +138,9 @@ func main() {
 		}
 		return exec.Command(args[0], args[1:]...)
 	}
-	host, _ := os.Hostname()
+	hostname, _ := os.Hostname()
 	fmt.Printf("tpsbench self-benchmark on %s: %d CPUs, %s; pinned: %v (client CPU %s, simulator CPU %s); medians of %d\n\n",
-		host, runtime.NumCPU(), cpuModel(), tasksetErr == nil, *clientCPU, *simCPU, *reps)
+		hostname, runtime.NumCPU(), host.CPUModel(), tasksetErr == nil, *clientCPU, *simCPU, *reps)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "point\tok\tfailed\ttokens/s\treq/s\tCPU s/Mtok\tpeak RSS MB\tKB/conn\tconnect ms\tTTFT err ms\tsim CPU s\tbudget\t")
@@ -322,16 +324,6 @@ func waitReady(url string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("simulator at %s did not come up", url)
-}
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }
 
 func mustAtoi(s string) int {
