@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/sse"
@@ -17,30 +15,69 @@ import (
 )
 
 // The probe asks an endpoint a few tiny questions (4 to 8 tokens each)
-// and says what it does, before a benchmark trusts it: is usage reported,
-// which length cap is honoured, is the first chunk a role-only one, does one
-// chunk carry several tokens, are there server-side timings, a /metrics
-// endpoint, a cold start. A normal run sends no such request.
+// and finds out what it does, before a benchmark trusts it: is usage
+// reported, which length cap is honoured, is the first chunk a role-only
+// one, does one chunk carry several tokens, are there server-side timings,
+// a /metrics endpoint, a cold start. A normal run sends no such request.
+// This file only asks; reportprobe.go words what it found.
 
-// probeRow is one line of the probe's table.
-type probeRow struct {
-	Check  string `json:"check"`
-	Result string `json:"result"`
-	Advice string `json:"advice,omitempty"`
+// The probe's questions and their sizes.
+const (
+	probeAsked       = 4  // max_tokens or max_completion_tokens of the small questions
+	probeStreamCap   = 8  // max_tokens of the first stream
+	probeChunkLimit  = 24 // chunks read of the max_completion_tokens stream before hanging up
+	probeWarmStreams = 2  // streams after the first, to tell a cold start
+	probeNoSuchModel = "tpsbench-probe-no-such-model"
+	probeUnlimited   = 1 << 20 // chunk limit of a stream read to its end
+	probeMaxAuxBody  = 1 << 20 // bytes read of /metrics and /api/version
+)
+
+// usagePlace is where a stream carried its usage object.
+type usagePlace int
+
+const (
+	usageAbsent      usagePlace = iota // no usage, even with stream_options.include_usage
+	usageOwnChunk                      // a chunk of its own with empty choices (OpenAI, vLLM, Ollama)
+	usageFinishChunk                   // the chunk with finish_reason (llama.cpp's server)
+	usageEveryChunk                    // on token-bearing chunks too (the last one counts)
+)
+
+// streamSeen is what one probing stream showed.
+type streamSeen struct {
+	ttft         time.Duration
+	tokenChunks  int
+	roleOnlyHead bool
+	completion   int        // the usage's completion_tokens; -1 if not given
+	usage        usagePlace // where the (last) usage object came
+	reasoning    string     // the reasoning field's name, if any
+	timings      bool
+	done         bool
 }
 
-// probeReport is what the probe found.
-type probeReport struct {
-	Endpoint   string     `json:"endpoint"`
-	Model      string     `json:"model"`
-	Rows       []probeRow `json:"checks"`
-	MetricsURL string     `json:"metrics_url,omitempty"`
-	metricsRaw string     // MetricsURL unredacted, to scrape
-	redact     func(string) string
+// plainAnswer is what the non-streamed question got.
+type plainAnswer struct {
+	err        error  // the request failed
+	status     int    // its HTTP status
+	message    string // the server's error message, for a status other than 2xx
+	completion int    // the usage's completion_tokens; -1 if not given
 }
 
-func (p *probeReport) add(check, result, advice string) {
-	p.Rows = append(p.Rows, probeRow{check, p.redact(result), advice})
+// probeFacts is everything the probe found, as data.
+type probeFacts struct {
+	base          string   // the probed .../v1, unredacted
+	model         string   // the model asked for
+	modelsStatus  int      // HTTP status of GET /models
+	models        []string // the ids GET /models listed
+	unknownStatus int      // HTTP status of a request naming no such model; 0 if it got no answer
+	plain         plainAnswer
+	stream        streamSeen    // the first stream (max_tokens 8)
+	streamErr     error         // why the first stream failed, if it did
+	maxCompletion *streamSeen   // the max_completion_tokens stream; nil if it failed
+	warmTTFT      time.Duration // median TTFT of the streams after the first; 0 if not measured
+	ollama        bool          // GET /api/version answered with a version
+	ollamaVersion string
+	metricsAsked  bool   // GET /metrics got an answer
+	metricsURL    string // the Prometheus endpoint, unredacted; "" if none was found
 }
 
 // prober sends the probe's requests, through the run's one Client.
@@ -55,13 +92,35 @@ func newProber(cfg *config, client *Client) *prober {
 	return &prober{cfg: cfg, client: client, base: strings.TrimRight(client.baseURL, "/"), root: serverRoot(client.baseURL)}
 }
 
+// run asks every question, in order, and returns what it found; it fails
+// only when the endpoint cannot be reached.
+func (p *prober) run(ctx context.Context) (*probeFacts, error) {
+	f := &probeFacts{base: p.base, model: p.cfg.model}
+	var err error
+	if f.modelsStatus, f.models, err = p.listModels(ctx); err != nil {
+		return nil, err
+	}
+	f.unknownStatus = p.unknownModel(ctx)
+	f.plain = p.plainAnswer(ctx)
+	f.stream, f.streamErr = p.stream(ctx, map[string]any{"max_tokens": probeStreamCap}, probeUnlimited)
+	if mc, err := p.stream(ctx, map[string]any{"max_completion_tokens": probeAsked}, probeChunkLimit); err == nil {
+		f.maxCompletion = &mc
+	}
+	if f.streamErr == nil && f.stream.ttft > 0 {
+		f.warmTTFT = p.warmTTFT(ctx)
+	}
+	f.ollamaVersion, f.ollama = p.ollamaVersion(ctx)
+	f.metricsAsked, f.metricsURL = p.metrics(ctx)
+	return f, nil
+}
+
 // request sends one of the probe's requests, body encoded as JSON.
 func (p *prober) request(ctx context.Context, method, url string, body any) (*http.Response, error) {
 	var b []byte
 	if body != nil {
 		var err error
 		if b, err = json.Marshal(body); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("probe request body: %w", err)
 		}
 	}
 	return p.client.call(ctx, method, url, b, p.client.auxHeader)
@@ -75,16 +134,55 @@ func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
 	return body
 }
 
-// streamSeen is what one probing stream showed.
-type streamSeen struct {
-	ttft         time.Duration
-	tokenChunks  int
-	roleOnlyHead bool
-	completion   int    // the usage's completion_tokens; -1 if not given
-	usageWhere   string // "own chunk", "finish chunk", "" (absent)
-	reasoning    string // the reasoning field's name, if any
-	timings      bool
-	done         bool
+// listModels asks GET /models: is the endpoint reachable, and which model
+// ids does it list?
+func (p *prober) listModels(ctx context.Context) (int, []string, error) {
+	resp, err := p.request(ctx, http.MethodGet, p.base+"/models", nil)
+	if err != nil {
+		return 0, nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), rootCause(err))
+	}
+	defer resp.Body.Close()
+	var models struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, maxWholeBody)).Decode(&models)
+	var ids []string
+	for _, m := range models.Data {
+		ids = append(ids, m.ID)
+	}
+	return resp.StatusCode, ids, nil
+}
+
+// unknownModel asks for a model no server has: the answer's HTTP status,
+// or 0 when there was none.
+func (p *prober) unknownModel(ctx context.Context) int {
+	resp, err := p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(probeNoSuchModel, map[string]any{"max_tokens": 1}))
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxWholeBody))
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// plainAnswer asks for a short answer, not streamed: is usage reported, is
+// max_tokens honoured?
+func (p *prober) plainAnswer(ctx context.Context) plainAnswer {
+	resp, err := p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": probeAsked}))
+	if err != nil {
+		return plainAnswer{err: err, completion: -1}
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxWholeBody))
+	resp.Body.Close()
+	var answer wire.Chunk
+	wire.Decode(data, &answer, nil)
+	got := plainAnswer{status: resp.StatusCode, completion: answer.Usage.Completion}
+	if resp.StatusCode/100 != 2 {
+		got.message = wire.ServerMessage(data)
+	}
+	return got
 }
 
 // stream sends a streaming request and reads at most limit token-bearing
@@ -119,189 +217,84 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 		if text, err = wire.Decode(data, &chunk, text[:0]); err != nil {
 			return seen, fmt.Errorf("malformed chunk: %v", err)
 		}
-		if seen.reasoning == "" {
-			seen.reasoning = chunk.Reasoning
+		if seen.note(&chunk, first, events.At().Sub(start), limit) {
+			break
 		}
-		if first && !chunk.Tokens && chunk.Choices > 0 && chunk.Role {
-			seen.roleOnlyHead = true
-		}
-		if chunk.Tokens {
-			if seen.tokenChunks == 0 {
-				seen.ttft = events.At().Sub(start)
-			}
-			if seen.tokenChunks++; seen.tokenChunks >= limit {
-				break
-			}
-		}
-		if chunk.Usage.Present {
-			seen.completion = chunk.Usage.Completion
-			switch {
-			case chunk.Choices == 0:
-				seen.usageWhere = "own chunk"
-			case chunk.Finish != "":
-				seen.usageWhere = "finish chunk"
-			default:
-				seen.usageWhere = "every chunk"
-			}
-		}
-		seen.timings = seen.timings || chunk.Server.Present
 	}
 	return seen, events.Err()
 }
 
-// run asks every question and fills the report; it fails only when the
-// endpoint cannot be reached.
-func (p *prober) run(ctx context.Context) (*probeReport, error) {
-	rep := &probeReport{Endpoint: redactURL(p.base), Model: p.cfg.model, redact: p.client.redact}
+// note adds one decoded chunk, arrived after since, to what the stream
+// showed; it reports true, and stops noting, at the limit-th token-bearing
+// chunk.
+func (s *streamSeen) note(chunk *wire.Chunk, first bool, since time.Duration, limit int) bool {
+	if s.reasoning == "" {
+		s.reasoning = chunk.Reasoning
+	}
+	if first && !chunk.Tokens && chunk.Choices > 0 && chunk.Role {
+		s.roleOnlyHead = true
+	}
+	if chunk.Tokens {
+		if s.tokenChunks == 0 {
+			s.ttft = since
+		}
+		if s.tokenChunks++; s.tokenChunks >= limit {
+			return true
+		}
+	}
+	if chunk.Usage.Present {
+		s.completion = chunk.Usage.Completion
+		switch {
+		case chunk.Choices == 0:
+			s.usage = usageOwnChunk
+		case chunk.Finish != "":
+			s.usage = usageFinishChunk
+		default:
+			s.usage = usageEveryChunk
+		}
+	}
+	s.timings = s.timings || chunk.Server.Present
+	return false
+}
 
-	// Reachable, and the model listed?
-	resp, err := p.request(ctx, http.MethodGet, p.base+"/models", nil)
+// warmTTFT streams a few more short answers and returns their median TTFT,
+// or 0 when none gave one.
+func (p *prober) warmTTFT(ctx context.Context) time.Duration {
+	var later []float64
+	for range probeWarmStreams {
+		if s, err := p.stream(ctx, map[string]any{"max_tokens": probeAsked}, probeUnlimited); err == nil && s.ttft > 0 {
+			later = append(later, float64(s.ttft))
+		}
+	}
+	if len(later) == 0 {
+		return 0
+	}
+	return time.Duration(median(later))
+}
+
+// ollamaVersion asks Ollama's native API at the server root for its version.
+func (p *prober) ollamaVersion(ctx context.Context) (string, bool) {
+	v := p.getJSON(ctx, p.root+"/api/version")["version"]
+	if v == nil {
+		return "", false
+	}
+	return fmt.Sprint(v), true
+}
+
+// metrics looks for a Prometheus endpoint at the server root: whether
+// GET /metrics got an answer, and its URL if it is one.
+func (p *prober) metrics(ctx context.Context) (bool, string) {
+	url := p.root + "/metrics"
+	resp, err := p.request(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), rootCause(err))
+		return false, ""
 	}
-	var models struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	json.NewDecoder(io.LimitReader(resp.Body, maxWholeBody)).Decode(&models)
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, probeMaxAuxBody))
 	resp.Body.Close()
-	rep.add("reachable", fmt.Sprintf("yes (GET /models: HTTP %d)", resp.StatusCode), "")
-	var ids []string
-	for _, m := range models.Data {
-		ids = append(ids, m.ID)
+	if resp.StatusCode == http.StatusOK && bytes.Contains(b, []byte("# TYPE")) {
+		return true, url
 	}
-	switch {
-	case len(ids) == 0:
-		rep.add("model listed", "no model list", "")
-	case slices.Contains(ids, p.cfg.model) || slices.Contains(ids, p.cfg.model+":latest"):
-		rep.add("model listed", "yes", "")
-	default:
-		rep.add("model listed", "no: the server lists "+strings.Join(ids, ", "), "check --model")
-	}
-
-	// Does an unknown name fail?
-	resp, err = p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody("tpsbench-probe-no-such-model", map[string]any{"max_tokens": 1}))
-	if err == nil {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxWholeBody))
-		resp.Body.Close()
-		if resp.StatusCode/100 == 2 {
-			rep.add("unknown model names", "accepted (HTTP 200)", "a typo in --model would go unnoticed: check the model name yourself")
-		} else {
-			rep.add("unknown model names", fmt.Sprintf("rejected (HTTP %d)", resp.StatusCode), "")
-		}
-	}
-
-	// Usage and max_tokens, not streamed.
-	resp, err = p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": 4}))
-	if err != nil {
-		rep.add("answer (not streamed)", "failed: "+rootCause(err), "")
-	} else {
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxWholeBody))
-		resp.Body.Close()
-		var answer wire.Chunk
-		wire.Decode(data, &answer, nil)
-		switch n := answer.Usage.Completion; {
-		case resp.StatusCode/100 != 2:
-			rep.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data)), "check --model and --base-url")
-		case n < 0:
-			rep.add("usage (not streamed)", "missing", "output tokens will be counted with tiktoken (an estimate)")
-		default:
-			rep.add("usage (not streamed)", "reported", "")
-			if n <= 4 {
-				rep.add("max_tokens", fmt.Sprintf("honoured (asked 4, got %d)", n), "")
-			} else {
-				rep.add("max_tokens", fmt.Sprintf("ignored (asked 4, got %d)", n), "answers will be longer than --max-tokens")
-			}
-		}
-	}
-
-	// The stream: usage, role-only head, reasoning, chunks per token, [DONE].
-	first, err := p.stream(ctx, map[string]any{"max_tokens": 8}, 1<<20)
-	if err != nil {
-		rep.add("stream", "failed: "+err.Error(), "")
-	} else {
-		switch first.usageWhere {
-		case "":
-			rep.add("usage (streamed)", "missing, even with stream_options.include_usage", "output tokens will be counted with tiktoken (an estimate)")
-		case "own chunk":
-			rep.add("usage (streamed)", "on its own chunk with empty choices (as OpenAI, vLLM and Ollama send it)", "")
-		case "finish chunk":
-			rep.add("usage (streamed)", "on the finish chunk (as llama.cpp's server sends it)", "")
-		default:
-			rep.add("usage (streamed)", "on every chunk (the last one counts)", "")
-		}
-		if first.roleOnlyHead {
-			rep.add("first chunk", "role only, no token (tpsbench does not stamp TTFT on it)", "")
-		} else {
-			rep.add("first chunk", "carries a token", "")
-		}
-		if first.reasoning != "" {
-			rep.add("reasoning field", first.reasoning, "TTFT counts reasoning tokens; TTFO is the first answer token")
-		} else {
-			rep.add("reasoning field", "none seen", "")
-		}
-		if n := first.completion; n > 0 && first.tokenChunks > 0 {
-			per := float64(n) / float64(first.tokenChunks)
-			advice := ""
-			if per > 1.1 {
-				advice = "several tokens per chunk: ITL is per chunk and coarse"
-			}
-			rep.add("tokens per chunk", fmt.Sprintf("%.1f (%d tokens in %d chunks)", per, n, first.tokenChunks), advice)
-		}
-		if first.done {
-			rep.add("[DONE]", "sent", "")
-		} else {
-			rep.add("[DONE]", "missing", "streams end on finish_reason instead")
-		}
-		if first.timings {
-			rep.add("server timings", "llama.cpp's timings object", "the report shows the server's decode rate beside the client's")
-		}
-	}
-
-	// max_completion_tokens: read a few chunks, then hang up.
-	if mc, err := p.stream(ctx, map[string]any{"max_completion_tokens": 4}, 24); err == nil {
-		if mc.tokenChunks > 4 {
-			rep.add("max_completion_tokens", fmt.Sprintf("ignored (asked 4, got %d+ chunks)", mc.tokenChunks), "tpsbench sends max_tokens, which it honours")
-		} else {
-			rep.add("max_completion_tokens", "honoured", "")
-		}
-	}
-
-	// Cold start: the first answer's TTFT against the next ones.
-	if err == nil && first.ttft > 0 {
-		var later []float64
-		for range 2 {
-			if s, err := p.stream(ctx, map[string]any{"max_tokens": 4}, 1<<20); err == nil && s.ttft > 0 {
-				later = append(later, float64(s.ttft))
-			}
-		}
-		if len(later) > 0 {
-			median := time.Duration(median(later))
-			if first.ttft > 3*median && first.ttft-median > 100*time.Millisecond {
-				rep.add("cold start", fmt.Sprintf("first TTFT %s, then %s", first.ttft.Round(time.Millisecond), median.Round(time.Millisecond)), "the model was loading: use --warmup")
-			} else {
-				rep.add("cold start", fmt.Sprintf("no (first TTFT %s, then %s)", first.ttft.Round(time.Millisecond), median.Round(time.Millisecond)), "")
-			}
-		}
-	}
-
-	// Ollama's native API and a Prometheus endpoint at the server root.
-	if v := p.getJSON(ctx, p.root+"/api/version"); v["version"] != nil {
-		rep.add("Ollama", fmt.Sprintf("version %v", v["version"]), "--api ollama gives the server's own eval rate and load time")
-	}
-	if resp, err := p.request(ctx, http.MethodGet, p.root+"/metrics", nil); err == nil {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK && bytes.Contains(b, []byte("# TYPE")) {
-			rep.metricsRaw = p.root + "/metrics"
-			rep.MetricsURL = redactURL(rep.metricsRaw)
-			rep.add("Prometheus /metrics", "found at "+rep.MetricsURL, "--metrics-url (or --probe) adds the server's counters to the report")
-		} else {
-			rep.add("Prometheus /metrics", "none", "")
-		}
-	}
-	return rep, nil
+	return true, ""
 }
 
 func (p *prober) getJSON(ctx context.Context, url string) map[string]any {
@@ -312,20 +305,7 @@ func (p *prober) getJSON(ctx context.Context, url string) map[string]any {
 	defer resp.Body.Close()
 	var m map[string]any
 	if resp.StatusCode == http.StatusOK {
-		json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&m)
+		json.NewDecoder(io.LimitReader(resp.Body, probeMaxAuxBody)).Decode(&m)
 	}
 	return m
-}
-
-func writeProbe(w io.Writer, rep *probeReport) {
-	fmt.Fprintf(w, "Probe of %s, model %s:\n", rep.Endpoint, rep.Model)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range rep.Rows {
-		if r.Advice != "" {
-			fmt.Fprintf(tw, "  %s\t%s\t-> %s\n", r.Check, r.Result, r.Advice)
-		} else {
-			fmt.Fprintf(tw, "  %s\t%s\t\n", r.Check, r.Result)
-		}
-	}
-	tw.Flush()
 }

@@ -22,10 +22,11 @@ func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	defer tgt.close()
 	client := newClient(cfg.clientSpec(tgt.baseURL))
 	defer client.http.CloseIdleConnections()
-	found, err := newProber(cfg, client).run(ctx)
+	facts, err := newProber(cfg, client).run(ctx)
 	if err != nil {
 		return err
 	}
+	found := newProbeReport(facts, client.redact)
 	text := stdout
 	if cfg.out.json == "-" {
 		text = stderr

@@ -180,9 +180,9 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 		if err != nil {
 			return "", fingerprint{}, err
 		}
-		b.rep.probe(found)
+		b.rep.probe(newProbeReport(found, b.client.redact))
 		if metricsURL == "" {
-			metricsURL = found.metricsRaw
+			metricsURL = found.metricsURL
 		}
 	}
 	pre := ollamaPreflight(ctx, b.cfg, b.client)
