@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// crossCheck compares the server's usage with tiktoken's count of the same
+// tokenCrossCheck compares the server's usage with tiktoken's count of the same
 // text, over the answers that have both.
-type crossCheck struct {
+type tokenCrossCheck struct {
 	N             int
 	Median, Worst float64 // relative difference, (tiktoken - usage) / usage
 }
@@ -63,7 +63,7 @@ func (clientBoundFinding) isFinding() {}
 // guessed token counts, an ignored max_tokens, several tokens per chunk, a
 // first request that paid for loading the model. It also returns the token
 // cross-check.
-func trustChecks(records []Record) ([]finding, crossCheck) {
+func trustChecks(records []Record) ([]finding, tokenCrossCheck) {
 	var ok []*Record
 	for i := range records {
 		if r := &records[i]; r.OK && !r.Warmup {
@@ -71,7 +71,7 @@ func trustChecks(records []Record) ([]finding, crossCheck) {
 		}
 	}
 	if len(ok) == 0 {
-		return nil, crossCheck{}
+		return nil, tokenCrossCheck{}
 	}
 	found := answerChecks(ok)
 	if f, found1 := coldStart(ok); found1 {
@@ -138,14 +138,14 @@ func answerChecks(ok []*Record) []finding {
 
 // crossChecked compares usage with tiktoken's count over the answers that
 // have both.
-func crossChecked(ok []*Record) crossCheck {
+func crossChecked(ok []*Record) tokenCrossCheck {
 	var diffs []float64
 	for _, r := range ok {
 		if r.UsageTokens > 0 && r.TiktokenTokens >= 0 {
 			diffs = append(diffs, float64(r.TiktokenTokens-r.UsageTokens)/float64(r.UsageTokens))
 		}
 	}
-	var cross crossCheck
+	var cross tokenCrossCheck
 	if len(diffs) > 0 {
 		slices.Sort(diffs)
 		cross.N, cross.Median = len(diffs), percentileSorted(diffs, 50)

@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
-	"net/http/httptrace"
+	"net/url"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -23,9 +21,6 @@ import (
 
 // maxErrorBody bounds how much of an error response is read for its message.
 const maxErrorBody = 64 << 10
-
-// maxWholeBody bounds a non-streamed answer, which is read whole.
-const maxWholeBody = 64 << 20
 
 // Client sends requests to one OpenAI-compatible endpoint: the benchmark's
 // chat completions, each turned into a Record, and every other call a run
@@ -234,184 +229,6 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 
 func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
 
-// Do sends one request and returns its Record, still to be settled (token
-// count and ok). It never panics and never returns without a Record: every
-// failure is classified in it.
-func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
-	rec := newRecord(index, c.stream)
-	rec.MaxTokens = c.maxTokens
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var trace connTrace
-	traced := httptrace.WithClientTrace(ctx, trace.hooks(c.now))
-
-	rec.Send = c.since(c.now())
-	resp, err := c.call(traced, http.MethodPost, c.endpoint, body, c.header)
-	trace.into(&rec)
-	if err != nil {
-		rec.Done = c.since(c.now())
-		c.failTransport(ctx, &rec, err, "")
-		return rec
-	}
-	defer resp.Body.Close()
-	rec.Hdr = c.since(c.now())
-	c.readResponse(ctx, resp, &rec)
-	return rec
-}
-
-// readResponse turns a response whose headers arrived into the rest of rec:
-// the status check and the body (stream or whole). settle counts tokens.
-func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Record) {
-	rec.HTTPStatus = resp.StatusCode
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		rec.Done = c.since(c.now())
-		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
-			rec.fail(failHTTP, fmt.Sprintf("HTTP %d: redirected to %s (not followed: use it as --base-url)", resp.StatusCode, redactURL(loc)))
-			return
-		}
-		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))))
-		return
-	}
-	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	switch {
-	case !c.stream || mediaType == "application/json":
-		// Not streamed (or a server that ignored "stream"): one JSON body.
-		rec.Stream = false
-		c.readWhole(ctx, resp.Body, rec, resp.ContentLength)
-	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
-		c.readStream(ctx, resp.Body, rec, false)
-	case mediaType == "application/x-ndjson" && c.native:
-		c.readStream(ctx, resp.Body, rec, true)
-	default:
-		rec.Done = c.since(c.now())
-		rec.fail(failMalformed, fmt.Sprintf("not an SSE stream: Content-Type %s (Ollama's native API answers NDJSON: use --api ollama, or its /v1 endpoint)", mediaType))
-	}
-}
-
-// connTrace notes how a request got its connection. Its hooks may run on
-// the transport's dialing goroutines, even after the request ended.
-type connTrace struct {
-	mu      sync.Mutex
-	conns   int  // connections handed to the request
-	reused  bool // the last one came from the pool
-	start   time.Time
-	connect time.Duration // the latest dial (TCP connect) took this long
-}
-
-func (t *connTrace) hooks(now func() time.Time) *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
-		GotConn: func(info httptrace.GotConnInfo) {
-			t.mu.Lock()
-			t.conns++
-			t.reused = info.Reused
-			t.mu.Unlock()
-		},
-		ConnectStart: func(string, string) {
-			t.mu.Lock()
-			t.start = now()
-			t.mu.Unlock()
-		},
-		ConnectDone: func(string, string, error) {
-			t.mu.Lock()
-			t.connect = now().Sub(t.start)
-			t.mu.Unlock()
-		},
-	}
-}
-
-// into records the connection facts in rec.
-func (t *connTrace) into(rec *Record) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	rec.Retried = t.conns > 1
-	rec.NewConn = t.conns > 0 && !t.reused
-	if rec.NewConn {
-		rec.Connect = t.connect
-	}
-}
-
-// readWhole reads and decodes a non-streaming answer.
-func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, contentLength int64) {
-	data, err := readAllSized(body, maxWholeBody+1, contentLength)
-	rec.Done = c.since(c.now())
-	if err != nil {
-		c.failTransport(ctx, rec, err, "reading body: ")
-		return
-	}
-	if len(data) > maxWholeBody {
-		rec.fail(failMalformed, fmt.Sprintf("answer larger than %d MiB", maxWholeBody>>20))
-		return
-	}
-	var chunk wire.Chunk
-	rec.text, err = wire.Decode(data, &chunk, rec.text)
-	if err != nil {
-		rec.fail(failMalformed, "malformed response: "+err.Error())
-		return
-	}
-	if chunk.ErrorMsg != "" {
-		rec.fail(failHTTP, c.redact("error in response: "+wire.OneLine(chunk.ErrorMsg, 200)))
-		return
-	}
-	rec.ResponseID = string(chunk.ID)
-	rec.FinishReason = chunk.Finish
-	if chunk.Usage.Present {
-		rec.takeUsage(chunk.Usage)
-	}
-	if chunk.Server.Present {
-		rec.takeServer(chunk.Server)
-	}
-	if !chunk.Tokens {
-		rec.fail(failEmpty, "empty completion: no text in the answer")
-	}
-}
-
-// readAllSized reads body whole, at most limit bytes, into a buffer sized
-// by the Content-Length when it is known.
-func readAllSized(body io.Reader, limit, contentLength int64) ([]byte, error) {
-	size := int64(512)
-	if contentLength > 0 {
-		size = contentLength + 1 // room to see EOF without growing
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, min(size, limit)))
-	_, err := buf.ReadFrom(io.LimitReader(body, limit))
-	return buf.Bytes(), err
-}
-
-// takeUsage keeps the usage of the latest chunk that has one.
-func (r *Record) takeUsage(u wire.Usage) {
-	if u.Completion >= 0 {
-		r.OutputTokens = u.Completion
-		r.TokenSource = sourceUsage
-	}
-	if u.Prompt >= 0 {
-		r.InputTokens = u.Prompt
-	}
-	if u.Reasoning >= 0 {
-		r.ReasonTokens = u.Reasoning
-	}
-	if u.Cached >= 0 {
-		r.CachedTokens = u.Cached
-	}
-}
-
-// takeServer keeps the server's own timings. Ollama's native API (the one
-// that reports load_duration) counts tokens there, not in usage; llama.cpp's
-// prompt_n counts only the prompt tokens it did not have cached.
-func (r *Record) takeServer(t wire.Timings) {
-	r.Server = &ServerTimes{PromptTokens: t.PromptTokens, DecodeTokens: t.DecodeTokens,
-		PromptMs: t.PromptMs, DecodeMs: t.DecodeMs, LoadMs: t.LoadMs}
-	if t.LoadMs < 0 {
-		return
-	}
-	if t.DecodeTokens >= 0 && r.TokenSource != sourceUsage {
-		r.OutputTokens, r.TokenSource = t.DecodeTokens, sourceUsage
-	}
-	if t.PromptTokens >= 0 && r.InputTokens < 0 {
-		r.InputTokens = t.PromptTokens
-	}
-}
-
 // failTransport classifies an error from the connection or the body.
 func (c *Client) failTransport(ctx context.Context, rec *Record, err error, prefix string) {
 	var opErr *net.OpError
@@ -454,4 +271,13 @@ func (c *Client) redact(s string) string {
 		s = strings.ReplaceAll(s, c.apiKey, "[redacted]")
 	}
 	return s
+}
+
+// redactURL hides a password in a URL's user info.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }

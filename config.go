@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +52,12 @@ type config struct {
 	gpu               bool          // sample local GPUs' power during the run
 	gpuIdle           time.Duration // idle baseline before the run
 	metricsURL        string        // Prometheus endpoint to scrape before and after
+}
+
+// outputs are the files a run writes beside its text report.
+type outputs struct {
+	json, records, csv, html string
+	quiet                    bool
 }
 
 // total is the number of measured requests of one run (or sweep level with
@@ -97,15 +105,6 @@ func (c *config) forModel(model string) *config {
 	one.model = model
 	one.out = perModel(c.out, model)
 	return &one
-}
-
-// usageError is a bad command line: exit status 2, nothing sent.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
 // addSimFlags binds the simulator's settings to fs, each name prefixed.
@@ -321,15 +320,6 @@ func printCommandUsage(w io.Writer, fs *flag.FlagSet, text string) {
 	fs.SetOutput(io.Discard)
 }
 
-// redactURL hides a password in a URL's user info.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
-
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fs.SetOutput(w)
 	defer fs.SetOutput(io.Discard)
@@ -354,4 +344,29 @@ Examples:
   tpsbench 64 --stream --rate 4 --duration 2m --warmup 8 --slo ttft=500ms,tpot=50ms
   tpsbench --stream --sweep-concurrency 1,2,4,8,16 --requests-per-thread 4 --input-tokens 512
 `)
+}
+
+// pyFloat formats like Python's str(float): 120 -> "120.0", 2.5 -> "2.5".
+func pyFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// perModel names a model's own files: run.json becomes run.qwen2.5_7b.json.
+func perModel(out outputs, model string) outputs {
+	name := unsafeName.ReplaceAllString(model, "_")
+	rename := func(path string) string {
+		if path == "" || path == "-" {
+			return path
+		}
+		ext := filepath.Ext(path)
+		return strings.TrimSuffix(path, ext) + "." + name + ext
+	}
+	out.json, out.records, out.csv, out.html = rename(out.json), rename(out.records), rename(out.csv), rename(out.html)
+	return out
 }

@@ -18,7 +18,7 @@ var csvHeader = []string{"index", "level", "warmup", "stream", "ok", "fail_kind"
 func writeCSV(w io.Writer, records []Record) error {
 	cw := csv.NewWriter(w)
 	cw.Write(csvHeader)
-	ms := func(d time.Duration) string {
+	msText := func(d time.Duration) string {
 		if d == none {
 			return ""
 		}
@@ -28,10 +28,10 @@ func writeCSV(w io.Writer, records []Record) error {
 		r := &records[i]
 		ttft, tpot := "", ""
 		if d, ok := r.TTFT(); ok {
-			ttft = ms(d)
+			ttft = msText(d)
 		}
 		if d, ok := r.TPOT(); ok {
-			tpot = ms(d)
+			tpot = msText(d)
 		}
 		input := ""
 		if r.InputTokens >= 0 {
@@ -39,14 +39,14 @@ func writeCSV(w io.Writer, records []Record) error {
 		}
 		e2e, tps := "", ""
 		if r.OK {
-			e2e, tps = ms(r.E2E()), strconv.FormatFloat(r.TPS(), 'f', -1, 64)
+			e2e, tps = msText(r.E2E()), strconv.FormatFloat(r.TPS(), 'f', -1, 64)
 		}
 		cw.Write([]string{strconv.Itoa(r.Index), r.Level, strconv.FormatBool(r.Warmup), strconv.FormatBool(r.Stream),
 			strconv.FormatBool(r.OK), string(r.FailKind), r.Err, strconv.Itoa(r.HTTPStatus),
-			ms(r.Sched), ms(r.Send), ms(r.Hdr), ms(r.First()), ms(r.FirstAnswer), ms(r.Last()), ms(r.Done),
+			msText(r.Sched), msText(r.Send), msText(r.Hdr), msText(r.First()), msText(r.FirstAnswer), msText(r.Last()), msText(r.Done),
 			ttft, tpot, e2e, tps, strconv.Itoa(r.OutputTokens), string(r.TokenSource), input, strconv.Itoa(len(r.Chunks)),
 			r.FinishReason, strconv.FormatBool(r.DoneSeen), strconv.FormatBool(r.Retried), strconv.FormatBool(r.NewConn),
-			ms(r.Connect), r.ResponseID})
+			msText(r.Connect), r.ResponseID})
 	}
 	cw.Flush()
 	return cw.Error()

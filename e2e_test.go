@@ -17,7 +17,7 @@ import (
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := run(t.Context(), args, &out, &errb)
+	err := runCommandLine(t.Context(), args, &out, &errb)
 	code = exitCode(err, &errb)
 	return out.String(), errb.String(), code
 }
@@ -110,7 +110,7 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 		apiKey: "k", timeout: 30, maxTokens: 8, prompt: "hi", encoding: "cl100k_base", stream: stream,
 	}
 	r := testRunner(t, cfg, running.BaseURL)
-	records, sent, err := r.run(context.Background(), phaseRun{load: measuredPhase(cfg, level{concurrency: threads})})
+	records, sent, err := r.runPhase(context.Background(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: threads})})
 	if err != nil || sent != len(records) {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}

@@ -346,7 +346,7 @@ func TestInterruptedRun(t *testing.T) {
 	}()
 	var out, errb bytes.Buffer
 	records := filepath.Join(t.TempDir(), "run.jsonl")
-	err := run(ctx, []string{"2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records}, &out, &errb)
+	err := runCommandLine(ctx, []string{"2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records}, &out, &errb)
 	if code := exitCode(err, &errb); code != 130 {
 		t.Errorf("exit %d; want 130", code)
 	}

@@ -22,13 +22,6 @@ type phaseRun struct {
 	level  string // the sweep level, for the records
 }
 
-// requestKey names one request of a plan: the n-th of its phase.
-type requestKey struct{ phase, n int }
-
-// stream is the key as one number, for seeding what differs per request:
-// each phase has 2^32 numbers of its own.
-func (k requestKey) stream() uint64 { return uint64(k.phase)<<32 | uint64(k.n) }
-
 // runner executes the phases of a run: the load core decides when each
 // request starts, the Client sends it, and the collector settles each into
 // exactly one Record.
@@ -43,14 +36,14 @@ type runner struct {
 	stop context.Context
 }
 
-// run sends the phase's requests until they are all sent, the deadline
+// runPhase sends the phase's requests until they are all sent, the deadline
 // passes (in-flight requests then finish, bounded by --timeout) or ctx ends.
 // It returns the records and how many requests were sent, so the report
 // can check that every request sent was recorded.
 //
 // When a request cannot connect at all before any request succeeded, the
 // phase stops sending: forty "connection refused" say no more than one.
-func (r *runner) run(ctx context.Context, p phaseRun) ([]Record, int, error) {
+func (r *runner) runPhase(ctx context.Context, p phaseRun) ([]Record, int, error) {
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	sending, stopSending := context.WithCancel(ctx)

@@ -120,7 +120,7 @@ func itlOverTime(records []Record) []svgchart.Point {
 	for _, r := range records {
 		for j := 1; j < len(r.Chunks); j++ {
 			if n++; n%step == 0 {
-				pts = append(pts, svgchart.Point{X: r.Chunks[j].Seconds(), Y: ms(r.Chunks[j] - r.Chunks[j-1])})
+				pts = append(pts, svgchart.Point{X: r.Chunks[j].Seconds(), Y: toMs(r.Chunks[j] - r.Chunks[j-1])})
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"runtime/debug"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/gpu"
@@ -208,15 +207,6 @@ type jsonGoodput struct {
 	Fraction float64 `json:"good_fraction"`
 }
 
-// jsonSamples are the per-request values behind the headline figures, so
-// that tpsbench compare can test a difference for significance.
-type jsonSamples struct {
-	TPS    []float64 `json:"tps"`
-	TTFTMs []float64 `json:"ttft_ms,omitempty"`
-	TPOTMs []float64 `json:"tpot_ms,omitempty"`
-	E2EMs  []float64 `json:"e2e_ms"`
-}
-
 func figures(s Summary) jsonFigures {
 	var f jsonFigures
 	f.Requests.Sent, f.Requests.OK, f.Requests.Failed, f.Requests.Cancelled, f.Requests.Retried =
@@ -246,14 +236,14 @@ func figures(s Summary) jsonFigures {
 	f.ServerMetrics = toJSONMetrics(s.Metrics)
 	f.GPUEnergy = s.Energy
 	if p := s.Parallel; p.Waited > 0 {
-		f.ServerParallelism = &jsonParallel{p.Estimate, p.InFlight, p.Waited, p.Requests, ms(p.MedianWait)}
+		f.ServerParallelism = &jsonParallel{p.Estimate, p.InFlight, p.Waited, p.Requests, toMs(p.MedianWait)}
 	}
 	if s.ServerAnswers > 0 {
 		f.ServerSide = &jsonServer{s.ServerAnswers, s.ServerTokens, s.ClientTokens,
 			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerPrefill, false), toJSONDist(s.ServerLoadMs, false)}
 	}
 	if h := s.Client; h != nil {
-		f.Client = &jsonClient{h.Wall.Seconds(), h.CPU.Seconds(), h.Cores, ms(h.SchedP50), ms(h.SchedP99), ms(h.GCPauseP99)}
+		f.Client = &jsonClient{h.Wall.Seconds(), h.CPU.Seconds(), h.Cores, toMs(h.SchedP50), toMs(h.SchedP99), toMs(h.GCPauseP99)}
 	}
 	f.Errors = s.Errors
 	if f.Errors == nil {
@@ -261,21 +251,6 @@ func figures(s Summary) jsonFigures {
 	}
 	f.Samples = s.Samples
 	return f
-}
-
-// version is the module version and VCS revision tpsbench was built from.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
 }
 
 func jsonConfigOf(cfg *config, baseURL string) jsonConfig {

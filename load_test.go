@@ -23,7 +23,7 @@ func TestOpenLoopFollowsSchedule(t *testing.T) {
 	cfg := &config{threads: 4, maxTokens: 2, stream: true}
 	r := simRunner(t, sim.Config{TTFT: 600 * time.Millisecond, TokenRate: 0, Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
 	p := phaseRun{load: load.Phase{Threads: 4, Total: 8, Rate: 40, Burstiness: 1, Seed: 9}}
-	records, sent, err := r.run(context.Background(), p)
+	records, sent, err := r.runPhase(context.Background(), p)
 	if err != nil || sent != 8 || len(records) != 8 {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}
@@ -68,7 +68,7 @@ func TestOpenLoopFollowsSchedule(t *testing.T) {
 func TestDurationStopsSending(t *testing.T) {
 	cfg := &config{threads: 2, maxTokens: 2}
 	r := simRunner(t, sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 0, Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
-	records, sent, err := r.run(context.Background(), phaseRun{load: load.Phase{Threads: 2, Duration: 300 * time.Millisecond}})
+	records, sent, err := r.runPhase(context.Background(), phaseRun{load: load.Phase{Threads: 2, Duration: 300 * time.Millisecond}})
 	if err != nil || sent != len(records) || sent < 2 {
 		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
 	}
@@ -165,7 +165,7 @@ func TestPromptFiles(t *testing.T) {
 	if err != nil || len(pf.prompts) != 2 || pf.prompts[1][1].Content != "u" {
 		t.Errorf("jsonl file: %+v, %v", pf, err)
 	}
-	src := pf.source(false, 0)
+	src := pf.cycle(false, 0)
 	if src(requestKey{n: 0})[0].Content != "p1" || src(requestKey{n: 3})[1].Content != "u" {
 		t.Errorf("in order, cycling: got %v, %v", src(requestKey{n: 0}), src(requestKey{n: 3}))
 	}

@@ -41,16 +41,9 @@ func main() {
 		<-signals
 		os.Exit(130)
 	}()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := runCommandLine(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, os.Stderr))
 }
-
-var (
-	// errFailed reports that some requests failed; the report already says which.
-	errFailed = errors.New("some requests failed")
-	// errInterrupted reports a run stopped by Ctrl-C, after its report.
-	errInterrupted = errors.New("interrupted")
-)
 
 // exitCode prints err (unless the report already said it) and maps it to
 // the exit status: 2 for a usage error, 1 for any other failure.
@@ -72,12 +65,12 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 }
 
-// command is a subcommand: everything it reads and writes goes through its
+// subcommand is one of tpsbench's commands: everything it reads and writes goes through its
 // arguments.
-type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+type subcommand func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
-// commands are the subcommands, by name; anything else is a benchmark.
-var commands = map[string]command{
+// subcommands are tpsbench's commands, by name; anything else is a benchmark.
+var subcommands = map[string]subcommand{
 	"sim":      runSimCommand,
 	"report":   runReportCommand,
 	"compare":  runCompareCommand,
@@ -85,10 +78,11 @@ var commands = map[string]command{
 	"selftest": runSelftestCommand,
 }
 
-// run is the whole program, reachable from tests.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runCommandLine is the whole program, reachable from tests: all it reads
+// and writes goes through its arguments.
+func runCommandLine(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		if cmd, ok := commands[args[0]]; ok {
+		if cmd, ok := subcommands[args[0]]; ok {
 			return cmd(ctx, args[1:], stdout, stderr)
 		}
 	}
@@ -101,5 +95,9 @@ func runBenchmarkCommand(ctx context.Context, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	return benchmark(ctx, cfg, stdout, stderr)
+	if models := cfg.models(); len(models) > 1 {
+		return benchmarkModels(ctx, cfg, models, stdout, stderr)
+	}
+	_, err = benchmarkOne(ctx, cfg, stdout, stderr)
+	return err
 }

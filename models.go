@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -85,20 +82,4 @@ type jsonModel struct {
 	Model       string       `json:"model"`
 	Fingerprint *fingerprint `json:"fingerprint,omitempty"`
 	jsonFigures
-}
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// perModel names a model's own files: run.json becomes run.qwen2.5_7b.json.
-func perModel(out outputs, model string) outputs {
-	name := unsafeName.ReplaceAllString(model, "_")
-	rename := func(path string) string {
-		if path == "" || path == "-" {
-			return path
-		}
-		ext := filepath.Ext(path)
-		return strings.TrimSuffix(path, ext) + "." + name + ext
-	}
-	out.json, out.records, out.csv, out.html = rename(out.json), rename(out.records), rename(out.csv), rename(out.html)
-	return out
 }

@@ -1,28 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 )
-
-// outputs are the files a run writes beside its text report.
-type outputs struct {
-	json, records, csv, html string
-	quiet                    bool
-}
-
-// finishedRun is everything a run's files are rendered from.
-type finishedRun struct {
-	cfg     *config // nil for a rebuilt report, whose configuration is unknown
-	baseURL string  // the endpoint measured
-	started time.Time
-	s       Summary
-	levels  []sweepLevel
-	records []Record
-}
 
 // renderer writes one output format of a finished run.
 type renderer func(w io.Writer, r *finishedRun) error
@@ -93,7 +78,7 @@ func (f *runFiles) startRecords(runStart time.Time, fp *fingerprint) (*recordSin
 	if f.records == nil {
 		return nil, nil
 	}
-	return f.records, f.records.start(runStart, fp)
+	return f.records, f.records.begin(runStart, fp)
 }
 
 // write renders every file of the finished run, and closes them all with
@@ -127,4 +112,20 @@ func (f *runFiles) close() {
 		}
 	}
 	f.files, f.records = nil, nil
+}
+
+// writeJSONFile writes v as indented JSON to path, or to stdout for "-".
+func writeJSONFile(path, flag string, v any, stdout io.Writer) error {
+	w := stdout
+	if path != "-" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("-%s: %w", flag, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

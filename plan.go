@@ -17,15 +17,15 @@ type plan struct {
 	tokens     *tokenPolicy
 }
 
-// level is one level of a sweep: a concurrency (closed loop) or a rate
+// loadLevel is one level of a sweep: a concurrency (closed loop) or a rate
 // (open loop).
-type level struct {
+type loadLevel struct {
 	concurrency int
 	rate        load.Rate
 }
 
 // String is the level's label in the report and in records: c=8, rate=2.5.
-func (l level) String() string {
+func (l loadLevel) String() string {
 	if l.rate > 0 {
 		return "rate=" + l.rate.String()
 	}
@@ -51,7 +51,7 @@ func newPlan(cfg *config) (*plan, error) {
 	if w := cfg.load.warmup; w > 0 {
 		p.phases = append(p.phases, phaseRun{load: load.Phase{Threads: min(cfg.threads, w), Total: w}, warmup: true})
 	}
-	for _, l := range cfg.levels() {
+	for _, l := range cfg.loadLevels() {
 		p.phases = append(p.phases, phaseRun{load: measuredPhase(cfg, l), level: l.String()})
 	}
 	if !cfg.load.sweeping() {
@@ -79,24 +79,24 @@ func (p *plan) warmup() (phaseRun, bool) {
 	return phaseRun{}, false
 }
 
-// levels are the load shapes of the measured phases: one per sweep level,
+// loadLevels are the load shapes of the measured phases: one per sweep level,
 // or the run's own.
-func (c *config) levels() []level {
-	var levels []level
+func (c *config) loadLevels() []loadLevel {
+	var levels []loadLevel
 	for _, n := range c.load.sweepConcurrency {
-		levels = append(levels, level{concurrency: n})
+		levels = append(levels, loadLevel{concurrency: n})
 	}
 	for _, r := range c.load.sweepRate {
-		levels = append(levels, level{concurrency: c.threads, rate: r})
+		levels = append(levels, loadLevel{concurrency: c.threads, rate: r})
 	}
 	if len(levels) == 0 {
-		levels = []level{{concurrency: c.threads, rate: c.load.rate}}
+		levels = []loadLevel{{concurrency: c.threads, rate: c.load.rate}}
 	}
 	return levels
 }
 
 // measuredPhase is the load shape of one run or sweep level.
-func measuredPhase(cfg *config, l level) load.Phase {
+func measuredPhase(cfg *config, l loadLevel) load.Phase {
 	return load.Phase{
 		Threads:     l.concurrency,
 		Total:       cfg.totalFor(l.concurrency),
@@ -118,7 +118,7 @@ func newPrompts(cfg *config, counter tokenCounter) (promptSource, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		return pf.source(l.seedSet, l.seed), len(pf.prompts), nil
+		return pf.cycle(l.seedSet, l.seed), len(pf.prompts), nil
 	case l.inputTokens > 0:
 		src, err := syntheticPrompts(cfg.system, l.inputTokens, l.inputTokensStddev, l.prefixTokens, l.seed, counter)
 		return src, 0, err

@@ -92,9 +92,9 @@ func newProber(cfg *config, client *Client) *prober {
 	return &prober{cfg: cfg, client: client, base: strings.TrimRight(client.baseURL, "/"), root: serverRoot(client.baseURL)}
 }
 
-// run asks every question, in order, and returns what it found; it fails
+// ask asks every question, in order, and returns what it found; it fails
 // only when the endpoint cannot be reached.
-func (p *prober) run(ctx context.Context) (*probeFacts, error) {
+func (p *prober) ask(ctx context.Context) (*probeFacts, error) {
 	f := &probeFacts{base: p.base, model: p.cfg.model}
 	var err error
 	if f.modelsStatus, f.models, err = p.listModels(ctx); err != nil {

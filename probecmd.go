@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"os"
 )
 
 // runProbeCommand is 'tpsbench probe [options]': the main command's
@@ -19,10 +16,10 @@ func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	defer tgt.close()
+	defer tgt.shutdown()
 	client := newClient(cfg.clientSpec(tgt.baseURL))
 	defer client.http.CloseIdleConnections()
-	facts, err := newProber(cfg, client).run(ctx)
+	facts, err := newProber(cfg, client).ask(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,20 +33,4 @@ func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return nil
 	}
 	return writeJSONFile(cfg.out.json, "json", found, stdout)
-}
-
-// writeJSONFile writes v as indented JSON to path, or to stdout for "-".
-func writeJSONFile(path, flag string, v any, stdout io.Writer) error {
-	w := stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("-%s: %w", flag, err)
-		}
-		defer f.Close()
-		w = f
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -13,6 +13,13 @@ import (
 	"strings"
 )
 
+// requestKey names one request of a plan: the n-th of its phase.
+type requestKey struct{ phase, n int }
+
+// stream is the key as one number, for seeding what differs per request:
+// each phase has 2^32 numbers of its own.
+func (k requestKey) stream() uint64 { return uint64(k.phase)<<32 | uint64(k.n) }
+
 // promptSource gives the messages of a request. It is a pure function of
 // the request's key and the seed, so concurrent senders may call it and a
 // seeded run repeats.
@@ -153,8 +160,8 @@ func parsePromptLine(text, system string) ([]chatMessage, error) {
 	return nil, errors.New(`no "prompt" or "messages"`)
 }
 
-// source takes the prompts in order, or shuffled by seed, over and over.
-func (pf *promptFile) source(shuffle bool, seed uint64) promptSource {
+// cycle takes the prompts in order, or shuffled by seed, over and over.
+func (pf *promptFile) cycle(shuffle bool, seed uint64) promptSource {
 	order := make([]int, len(pf.prompts))
 	for i := range order {
 		order[i] = i

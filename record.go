@@ -1,9 +1,16 @@
 package main
 
-import "time"
+import (
+	"time"
+
+	"github.com/tpsbench/tpsbench/internal/wire"
+)
 
 // none marks a timestamp that was never taken.
 const none time.Duration = -1
+
+// toMs is a duration in milliseconds, as every figure gives times.
+func toMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // failKind is the class of a failed request; every failed Record has one.
 type failKind string
@@ -153,4 +160,38 @@ func (t *ServerTimes) DecodeTPS() float64 {
 		return 0
 	}
 	return float64(t.DecodeTokens) / t.DecodeMs * 1000
+}
+
+// takeUsage keeps the usage of the latest chunk that has one.
+func (r *Record) takeUsage(u wire.Usage) {
+	if u.Completion >= 0 {
+		r.OutputTokens = u.Completion
+		r.TokenSource = sourceUsage
+	}
+	if u.Prompt >= 0 {
+		r.InputTokens = u.Prompt
+	}
+	if u.Reasoning >= 0 {
+		r.ReasonTokens = u.Reasoning
+	}
+	if u.Cached >= 0 {
+		r.CachedTokens = u.Cached
+	}
+}
+
+// takeServer keeps the server's own timings. Ollama's native API (the one
+// that reports load_duration) counts tokens there, not in usage; llama.cpp's
+// prompt_n counts only the prompt tokens it did not have cached.
+func (r *Record) takeServer(t wire.Timings) {
+	r.Server = &ServerTimes{PromptTokens: t.PromptTokens, DecodeTokens: t.DecodeTokens,
+		PromptMs: t.PromptMs, DecodeMs: t.DecodeMs, LoadMs: t.LoadMs}
+	if t.LoadMs < 0 {
+		return
+	}
+	if t.DecodeTokens >= 0 && r.TokenSource != sourceUsage {
+		r.OutputTokens, r.TokenSource = t.DecodeTokens, sourceUsage
+	}
+	if t.PromptTokens >= 0 && r.InputTokens < 0 {
+		r.InputTokens = t.PromptTokens
+	}
 }

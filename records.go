@@ -55,8 +55,6 @@ type recordLine struct {
 	Fingerprint *fingerprint `json:"fingerprint,omitempty"`
 }
 
-func toMs(d time.Duration) float64 { return float64(d) / 1e6 }
-
 func fromMs(ms float64) time.Duration { return time.Duration(math.Round(ms * 1e6)) }
 
 func optMs(d time.Duration) *float64 {
@@ -145,7 +143,7 @@ type recordSink struct {
 	err      error
 }
 
-// openRecordSink creates the records file; start writes its header.
+// openRecordSink creates the records file; begin writes its header.
 func openRecordSink(path string) (*recordSink, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -154,8 +152,8 @@ func openRecordSink(path string) (*recordSink, error) {
 	return &recordSink{w: bufio.NewWriter(f), file: f}, nil
 }
 
-// start writes the header line: the run's start and fingerprint.
-func (s *recordSink) start(runStart time.Time, fp *fingerprint) error {
+// begin writes the header line: the run's start and fingerprint.
+func (s *recordSink) begin(runStart time.Time, fp *fingerprint) error {
 	s.runStart = runStart
 	b, err := json.Marshal(recordLine{RunStart: runStart, Index: -1, Fingerprint: fp})
 	if err == nil {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tpsbench/tpsbench/internal/ollama"
-
 	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/prom"
 )
@@ -21,22 +19,22 @@ import (
 type textReport struct{ w io.Writer }
 
 // probe prints what --probe found, before the header.
-func (r *textReport) probe(found *probeReport) {
+func (r *textReport) printProbe(found *probeReport) {
 	writeProbe(r.w, found)
 	fmt.Fprintln(r.w)
 }
 
 // header prints the original script's opening lines and what tpsbench adds.
-func (r *textReport) header(cfg *config, baseURL string, promptFile int) {
+func (r *textReport) printHeader(cfg *config, baseURL string, promptFile int) {
 	writeHeader(r.w, cfg, baseURL, describePrompts(cfg, promptFile))
 }
 
-func (r *textReport) fingerprint(fp fingerprint) {
+func (r *textReport) printFingerprint(fp fingerprint) {
 	fmt.Fprintln(r.w, "Fingerprint: "+fingerprintLine(fp))
 }
 
 // preflight prints what Ollama's preflight found and did.
-func (r *textReport) preflight(pre *preflight) {
+func (r *textReport) printPreflight(pre *preflight) {
 	if pre == nil {
 		return
 	}
@@ -60,15 +58,15 @@ func (r *textReport) preflight(pre *preflight) {
 	}
 }
 
-func (r *textReport) sending() { fmt.Fprintln(r.w, "Sending requests...") }
+func (r *textReport) printSending() { fmt.Fprintln(r.w, "Sending requests...") }
 
-func (r *textReport) warmupDone(sent, ok int) {
+func (r *textReport) printWarmupDone(sent, ok int) {
 	fmt.Fprintf(r.w, "Warm-up: %d requests sent first (%d ok / %d failed), left out of every figure\n", sent, ok, sent-ok)
 }
 
 // metricsUnavailable says a scrape of the server's counters failed, before
 // the run or after it.
-func (r *textReport) metricsUnavailable(err error, before bool) {
+func (r *textReport) printMetricsUnavailable(err error, before bool) {
 	if before {
 		fmt.Fprintf(r.w, "Server metrics: %v; the report goes on without them\n", err)
 		return
@@ -76,25 +74,25 @@ func (r *textReport) metricsUnavailable(err error, before bool) {
 	fmt.Fprintf(r.w, "Server metrics: %v\n", err)
 }
 
-// gpu says whether --gpu can sample, and how.
-func (r *textReport) gpu(status gpuStatus, source string, idle time.Duration) {
+// printGPU says whether --gpu can sample, and how.
+func (r *textReport) printGPU(status gpuStatus, g *idledSampler, idle time.Duration) {
 	switch status {
 	case gpuRemote:
 		fmt.Fprintln(r.w, "GPU: the endpoint is not on this machine: no energy figures")
 	case gpuNone:
 		fmt.Fprintln(r.w, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures")
 	case gpuSampling:
-		fmt.Fprintf(r.w, "GPU: sampling with %s; idle baseline for %s...\n", source, idle)
+		fmt.Fprintf(r.w, "GPU: sampling with %s; idle baseline for %s...\n", g.Source(), idle)
 	}
 }
 
 // level prints a sweep level's line as it ends.
-func (r *textReport) level(label string, s Summary) {
+func (r *textReport) printLevel(label string, s Summary) {
 	fmt.Fprintf(r.w, "Level %s: %d ok / %d failed, output %.2f tokens/sec\n", label, s.OK, s.Failed, s.OutputThroughput)
 }
 
 // results prints the figures: a sweep's table, or one run's results.
-func (r *textReport) results(s Summary, levels []sweepLevel) {
+func (r *textReport) printResults(s Summary, levels []sweepLevel) {
 	if len(levels) == 0 {
 		writeText(r.w, s)
 		return
@@ -104,7 +102,7 @@ func (r *textReport) results(s Summary, levels []sweepLevel) {
 	writeChecks(r.w, s)
 }
 
-func (r *textReport) interrupted() {
+func (r *textReport) printInterrupted() {
 	fmt.Fprintln(r.w, "Interrupted: no new request was sent after the interrupt; the report covers every request that finished.")
 }
 
@@ -396,15 +394,6 @@ func writeCI(w io.Writer, d Dist) {
 // fewer, each tail is an interpolation between the two extreme values.
 const minTailSamples = 20
 
-// pyFloat formats like Python's str(float): 120 -> "120.0", 2.5 -> "2.5".
-func pyFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".eE") {
-		s += ".0"
-	}
-	return s
-}
-
 // describeLoad says how requests are sent, when it is not the original's
 // plain closed loop.
 func describeLoad(cfg *config) string {
@@ -453,22 +442,4 @@ func joinInts(xs []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ",")
-}
-
-// describeOllama names the model build an Ollama server serves: family,
-// parameter size, quantization and the digest's first 12 characters.
-func describeOllama(o *ollama.Info) string {
-	var parts []string
-	for _, p := range []string{o.Family, o.ParameterSize, o.Quantization} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if o.Digest != "" {
-		parts = append(parts, "digest "+o.Digest[:min(12, len(o.Digest))])
-	}
-	if len(parts) == 0 {
-		return "no details"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/ollama"
 )
 
 // The words of the findings and of the client's own health: what the
@@ -75,7 +77,7 @@ func parallelismLine(p parallelism) string {
 		plural(int(p.Estimate), "request"), p.InFlight, p.Waited, p.Requests, p.MedianWait.Round(time.Millisecond))
 }
 
-func fmtMs(d time.Duration) string { return fmt.Sprintf("%.2f ms", ms(d)) }
+func fmtMs(d time.Duration) string { return fmt.Sprintf("%.2f ms", toMs(d)) }
 
 func plural(n int, word string) string {
 	if n == 1 {
@@ -109,6 +111,24 @@ func differencesText(diffs []fpDifference) string {
 	parts := make([]string, len(diffs))
 	for i, d := range diffs {
 		parts[i] = fmt.Sprintf("%s (%q vs %q)", d.what, d.a, d.b)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// describeOllama names the model build an Ollama server serves: family,
+// parameter size, quantization and the digest's first 12 characters.
+func describeOllama(o *ollama.Info) string {
+	var parts []string
+	for _, p := range []string{o.Family, o.ParameterSize, o.Quantization} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if o.Digest != "" {
+		parts = append(parts, "digest "+o.Digest[:min(12, len(o.Digest))])
+	}
+	if len(parts) == 0 {
+		return "no details"
 	}
 	return strings.Join(parts, ", ")
 }

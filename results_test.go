@@ -275,7 +275,7 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
 	var out, errb bytes.Buffer
-	err := run(ctx, append([]string{"4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"},
+	err := runCommandLine(ctx, append([]string{"4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"},
 		"--sim", "--sim-ttft", "20ms", "--sim-rate", "200", "--max-tokens", "16"), &out, &errb)
 	if code := exitCode(err, &errb); code != 130 {
 		t.Fatalf("exit %d; want 130\n%s", code, out.String())

@@ -16,16 +16,6 @@ import (
 // it), summarise (once, from the Records and the run's own facts), render
 // (text, JSON, CSV, HTML).
 
-// benchmark runs one configured benchmark, or one per model of --model
-// a,b,c.
-func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
-	if models := cfg.models(); len(models) > 1 {
-		return benchmarkModels(ctx, cfg, models, stdout, stderr)
-	}
-	_, err := benchmarkOne(ctx, cfg, stdout, stderr)
-	return err
-}
-
 // benchmarkOne runs the benchmark of one model (warm-up, then one load
 // shape or a sweep of them), prints its report, writes the files asked
 // for, and returns its summary.
@@ -51,7 +41,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	if err != nil {
 		return Summary{}, err
 	}
-	defer tgt.close()
+	defer tgt.shutdown()
 	b := &benchRun{cfg: cfg, plan: p, baseURL: tgt.baseURL, rep: &textReport{w: text}, stderr: stderr}
 	b.client = newClient(cfg.clientSpec(tgt.baseURL))
 	defer b.client.http.CloseIdleConnections()
@@ -61,9 +51,9 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 		return Summary{}, err
 	}
 	s := summarise(res.records, res.facts)
-	b.rep.results(s, res.levels)
+	b.rep.printResults(s, res.levels)
 	if ctx.Err() != nil {
-		b.rep.interrupted()
+		b.rep.printInterrupted()
 	}
 	done := &finishedRun{cfg: cfg, baseURL: b.baseURL, started: b.client.start, s: s, levels: res.levels, records: res.records}
 	if err := files.write(done); err != nil {
@@ -86,25 +76,25 @@ func verdict(ctx context.Context, s Summary, levels []sweepLevel) error {
 	return nil
 }
 
-// target is the endpoint a run measures: --base-url, or the simulator
+// benchTarget is the endpoint a run measures: --base-url, or the simulator
 // started in this process for --sim.
-type target struct {
+type benchTarget struct {
 	baseURL string
 	sim     *sim.Running
 }
 
-func startTarget(cfg *config) (*target, error) {
+func startTarget(cfg *config) (*benchTarget, error) {
 	if !cfg.sim {
-		return &target{baseURL: cfg.baseURL}, nil
+		return &benchTarget{baseURL: cfg.baseURL}, nil
 	}
 	running, err := sim.New(cfg.simConfig).Listen("127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("starting the simulator: %w", err)
 	}
-	return &target{baseURL: running.BaseURL, sim: running}, nil
+	return &benchTarget{baseURL: running.BaseURL, sim: running}, nil
 }
 
-func (t *target) close() {
+func (t *benchTarget) shutdown() {
 	if t.sim != nil {
 		t.sim.Close()
 	}
@@ -147,7 +137,7 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 	if err != nil {
 		return res, err
 	}
-	b.rep.sending()
+	b.rep.printSending()
 	total := b.cfg.load.warmup + b.cfg.total()
 	if b.cfg.load.sweeping() {
 		total = 0
@@ -156,17 +146,17 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 	defer prog.close()
 	rn := &runner{client: b.client, tokens: b.plan.tokens, body: b.plan.body, sink: sink, prog: prog, stop: ctx}
 	if w, ok := b.plan.warmup(); ok {
-		if res.records, err = b.warmup(inflight, rn, w); err != nil {
+		if res.records, err = b.sendWarmup(inflight, rn, w); err != nil {
 			return res, err
 		}
 	}
-	side := b.watchSide(ctx, metricsURL)
-	err = b.measure(ctx, inflight, rn, &res)
+	side := watchSide(ctx, b.cfg, b.client, metricsURL, b.rep)
+	err = b.sendMeasured(ctx, inflight, rn, &res)
 	prog.close()
 	if err != nil {
 		return res, err
 	}
-	side.finish(ctx, b, &res.facts)
+	side.finish(ctx, &res.facts)
 	return res, nil
 }
 
@@ -176,11 +166,11 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 	metricsURL := b.cfg.metricsURL
 	if b.cfg.probe {
-		found, err := newProber(b.cfg, b.client).run(ctx)
+		found, err := newProber(b.cfg, b.client).ask(ctx)
 		if err != nil {
 			return "", fingerprint{}, err
 		}
-		b.rep.probe(newProbeReport(found, b.client.redact))
+		b.rep.printProbe(newProbeReport(found, b.client.redact))
 		if metricsURL == "" {
 			metricsURL = found.metricsURL
 		}
@@ -191,20 +181,20 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 		info = pre.info
 	}
 	fp := takeFingerprint(ctx, b.cfg, b.client, info, func() []string { return gpu.List("/sys/class/drm") })
-	b.rep.header(b.cfg, b.baseURL, b.plan.promptFile)
-	b.rep.fingerprint(fp)
-	b.rep.preflight(pre)
+	b.rep.printHeader(b.cfg, b.baseURL, b.plan.promptFile)
+	b.rep.printFingerprint(fp)
+	b.rep.printPreflight(pre)
 	return metricsURL, fp, nil
 }
 
-// warmup sends the warm-up phase; its records are marked and left out of
+// sendWarmup sends the warm-up phase; its records are marked and left out of
 // every figure.
-func (b *benchRun) warmup(inflight context.Context, rn *runner, w phaseRun) ([]Record, error) {
-	records, _, err := rn.run(inflight, w)
+func (b *benchRun) sendWarmup(inflight context.Context, rn *runner, w phaseRun) ([]Record, error) {
+	records, _, err := rn.runPhase(inflight, w)
 	if err != nil {
 		return nil, err
 	}
-	if reason, ok := unreachable(records); ok {
+	if reason, ok := unreachableReason(records); ok {
 		return nil, unreachableError(b.baseURL, reason)
 	}
 	ok := 0
@@ -213,29 +203,29 @@ func (b *benchRun) warmup(inflight context.Context, rn *runner, w phaseRun) ([]R
 			ok++
 		}
 	}
-	b.rep.warmupDone(len(records), ok)
+	b.rep.printWarmupDone(len(records), ok)
 	return records, nil
 }
 
-// measure sends the measured phases in turn: one, or one per sweep level,
+// sendMeasured sends the measured phases in turn: one, or one per sweep level,
 // until stop ends.
-func (b *benchRun) measure(stop, inflight context.Context, rn *runner, res *runResult) error {
+func (b *benchRun) sendMeasured(stop, inflight context.Context, rn *runner, res *runResult) error {
 	for _, ph := range b.plan.measured() {
 		if stop.Err() != nil {
 			break
 		}
-		records, sent, err := rn.run(inflight, ph)
+		records, sent, err := rn.runPhase(inflight, ph)
 		if err != nil {
 			return err
 		}
-		if reason, ok := unreachable(records); ok {
+		if reason, ok := unreachableReason(records); ok {
 			return unreachableError(b.baseURL, reason)
 		}
 		res.records = append(res.records, records...)
 		res.facts.sent += sent
 		if ph.level != "" {
 			s := summarise(records, runFacts{sent: sent, sentCounted: true, slo: b.cfg.load.slo})
-			b.rep.level(ph.level, s)
+			b.rep.printLevel(ph.level, s)
 			res.levels = append(res.levels, sweepLevel{label: ph.level, s: s})
 		}
 	}
@@ -243,9 +233,9 @@ func (b *benchRun) measure(stop, inflight context.Context, rn *runner, res *runR
 	return nil
 }
 
-// unreachable reports whether no request got through because none could
+// unreachableReason reports whether no request got through because none could
 // connect, and why.
-func unreachable(records []Record) (string, bool) {
+func unreachableReason(records []Record) (string, bool) {
 	reason := ""
 	for _, r := range records {
 		switch r.FailKind {

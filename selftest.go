@@ -71,8 +71,8 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		r := &runner{client: client, tokens: &tokenPolicy{counter: counter},
 			body: func(k requestKey) ([]byte, error) { return bodies.build(prompts(k)) }}
 		watch := startWatch()
-		records, _, err := r.run(ctx, phaseRun{load: load.Phase{Threads: c, Duration: *each}})
-		h := watch.stop()
+		records, _, err := r.runPhase(ctx, phaseRun{load: load.Phase{Threads: c, Duration: *each}})
+		h := watch.measure()
 		client.http.CloseIdleConnections()
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		if h.clientBound(time.Duration(s.TTFT.Median * float64(time.Millisecond))) {
 			bound = "yes"
 		}
-		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.2f\t%s\t\n", c, s.OutputThroughput, perM, ms(h.SchedP99), bound)
+		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.2f\t%s\t\n", c, s.OutputThroughput, perM, toMs(h.SchedP99), bound)
 		if s.OutputThroughput > best {
 			best, bestAt = s.OutputThroughput, c
 		}

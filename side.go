@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/tpsbench/tpsbench/internal/gpu"
-	"github.com/tpsbench/tpsbench/internal/host"
 	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
@@ -18,33 +16,42 @@ type sideWatch struct {
 	gpus       *idledSampler
 	runFrom    time.Time
 	watch      *clientWatch
+	client     *Client
+	rep        *textReport
 }
 
 // watchSide starts watching: one scrape of the counters, the GPUs' idle
 // baseline (which waits --gpu-idle), then the client's watch.
-func (b *benchRun) watchSide(ctx context.Context, metricsURL string) *sideWatch {
-	w := &sideWatch{metricsURL: metricsURL}
+func watchSide(ctx context.Context, cfg *config, c *Client, metricsURL string, rep *textReport) *sideWatch {
+	w := &sideWatch{metricsURL: metricsURL, client: c, rep: rep}
 	if metricsURL != "" {
-		before, err := scrapeMetrics(ctx, b.client, metricsURL)
+		before, err := scrapeMetrics(ctx, c, metricsURL)
 		if err != nil {
-			b.rep.metricsUnavailable(err, true)
+			rep.printMetricsUnavailable(err, true)
 		}
 		w.before = before
 	}
-	w.gpus = startGPUs(ctx, b.cfg, b.baseURL, b.rep)
+	if cfg.gpu {
+		var status gpuStatus
+		w.gpus, status = startGPUs(c.baseURL)
+		rep.printGPU(status, w.gpus, cfg.gpuIdle)
+		if w.gpus != nil {
+			w.gpus.baseline(ctx, cfg.gpuIdle)
+		}
+	}
 	w.runFrom = time.Now()
 	w.watch = startWatch()
 	return w
 }
 
 // finish stops watching and puts what was seen in facts.
-func (w *sideWatch) finish(ctx context.Context, b *benchRun, facts *runFacts) {
-	h := w.watch.stop()
+func (w *sideWatch) finish(ctx context.Context, facts *runFacts) {
+	h := w.watch.measure()
 	facts.health = &h
 	if w.before != nil {
-		after, err := scrapeMetrics(context.WithoutCancel(ctx), b.client, w.metricsURL)
+		after, err := scrapeMetrics(context.WithoutCancel(ctx), w.client, w.metricsURL)
 		if err != nil {
-			b.rep.metricsUnavailable(err, false)
+			w.rep.printMetricsUnavailable(err, false)
 		} else {
 			d := prom.Diff(redactURL(w.metricsURL), w.before, after)
 			facts.metrics = &d
@@ -55,51 +62,4 @@ func (w *sideWatch) finish(ctx context.Context, b *benchRun, facts *runFacts) {
 		g.Stop()
 		facts.gpu = &gpuWindows{source: g.Source(), gpus: g.Count(), idle: g.Window(g.idleFrom, g.idleTo), run: g.Window(w.runFrom, runTo)}
 	}
-}
-
-// gpuWindows are the GPU samples of a run: the idle baseline and the run.
-type gpuWindows struct {
-	source    string
-	gpus      int
-	idle, run []gpu.Tick
-}
-
-// idledSampler is a GPU sampler with its idle baseline taken.
-type idledSampler struct {
-	*gpu.Sampler
-	idleFrom, idleTo time.Time
-}
-
-// gpuStatus is why a run has no GPU figures, or that it has them.
-type gpuStatus int
-
-const (
-	gpuRemote   gpuStatus = iota // the endpoint is not on this machine
-	gpuNone                      // no nvidia-smi and no AMD GPU in sysfs
-	gpuSampling                  // sampling; the idle baseline is being taken
-)
-
-// startGPUs starts sampling for --gpu after an idle baseline, or says once
-// why it cannot.
-func startGPUs(ctx context.Context, cfg *config, baseURL string, rep *textReport) *idledSampler {
-	if !cfg.gpu {
-		return nil
-	}
-	if !host.IsLocal(baseURL) {
-		rep.gpu(gpuRemote, "", 0)
-		return nil
-	}
-	g := gpu.Start("/sys/class/drm")
-	if g == nil {
-		rep.gpu(gpuNone, "", 0)
-		return nil
-	}
-	s := &idledSampler{Sampler: g, idleFrom: time.Now()}
-	rep.gpu(gpuSampling, g.Source(), cfg.gpuIdle)
-	select {
-	case <-time.After(cfg.gpuIdle):
-	case <-ctx.Done():
-	}
-	s.idleTo = time.Now()
-	return s
 }

@@ -16,7 +16,7 @@ func TestSimCommand(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--ttft", "1ms", "--rate", "0"}, pw, io.Discard)
+		done <- runCommandLine(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--ttft", "1ms", "--rate", "0"}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -57,25 +57,23 @@ type Summary struct {
 	// From the server's own timings (llama.cpp's timings, Ollama's native
 	// counts), beside the client's figures.
 	ServerAnswers   int  // ok answers that carried them
-	ServerTokens    int  // tokens the server says it generated, over those answers
-	ClientTokens    int  // tokens the client counted, over the same answers
+	ServerTokens    int  // addTokens the server says it generated, over those answers
+	ClientTokens    int  // addTokens the client counted, over the same answers
 	ServerDecodeTPS Dist // decode tokens / decode time
 	ServerPromptMs  Dist // prompt processing time
 	ServerPrefill   Dist // prompt tokens / prompt time (tokens/s)
 	ServerLoadMs    Dist // model load time (Ollama), where non-zero
 
-	Checks      []finding     // what lowers trust in a figure (see trustChecks)
-	Cross       crossCheck    // usage against tiktoken
-	Client      *clientHealth // how the client fared (live runs only: not in records)
-	Metrics     *prom.Delta   // the server's Prometheus counters over the run (live runs only)
-	Fingerprint *fingerprint  // what produced the numbers (live runs only)
-	Parallel    parallelism   // how many requests the server appears to run at once
-	Energy      *gpu.Report   // --gpu (live runs only)
-	Errors      []ErrorCount  // most frequent first
-	Samples     jsonSamples   // per-request values of the headline figures, sorted
+	Checks      []finding       // what lowers trust in a figure (see trustChecks)
+	Cross       tokenCrossCheck // usage against tiktoken
+	Client      *clientHealth   // how the client fared (live runs only: not in records)
+	Metrics     *prom.Delta     // the server's Prometheus counters over the run (live runs only)
+	Fingerprint *fingerprint    // what produced the numbers (live runs only)
+	Parallel    parallelism     // how many requests the server appears to run at once
+	Energy      *gpu.Report     // --gpu (live runs only)
+	Errors      []ErrorCount    // most frequent first
+	Samples     jsonSamples     // per-request values of the headline figures, sorted
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // runFacts are what a run knows beside its Records.
 type runFacts struct {
@@ -156,7 +154,7 @@ func (t *tally) add(s *Summary, r *Record) {
 	}
 	if r.NewConn {
 		s.NewConns++
-		t.connect = append(t.connect, ms(r.Connect))
+		t.connect = append(t.connect, toMs(r.Connect))
 	}
 	if r.FailKind == failCancelled {
 		s.Cancelled++
@@ -171,24 +169,24 @@ func (t *tally) add(s *Summary, r *Record) {
 		return
 	}
 	s.OK++
-	t.server(s, r)
+	t.addServer(s, r)
 	if s.SLO.set() && r.withinSLO(s.SLO) {
 		s.Good++
 	}
 	if r.Sched != none {
 		s.Scheduled = true
-		t.queue = append(t.queue, ms(r.Send-r.Sched))
-		t.e2eQueue = append(t.e2eQueue, ms(r.End()-r.Sched))
+		t.queue = append(t.queue, toMs(r.Send-r.Sched))
+		t.e2eQueue = append(t.e2eQueue, toMs(r.End()-r.Sched))
 		if r.Stream && len(r.Chunks) > 0 {
-			t.ttftQueue = append(t.ttftQueue, ms(r.First()-r.Sched))
+			t.ttftQueue = append(t.ttftQueue, toMs(r.First()-r.Sched))
 		}
 	}
-	t.tokens(s, r)
-	t.timings(s, r)
+	t.addTokens(s, r)
+	t.addTimings(s, r)
 }
 
-// server counts the server's own timings of an ok answer.
-func (t *tally) server(s *Summary, r *Record) {
+// addServer counts the server's own timings of an ok answer.
+func (t *tally) addServer(s *Summary, r *Record) {
 	st := r.Server
 	if st == nil {
 		return
@@ -212,8 +210,8 @@ func (t *tally) server(s *Summary, r *Record) {
 	}
 }
 
-// tokens counts an ok answer's tokens.
-func (t *tally) tokens(s *Summary, r *Record) {
+// addTokens counts an ok answer's tokens.
+func (t *tally) addTokens(s *Summary, r *Record) {
 	s.OutputTokens += r.OutputTokens
 	if r.InputTokens >= 0 {
 		s.InputTokens += r.InputTokens
@@ -230,24 +228,24 @@ func (t *tally) tokens(s *Summary, r *Record) {
 	}
 }
 
-// timings takes an ok answer's latencies.
-func (t *tally) timings(s *Summary, r *Record) {
+// addTimings takes an ok answer's latencies.
+func (t *tally) addTimings(s *Summary, r *Record) {
 	t.tps = append(t.tps, r.TPS())
-	t.e2e = append(t.e2e, ms(r.E2E()))
+	t.e2e = append(t.e2e, toMs(r.E2E()))
 	if d, ok := r.TTFT(); ok {
 		s.Streamed = true
 		s.Chunks += len(r.Chunks)
-		t.ttft = append(t.ttft, ms(d))
+		t.ttft = append(t.ttft, toMs(d))
 		if r.FirstAnswer != none {
-			t.ttfo = append(t.ttfo, ms(r.FirstAnswer-r.Send))
+			t.ttfo = append(t.ttfo, toMs(r.FirstAnswer-r.Send))
 			t.reasoning = t.reasoning || r.Reasoning
 		}
 		for j := 1; j < len(r.Chunks); j++ {
-			t.itl = append(t.itl, ms(r.Chunks[j]-r.Chunks[j-1]))
+			t.itl = append(t.itl, toMs(r.Chunks[j]-r.Chunks[j-1]))
 		}
 	}
 	if d, ok := r.TPOT(); ok {
-		t.tpot = append(t.tpot, ms(d))
+		t.tpot = append(t.tpot, toMs(d))
 		if d > 0 { // 0 when every token arrived in one read: no rate to give
 			t.decode = append(t.decode, float64(time.Second)/float64(d))
 		}
@@ -306,4 +304,43 @@ func (r *Record) withinSLO(slo sloBounds) bool {
 		}
 	}
 	return true
+}
+
+// finishedRun is everything a run's files are rendered from.
+type finishedRun struct {
+	cfg     *config // nil for a rebuilt report, whose configuration is unknown
+	baseURL string  // the endpoint measured
+	started time.Time
+	s       Summary
+	levels  []sweepLevel
+	records []Record
+}
+
+// jsonSamples are the per-request values behind the headline figures, so
+// that tpsbench compare can test a difference for significance.
+type jsonSamples struct {
+	TPS    []float64 `json:"tps"`
+	TTFTMs []float64 `json:"ttft_ms,omitempty"`
+	TPOTMs []float64 `json:"tpot_ms,omitempty"`
+	E2EMs  []float64 `json:"e2e_ms"`
+}
+
+// noteHealth puts the client's health in s and, when it was client-bound,
+// a finding that says so.
+func noteHealth(s *Summary, h clientHealth, simulated bool) {
+	s.Client = &h
+	latency := s.E2E.Median
+	if s.TTFT.N > 0 {
+		latency = s.TTFT.Median
+	}
+	d := time.Duration(latency * float64(time.Millisecond))
+	if h.clientBound(d) {
+		s.Checks = append(s.Checks, clientBoundFinding{health: h, latency: d, simulated: simulated})
+	}
+}
+
+// sweepLevel is one level of a sweep and its figures.
+type sweepLevel struct {
+	label string
+	s     Summary
 }

@@ -6,12 +6,6 @@ import (
 	"text/tabwriter"
 )
 
-// sweepLevel is one level of a sweep and its figures.
-type sweepLevel struct {
-	label string
-	s     Summary
-}
-
 // levelsOf splits records by sweep level, in order of first appearance, and
 // summarises each; records of no level give no levels.
 func levelsOf(records []Record, slo sloBounds) []sweepLevel {

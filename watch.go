@@ -41,8 +41,8 @@ func startWatch() *clientWatch {
 	return w
 }
 
-// stop measures the run since startWatch.
-func (w *clientWatch) stop() clientHealth {
+// measure measures the run since startWatch.
+func (w *clientWatch) measure() clientHealth {
 	now := []metrics.Sample{{Name: metricSchedLatency}, {Name: metricGCPauses}}
 	metrics.Read(now)
 	h := clientHealth{Wall: time.Since(w.start), CPU: host.ProcessCPU() - w.cpu, Cores: runtime.GOMAXPROCS(0)}
@@ -111,18 +111,4 @@ func boundLimit(latency time.Duration) time.Duration { return max(time.Milliseco
 func (h clientHealth) clientBound(latency time.Duration) bool {
 	limit := boundLimit(latency)
 	return h.SchedP50 > time.Millisecond || h.SchedP99 > limit || h.GCPauseP99 > limit || h.utilisation() > 0.9
-}
-
-// noteHealth puts the client's health in s and, when it was client-bound,
-// a finding that says so.
-func noteHealth(s *Summary, h clientHealth, simulated bool) {
-	s.Client = &h
-	latency := s.E2E.Median
-	if s.TTFT.N > 0 {
-		latency = s.TTFT.Median
-	}
-	d := time.Duration(latency * float64(time.Millisecond))
-	if h.clientBound(d) {
-		s.Checks = append(s.Checks, clientBoundFinding{health: h, latency: d, simulated: simulated})
-	}
 }
