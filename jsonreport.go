@@ -207,7 +207,7 @@ type jsonGoodput struct {
 	Fraction float64 `json:"good_fraction"`
 }
 
-func figures(s Summary) jsonFigures {
+func jsonFiguresOf(s Summary) jsonFigures {
 	var f jsonFigures
 	f.Requests.Sent, f.Requests.OK, f.Requests.Failed, f.Requests.Cancelled, f.Requests.Retried =
 		s.Sent, s.OK, s.Failed, s.Cancelled, s.Retried
@@ -284,13 +284,13 @@ func jsonConfigOf(cfg *config, baseURL string) jsonConfig {
 
 // renderJSON writes the --json document of a run (levels for a sweep).
 func renderJSON(w io.Writer, r *finishedRun) error {
-	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: r.started, jsonFigures: figures(r.s), Fingerprint: r.s.Fingerprint}
+	doc := jsonSummary{Tool: "tpsbench", Version: version(), StartedAt: r.started, jsonFigures: jsonFiguresOf(r.s), Fingerprint: r.s.Fingerprint}
 	if r.cfg != nil {
 		c := jsonConfigOf(r.cfg, r.baseURL)
 		doc.Config = &c
 	}
 	for _, l := range r.levels {
-		doc.Levels = append(doc.Levels, jsonLevel{Level: l.label, jsonFigures: figures(l.s)})
+		doc.Levels = append(doc.Levels, jsonLevel{Level: l.label, jsonFigures: jsonFiguresOf(l.s)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

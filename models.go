@@ -68,7 +68,7 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 			Models    []jsonModel `json:"models"`
 		}{Tool: "tpsbench", Version: version(), StartedAt: started}
 		for _, r := range results {
-			doc.Models = append(doc.Models, jsonModel{Model: r.model, Fingerprint: r.s.Fingerprint, jsonFigures: figures(r.s)})
+			doc.Models = append(doc.Models, jsonModel{Model: r.model, Fingerprint: r.s.Fingerprint, jsonFigures: jsonFiguresOf(r.s)})
 		}
 		if err := writeJSONFile(cfg.out.json, "json", doc, stdout); err != nil {
 			return err
