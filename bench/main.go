@@ -22,12 +22,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -112,7 +112,6 @@ type result struct {
 	opened       int     // connections the client opened
 	connectMs    float64 // their mean connect time
 	simCPU       time.Duration
-	raw          string
 }
 
 func main() {
@@ -121,96 +120,126 @@ func main() {
 	clientCPU := flag.String("client-cpu", "0", "CPU list for the client (taskset -c)")
 	simCPU := flag.String("sim-cpu", "1", "CPU list for the simulator (taskset -c)")
 	flag.Parse()
+	b := &bench{reps: *reps, only: *only, clientCPU: *clientCPU, simCPU: *simCPU, stdout: os.Stdout, stderr: os.Stderr}
+	if err := b.run(); err != nil {
+		fmt.Fprintln(b.stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
 
+// bench is one self-benchmark: its settings and where it writes.
+type bench struct {
+	reps              int
+	only              string
+	clientCPU, simCPU string
+	bin               string
+	pin               func(cpus string, args ...string) *exec.Cmd
+	pinned            bool
+	stdout, stderr    io.Writer
+}
+
+// run builds tpsbench, measures every point, then the start-up time.
+func (b *bench) run() error {
 	dir, err := os.MkdirTemp("", "tpsbench-bench")
-	check(err)
+	if err != nil {
+		return err
+	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "tpsbench")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	b.bin = filepath.Join(dir, "tpsbench")
+	build := exec.Command("go", "build", "-o", b.bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stderr = os.Stderr
-	check(build.Run())
-
+	build.Stderr = b.stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building tpsbench: %w", err)
+	}
 	_, tasksetErr := exec.LookPath("taskset")
-	pin := func(cpus string, args ...string) *exec.Cmd {
-		if tasksetErr == nil {
+	b.pinned = tasksetErr == nil
+	b.pin = func(cpus string, args ...string) *exec.Cmd {
+		if b.pinned {
 			return exec.Command("taskset", append([]string{"-c", cpus}, args...)...)
 		}
 		return exec.Command(args[0], args[1:]...)
 	}
 	hostname, _ := os.Hostname()
-	fmt.Printf("tpsbench self-benchmark on %s: %d CPUs, %s; pinned: %v (client CPU %s, simulator CPU %s); medians of %d\n\n",
-		hostname, runtime.NumCPU(), host.CPUModel(), tasksetErr == nil, *clientCPU, *simCPU, *reps)
+	fmt.Fprintf(b.stdout, "tpsbench self-benchmark on %s: %d CPUs, %s; pinned: %v (client CPU %s, simulator CPU %s); medians of %d\n\n",
+		hostname, runtime.NumCPU(), host.CPUModel(), b.pinned, b.clientCPU, b.simCPU, b.reps)
+	b.points()
+	return b.startup()
+}
 
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+// points measures each point and prints its row of medians.
+func (b *bench) points() {
+	tw := tabwriter.NewWriter(b.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "point\tok\tfailed\ttokens/s\treq/s\tCPU s/Mtok\tpeak RSS MB\tKB/conn\tconnect ms\tTTFT err ms\tsim CPU s\tbudget\t")
 	for _, p := range points() {
-		if *only != "" && !strings.Contains(p.name, *only) {
+		if b.only != "" && !strings.Contains(p.name, b.only) {
 			continue
 		}
-		n := cmp.Or(p.setRuns, *reps)
 		var runs []result
-		for range n {
-			r, err := runPoint(bin, p, pin, *clientCPU, *simCPU)
+		for range cmp.Or(p.setRuns, b.reps) {
+			r, err := runPoint(b.bin, p, b.pin, b.clientCPU, b.simCPU)
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", p.name, err)
+				fmt.Fprintf(b.stderr, "%s: %v\n", p.name, err)
 				continue
 			}
 			runs = append(runs, r)
 		}
-		if len(runs) == 0 {
-			continue
+		if len(runs) > 0 {
+			fmt.Fprint(tw, row(p, runs))
 		}
-		med := func(f func(result) float64) float64 {
-			xs := make([]float64, len(runs))
-			for i, r := range runs {
-				xs[i] = f(r)
-			}
-			slices.Sort(xs)
-			return xs[len(xs)/2]
-		}
-		cpuPerM := med(func(r result) float64 { return r.cpu.Seconds() / float64(max(r.tokens, 1)) * 1e6 })
-		ttft := "-"
-		if !p.noTTFT {
-			ttft = fmt.Sprintf("%.2f", med(func(r result) float64 { return r.ttftClient - r.ttftSim }))
-		}
-		perM := "-"
-		if p.perTok {
-			perM = fmt.Sprintf("%.2f", cpuPerM)
-		}
-		kbPerConn := "-"
-		if p.perConn {
-			kbPerConn = fmt.Sprintf("%.1f", med(func(r result) float64 { return float64(r.rssKB) / float64(max(r.opened, 1)) }))
-		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%s\t%.2f\t%s\t%.2f\t%s\t\n", p.name,
-			med(func(r result) float64 { return float64(r.ok) }),
-			med(func(r result) float64 { return float64(r.failed) }),
-			med(func(r result) float64 { return r.tokensPerSec }),
-			med(func(r result) float64 { return r.reqPerSec }),
-			perM,
-			med(func(r result) float64 { return float64(r.rssKB) / 1024 }),
-			kbPerConn,
-			med(func(r result) float64 { return r.connectMs }),
-			ttft,
-			med(func(r result) float64 { return r.simCPU.Seconds() }),
-			p.budget)
-		fmt.Fprintf(os.Stderr, "done: %s\n", p.name)
+		fmt.Fprintf(b.stderr, "done: %s\n", p.name)
 	}
 	tw.Flush()
+}
 
-	// Start-up: tpsbench -h, median of 21 runs.
+// row is one point's line of medians.
+func row(p point, runs []result) string {
+	med := func(f func(result) float64) float64 {
+		xs := make([]float64, len(runs))
+		for i, r := range runs {
+			xs[i] = f(r)
+		}
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	ttft, perM, kbPerConn := "-", "-", "-"
+	if !p.noTTFT {
+		ttft = fmt.Sprintf("%.2f", med(func(r result) float64 { return r.ttftClient - r.ttftSim }))
+	}
+	if p.perTok {
+		perM = fmt.Sprintf("%.2f", med(func(r result) float64 { return r.cpu.Seconds() / float64(max(r.tokens, 1)) * 1e6 }))
+	}
+	if p.perConn {
+		kbPerConn = fmt.Sprintf("%.1f", med(func(r result) float64 { return float64(r.rssKB) / float64(max(r.opened, 1)) }))
+	}
+	return fmt.Sprintf("%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%s\t%.2f\t%s\t%.2f\t%s\t\n", p.name,
+		med(func(r result) float64 { return float64(r.ok) }),
+		med(func(r result) float64 { return float64(r.failed) }),
+		med(func(r result) float64 { return r.tokensPerSec }),
+		med(func(r result) float64 { return r.reqPerSec }),
+		perM,
+		med(func(r result) float64 { return float64(r.rssKB) / 1024 }),
+		kbPerConn,
+		med(func(r result) float64 { return r.connectMs }),
+		ttft,
+		med(func(r result) float64 { return r.simCPU.Seconds() }),
+		p.budget)
+}
+
+// startup times tpsbench -h, median of 21 runs.
+func (b *bench) startup() error {
 	var times []time.Duration
 	for range 21 {
 		start := time.Now()
-		out, err := exec.Command(bin, "-h").Output()
+		out, err := exec.Command(b.bin, "-h").Output()
 		times = append(times, time.Since(start))
 		if err != nil || !bytes.Contains(out, []byte("Usage")) {
-			fmt.Fprintln(os.Stderr, "tpsbench -h failed:", err)
-			break
+			return fmt.Errorf("tpsbench -h failed: %v", err)
 		}
 	}
 	slices.Sort(times)
-	fmt.Printf("\ntpsbench -h: median %.1f ms over %d runs (budget < 20 ms)\n", float64(times[len(times)/2].Microseconds())/1000, len(times))
+	fmt.Fprintf(b.stdout, "\ntpsbench -h: median %.1f ms over %d runs (budget < 20 ms)\n", float64(times[len(times)/2].Microseconds())/1000, len(times))
+	return nil
 }
 
 // runPoint runs the simulator and one client run and measures the client.
@@ -232,17 +261,17 @@ func runPoint(bin string, p point, pin func(string, ...string) *exec.Cmd, client
 		return result{}, err
 	}
 
-	var out bytes.Buffer
-	cmd := pin(clientCPU, append([]string{bin, "--base-url", base}, p.client...)...)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var out, text bytes.Buffer
+	cmd := pin(clientCPU, append([]string{bin, "--base-url", base, "--json", "-", "--quiet"}, p.client...)...)
+	cmd.Stdout, cmd.Stderr = &out, &text
 	runErr := cmd.Run()
-	r := result{raw: out.String()}
+	r := result{}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		r.rssKB = ru.Maxrss
 	}
-	if err := parse(&r); err != nil {
-		return r, fmt.Errorf("%v (exit: %v)\n%s", err, runErr, out.String())
+	if err := parse(out.Bytes(), &r); err != nil {
+		return r, fmt.Errorf("%v (exit: %v)\n%s", err, runErr, text.String())
 	}
 	var st struct {
 		TTFTMeanMs float64 `json:"ttft_mean_ms"`
@@ -258,34 +287,40 @@ func runPoint(bin string, p point, pin func(string, ...string) *exec.Cmd, client
 	return r, nil
 }
 
-var (
-	reSamples = regexp.MustCompile(`Samples: (\d+) ok / (\d+) failed`)
-	reTokens  = regexp.MustCompile(`Tokens: output=(\d+)`)
-	reThru    = regexp.MustCompile(`Throughput: output=([\d.]+) tokens/sec, requests=([\d.]+) req/sec`)
-	reTTFT    = regexp.MustCompile(`TTFT \(ms\):\n\s+mean=([\d.]+)`)
-	reConnect = regexp.MustCompile(`Connections: (\d+) opened \(connect ms: mean=([\d.]+)`)
-)
+// summary is what bench reads of tpsbench's --json document.
+type summary struct {
+	Requests struct {
+		OK     int `json:"ok"`
+		Failed int `json:"failed"`
+	} `json:"requests"`
+	Tokens struct {
+		Output int `json:"output"`
+	} `json:"tokens"`
+	OutputThroughputTokS  float64 `json:"output_throughput_tok_s"`
+	RequestThroughputReqS float64 `json:"request_throughput_req_s"`
+	TTFTMs                *struct {
+		Mean float64 `json:"mean"`
+	} `json:"ttft_ms"`
+	ConnectMs *struct {
+		Mean float64 `json:"mean"`
+	} `json:"connect_ms"`
+	NewConnections int `json:"new_connections"`
+}
 
-func parse(r *result) error {
-	m := reSamples.FindStringSubmatch(r.raw)
-	if m == nil {
-		return fmt.Errorf("no Samples line")
+// parse reads a run's figures from its --json document.
+func parse(doc []byte, r *result) error {
+	var s summary
+	if err := json.Unmarshal(doc, &s); err != nil {
+		return fmt.Errorf("reading the --json summary: %w", err)
 	}
-	r.ok, _ = strconv.Atoi(m[1])
-	r.failed, _ = strconv.Atoi(m[2])
-	if m := reTokens.FindStringSubmatch(r.raw); m != nil {
-		r.tokens, _ = strconv.Atoi(m[1])
+	r.ok, r.failed, r.tokens = s.Requests.OK, s.Requests.Failed, s.Tokens.Output
+	r.tokensPerSec, r.reqPerSec = s.OutputThroughputTokS, s.RequestThroughputReqS
+	if s.TTFTMs != nil {
+		r.ttftClient = s.TTFTMs.Mean
 	}
-	if m := reThru.FindStringSubmatch(r.raw); m != nil {
-		r.tokensPerSec, _ = strconv.ParseFloat(m[1], 64)
-		r.reqPerSec, _ = strconv.ParseFloat(m[2], 64)
-	}
-	if m := reTTFT.FindStringSubmatch(r.raw); m != nil {
-		r.ttftClient, _ = strconv.ParseFloat(m[1], 64)
-	}
-	if m := reConnect.FindStringSubmatch(r.raw); m != nil {
-		r.opened, _ = strconv.Atoi(m[1])
-		r.connectMs, _ = strconv.ParseFloat(m[2], 64)
+	r.opened = s.NewConnections
+	if s.ConnectMs != nil {
+		r.connectMs = s.ConnectMs.Mean
 	}
 	return nil
 }
@@ -328,13 +363,8 @@ func waitReady(url string) error {
 
 func mustAtoi(s string) int {
 	n, err := strconv.Atoi(s)
-	check(err)
-	return n
-}
-
-func check(err error) {
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		panic(err)
 	}
+	return n
 }
