@@ -105,13 +105,7 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 	fs.IntVar(&l.maxConcurrency, "max-concurrency", 0, "open loop: at most this many requests in flight; the rest wait, counted as client queue")
 	fs.Func("sweep-concurrency", "run a closed loop at each of these `levels` in turn (e.g. 1,2,4,8) and end with one table", func(s string) error {
 		var err error
-		l.sweepConcurrency, err = parseList(s, func(f string) (int, error) {
-			n, err := strconv.Atoi(f)
-			if err == nil && n < 1 {
-				err = errors.New("must be at least 1")
-			}
-			return n, err
-		})
+		l.sweepConcurrency, err = parseLevels(s)
 		return err
 	})
 	fs.Func("sweep-rate", "run an open loop at each of these `rates` (requests/s) in turn and end with one table", func(s string) error {
@@ -173,6 +167,17 @@ func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// parseLevels reads a list of concurrency levels, each at least 1.
+func parseLevels(s string) ([]int, error) {
+	return parseList(s, func(f string) (int, error) {
+		n, err := strconv.Atoi(f)
+		if err == nil && n < 1 {
+			err = errors.New("must be at least 1")
+		}
+		return n, err
+	})
 }
 
 // validate rejects contradictory or meaningless combinations; set holds the

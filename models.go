@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 	"time"
 )
 
@@ -15,11 +14,7 @@ import (
 // Files asked for are written per model, the model's name in their names;
 // --json also gets one document with a summary per model.
 func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, stderr io.Writer) error {
-	type result struct {
-		model string
-		s     Summary
-	}
-	var results []result
+	var results []modelResult
 	var failed error
 	started := time.Now()
 	if path := cfg.out.json; path != "" && path != "-" {
@@ -34,7 +29,7 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 		if ctx.Err() != nil {
 			break
 		}
-		fmt.Fprintf(stdout, "=== Model %s ===\n", model)
+		writeModelHeading(stdout, model)
 		s, err := benchmarkOne(ctx, cfg.forModel(model), stdout, stderr)
 		fmt.Fprintln(stdout)
 		switch {
@@ -43,22 +38,10 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 		case err != nil:
 			return fmt.Errorf("model %s: %w", model, err)
 		}
-		results = append(results, result{model, s})
+		results = append(results, modelResult{model, s})
 	}
 
-	fmt.Fprintln(stdout, "Models:")
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  model\tok\tfailed\toutput tok/s\tTPS median\tTTFT median ms\tTPOT median ms\tE2E p95 ms\tserver decode TPS\t")
-	for _, r := range results {
-		s := r.s
-		server := "-"
-		if s.ServerDecodeTPS.N > 0 {
-			server = fmt.Sprintf("%.2f", s.ServerDecodeTPS.Median)
-		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", r.model, s.OK, s.Failed, s.OutputThroughput,
-			cell(s.TPS, s.TPS.Median), cell(s.TTFT, s.TTFT.Median), cell(s.TPOT, s.TPOT.Median), cell(s.E2E, s.E2E.P95), server)
-	}
-	tw.Flush()
+	writeModels(stdout, results)
 
 	if cfg.out.json != "" && cfg.out.json != "-" {
 		doc := struct {
@@ -75,6 +58,12 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 		}
 	}
 	return failed
+}
+
+// modelResult is one model's summary in a several-model run.
+type modelResult struct {
+	model string
+	s     Summary
 }
 
 // jsonModel is one model's figures in a several-model run's JSON.

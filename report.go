@@ -4,13 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tpsbench/tpsbench/internal/gpu"
-	"github.com/tpsbench/tpsbench/internal/prom"
 )
 
 // textReport is a run's text report, written as the run goes: the header
@@ -282,61 +278,6 @@ func writeErrors(w io.Writer, s Summary) {
 	}
 }
 
-// writeMetrics prints the server's counters beside the client's figures.
-func writeMetrics(w io.Writer, d *prom.Delta, s Summary) {
-	if d == nil {
-		return
-	}
-	fmt.Fprintf(w, "  Server metrics (%s, change during the run; they count all the server's traffic):\n", d.URL)
-	if d.Generated >= 0 {
-		fmt.Fprintf(w, "    generated tokens: %.0f (client counted %d)\n", d.Generated, s.OutputTokens)
-	}
-	if d.Prompt >= 0 {
-		fmt.Fprintf(w, "    prompt tokens: %.0f\n", d.Prompt)
-	}
-	if d.Requests >= 0 {
-		fmt.Fprintf(w, "    requests: %.0f (client: %d ok)\n", d.Requests, s.OK)
-	}
-	if !math.IsNaN(d.DecodeTPS) {
-		fmt.Fprintf(w, "    decode rate: %.2f tokens/sec (generation time counted by the server)\n", d.DecodeTPS)
-	}
-	if !math.IsNaN(d.TTFTMeanMs) {
-		fmt.Fprintf(w, "    TTFT mean: %.2f ms (client TTFT mean=%.2f)\n", d.TTFTMeanMs, s.TTFT.Mean)
-	}
-	if !math.IsNaN(d.QueueMeanMs) {
-		fmt.Fprintf(w, "    queue time mean: %.2f ms\n", d.QueueMeanMs)
-	}
-}
-
-// writeServerSide prints the server's own figures beside the client's.
-func writeServerSide(w io.Writer, s Summary) {
-	if s.ServerAnswers == 0 {
-		return
-	}
-	fmt.Fprintf(w, "  Server-side (the server's own timings, %d answers):\n", s.ServerAnswers)
-	if d := s.ServerDecodeTPS; d.N > 0 {
-		client := "n/a (not streamed)"
-		if s.DecodeTPS.N > 0 {
-			client = fmt.Sprintf("%.2f", s.DecodeTPS.Median)
-		}
-		fmt.Fprintf(w, "    decode TPS (tokens/sec): mean=%.2f   median=%.2f   n=%d   (client decode TPS median=%s)\n", d.Mean, d.Median, d.N, client)
-	}
-	if d := s.ServerPromptMs; d.N > 0 {
-		client := "n/a (not streamed)"
-		if s.TTFT.N > 0 {
-			client = fmt.Sprintf("%.2f", s.TTFT.Median)
-		}
-		fmt.Fprintf(w, "    prompt (ms): mean=%.2f   median=%.2f   n=%d   (client TTFT median=%s: the difference is network, queueing and the client)\n", d.Mean, d.Median, d.N, client)
-	}
-	if d := s.ServerPrefill; d.N > 0 {
-		fmt.Fprintf(w, "    prefill (prompt tokens/sec): mean=%.2f   median=%.2f   n=%d\n", d.Mean, d.Median, d.N)
-	}
-	if d := s.ServerLoadMs; d.N > 0 {
-		fmt.Fprintf(w, "    model load (ms): mean=%.2f   max=%.2f   n=%d   (answers that waited for the model to load)\n", d.Mean, d.Max, d.N)
-	}
-	fmt.Fprintf(w, "    tokens: server %d, client %d\n", s.ServerTokens, s.ClientTokens)
-}
-
 // writeChecks prints the client's health and the trust checks.
 func writeChecks(w io.Writer, s Summary) {
 	if s.Energy != nil {
@@ -351,22 +292,6 @@ func writeChecks(w io.Writer, s Summary) {
 			fmt.Fprintf(w, "  - %s\n", findingText(c))
 		}
 	}
-}
-
-// energyLine is the report's "GPU:" line: the energy figures of a run.
-func energyLine(e gpu.Report) string {
-	if e.TooShort {
-		return fmt.Sprintf("%s: the run was too short to sample (%d samples, one every %s)", e.Source, e.Samples, gpu.Interval)
-	}
-	if e.NoPower {
-		return fmt.Sprintf("%s, %d GPU(s): the driver reports no power (utilisation mean %.0f%%, memory peak %.0f MiB)", e.Source, e.GPUs, e.UtilPct, e.PeakMemMiB)
-	}
-	idle := "n/a"
-	if !math.IsNaN(e.IdleW) {
-		idle = fmt.Sprintf("%.1f W", e.IdleW)
-	}
-	return fmt.Sprintf("%s, %d GPU(s), %d samples: power mean %.1f W, peak %.1f W (idle %s); energy %.1f J (estimated); %.3f output tokens/J (%.3f above idle); utilisation mean %.0f%%; memory peak %.0f MiB",
-		e.Source, e.GPUs, e.Samples, e.MeanW, e.PeakW, idle, e.EnergyJ, e.TokensPerJ, e.TokensPerJAbv, e.UtilPct, e.PeakMemMiB)
 }
 
 // writeDist prints one distribution as the original prints TPS, plus n.

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // The tables of the report: a sweep's levels, several models, compare's
@@ -42,4 +45,92 @@ func writeComparison(w io.Writer, files []string, rows []comparison, fps [2]*fin
 		}
 		fmt.Fprintln(w, "FAIL: "+strings.Join(parts, "; "))
 	}
+}
+
+// writeSweep prints one row per level.
+func writeSweep(w io.Writer, levels []sweepLevel, slo bool) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Sweep:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "  level\tok\tfailed\toutput tok/s\treq/s\tTPS median\tTTFT median ms\tTTFT p95 ms\tTPOT median ms\tE2E p95 ms"
+	if slo {
+		head += "\tgoodput req/s"
+	}
+	fmt.Fprintln(tw, head+"\t")
+	k := knee(levels)
+	for i, l := range levels {
+		s := l.s
+		row := fmt.Sprintf("  %s\t%d\t%d\t%.2f\t%.3f\t%s\t%s\t%s\t%s\t%s", l.label, s.OK, s.Failed,
+			s.OutputThroughput, s.RequestThroughput, cell(s.TPS, s.TPS.Median), cell(s.TTFT, s.TTFT.Median),
+			cell(s.TTFT, s.TTFT.P95), cell(s.TPOT, s.TPOT.Median), cell(s.E2E, s.E2E.P95))
+		if slo {
+			row += fmt.Sprintf("\t%.3f", s.Goodput)
+		}
+		if i == k {
+			row += "\t<- knee"
+		}
+		fmt.Fprintln(tw, row+"\t")
+	}
+	tw.Flush()
+	if k >= 0 {
+		fmt.Fprintf(w, "  knee: past %s, output throughput grew by less than 10%% while latency grew by more than 20%%\n", levels[k].label)
+	}
+}
+
+// cell formats a figure of d, or "-" when d has no samples.
+func cell(d Dist, v float64) string {
+	if d.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// writeModelHeading opens one model's part of a several-model run.
+func writeModelHeading(w io.Writer, model string) { fmt.Fprintf(w, "=== Model %s ===\n", model) }
+
+// writeModels prints a several-model run's closing table.
+func writeModels(stdout io.Writer, results []modelResult) {
+	fmt.Fprintln(stdout, "Models:")
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  model\tok\tfailed\toutput tok/s\tTPS median\tTTFT median ms\tTPOT median ms\tE2E p95 ms\tserver decode TPS\t")
+	for _, r := range results {
+		s := r.s
+		server := "-"
+		if s.ServerDecodeTPS.N > 0 {
+			server = fmt.Sprintf("%.2f", s.ServerDecodeTPS.Median)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", r.model, s.OK, s.Failed, s.OutputThroughput,
+			cell(s.TPS, s.TPS.Median), cell(s.TTFT, s.TTFT.Median), cell(s.TPOT, s.TPOT.Median), cell(s.E2E, s.E2E.P95), server)
+	}
+	tw.Flush()
+}
+
+// writeSelftest prints the selftest's table and the machine's ceiling.
+func writeSelftest(w io.Writer, inProcess bool, each time.Duration, rows []selftestRow) {
+	where := "a child process"
+	if inProcess {
+		where = "in this process"
+	}
+	fmt.Fprintf(w, "Selftest: streaming 256-token answers from a simulator with no delays (%s), %s per level\n\n", where, each)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "streams\ttokens/s\tclient CPU µs/token\tready-goroutine wait p99 ms\tclient-bound\t")
+	var best selftestRow
+	for _, r := range rows {
+		bound := "no"
+		if r.bound {
+			bound = "yes"
+		}
+		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.2f\t%s\t\n", r.streams, r.tokensPerS, r.cpuPerToken, toMs(r.schedP99), bound)
+		if r.tokensPerS > best.tokensPerS {
+			best = r
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nCeiling of this machine as a client: about %.0f tokens/s (at %d streams). A server measured near it is measured as much as the client.\n", best.tokensPerS, best.streams)
+}
+
+// writeSimListening says where 'tpsbench sim' serves.
+func writeSimListening(w io.Writer, baseURL string, cfg sim.Config) {
+	fmt.Fprintf(w, "Simulated endpoint at %s (style=%s, ttft=%s, rate=%g tokens/s, jitter=%g); Ctrl-C stops it.\n",
+		baseURL, cfg.Style, cfg.TTFT, cfg.TokenRate, cfg.Jitter)
 }

@@ -3,18 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/tpsbench/tpsbench/internal/load"
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
@@ -34,13 +30,7 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 	if err != nil {
 		return err
 	}
-	levels, err := parseList(*levelsFlag, func(f string) (int, error) {
-		n, err := strconv.Atoi(f)
-		if err == nil && n < 1 {
-			err = errors.New("must be at least 1")
-		}
-		return n, err
-	})
+	levels, err := parseLevels(*levelsFlag)
 	switch {
 	case len(extra) > 0:
 		return usagef("tpsbench selftest takes no arguments, got %q", extra[0])
@@ -55,45 +45,55 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		return err
 	}
 	defer stop()
-	fmt.Fprintf(stdout, "Selftest: streaming 256-token answers from a simulator with no delays (%s), %s per level\n\n", map[bool]string{true: "in this process", false: "a child process"}[*inProcess], *each)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "streams\ttokens/s\tclient CPU µs/token\tready-goroutine wait p99 ms\tclient-bound\t")
-	var best float64
-	bestAt := 0
+	var rows []selftestRow
 	for _, c := range levels {
 		if ctx.Err() != nil {
 			break
 		}
-		client := newClient(clientSpec{baseURL: base, api: apiChat, apiKey: "x", timeout: time.Minute, maxTokens: 256, stream: true, pool: c})
-		counter, _ := newTiktokenCounter("cl100k_base")
-		bodies := newBodyBuilder(&config{model: "selftest", maxTokens: 256, stream: true, load: loadConfig{api: apiChat}})
-		prompts := fixedPrompts("", "selftest", 1)
-		r := &runner{client: client, tokens: &tokenPolicy{counter: counter},
-			body: func(k requestKey) ([]byte, error) { return bodies.build(prompts(k)) }}
-		watch := startWatch()
-		records, _, err := r.runPhase(ctx, phaseRun{load: load.Phase{Threads: c, Duration: *each}})
-		h := watch.measure()
-		client.http.CloseIdleConnections()
+		row, err := selftestLevel(ctx, base, c, *each)
 		if err != nil {
 			return err
 		}
-		s := summarizeRecords(records, sloBounds{})
-		if s.OK == 0 {
-			return fmt.Errorf("selftest at %d streams: no answer came back (%v)", c, s.Errors)
-		}
-		perM := h.CPU.Seconds() / float64(s.OutputTokens) * 1e6 // CPU s per million tokens = µs per token
-		bound := "no"
-		if h.clientBound(time.Duration(s.TTFT.Median * float64(time.Millisecond))) {
-			bound = "yes"
-		}
-		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.2f\t%s\t\n", c, s.OutputThroughput, perM, toMs(h.SchedP99), bound)
-		if s.OutputThroughput > best {
-			best, bestAt = s.OutputThroughput, c
-		}
+		rows = append(rows, row)
 	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "\nCeiling of this machine as a client: about %.0f tokens/s (at %d streams). A server measured near it is measured as much as the client.\n", best, bestAt)
+	writeSelftest(stdout, *inProcess, *each, rows)
 	return nil
+}
+
+// selftestRow is what one concurrency level of the selftest measured.
+type selftestRow struct {
+	streams     int
+	tokensPerS  float64
+	cpuPerToken float64 // client CPU µs per token
+	schedP99    time.Duration
+	bound       bool
+}
+
+// selftestLevel streams from the simulator at base with c streams for
+// each, wired as a benchmark run is wired, and watches the client.
+func selftestLevel(ctx context.Context, base string, c int, each time.Duration) (selftestRow, error) {
+	cfg := &config{threads: c, model: "selftest", apiKey: "x", timeout: 60, maxTokens: 256, stream: true,
+		encoding: "cl100k_base", prompt: "selftest", load: loadConfig{api: apiChat, duration: each, burstiness: 1, seed: 1}}
+	p, err := newPlan(cfg)
+	if err != nil {
+		return selftestRow{}, err
+	}
+	client := newClient(cfg.clientSpec(base))
+	defer client.http.CloseIdleConnections()
+	r := &runner{client: client, tokens: p.tokens, body: p.body}
+	watch := startWatch()
+	records, _, err := r.runPhase(ctx, p.measured()[0])
+	h := watch.measure()
+	if err != nil {
+		return selftestRow{}, err
+	}
+	s := summarizeRecords(records, sloBounds{})
+	if s.OK == 0 {
+		return selftestRow{}, fmt.Errorf("selftest at %d streams: no answer came back (%v)", c, s.Errors)
+	}
+	return selftestRow{streams: c, tokensPerS: s.OutputThroughput,
+		cpuPerToken: h.CPU.Seconds() / float64(s.OutputTokens) * 1e6, // CPU s per million tokens = µs per token
+		schedP99:    h.SchedP99, bound: h.clientBound(time.Duration(s.TTFT.Median * float64(time.Millisecond)))}, nil
 }
 
 // startSelftestSim starts the simulator with no delays and returns its

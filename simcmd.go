@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 
 	"github.com/tpsbench/tpsbench/internal/sim"
@@ -37,7 +36,6 @@ func runSimCommand(ctx context.Context, args []string, stdout, _ io.Writer) erro
 		return err
 	}
 	defer running.Close()
-	fmt.Fprintf(stdout, "Simulated endpoint at %s (style=%s, ttft=%s, rate=%g tokens/s, jitter=%g); Ctrl-C stops it.\n",
-		running.BaseURL, cfg.Style, cfg.TTFT, cfg.TokenRate, cfg.Jitter)
+	writeSimListening(stdout, running.BaseURL, cfg)
 	return running.Wait(ctx)
 }
