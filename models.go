@@ -60,11 +60,6 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 	return failed
 }
 
-// modelResult is one model's summary in a several-model run.
-type modelResult struct {
-	model string
-	s     Summary
-}
 
 // jsonModel is one model's figures in a several-model run's JSON.
 type jsonModel struct {

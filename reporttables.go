@@ -105,6 +105,15 @@ func writeModels(stdout io.Writer, results []modelResult) {
 	tw.Flush()
 }
 
+// selftestRow is what one concurrency level of the selftest measured.
+type selftestRow struct {
+	streams     int
+	tokensPerS  float64
+	cpuPerToken float64 // client CPU µs per token
+	schedP99    time.Duration
+	bound       bool
+}
+
 // writeSelftest prints the selftest's table and the machine's ceiling.
 func writeSelftest(w io.Writer, inProcess bool, each time.Duration, rows []selftestRow) {
 	where := "a child process"

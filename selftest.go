@@ -60,14 +60,6 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 	return nil
 }
 
-// selftestRow is what one concurrency level of the selftest measured.
-type selftestRow struct {
-	streams     int
-	tokensPerS  float64
-	cpuPerToken float64 // client CPU µs per token
-	schedP99    time.Duration
-	bound       bool
-}
 
 // selftestLevel streams from the simulator at base with c streams for
 // each, wired as a benchmark run is wired, and watches the client.

@@ -344,3 +344,9 @@ type sweepLevel struct {
 	label string
 	s     Summary
 }
+
+// modelResult is one model's summary in a several-model run.
+type modelResult struct {
+	model string
+	s     Summary
+}
