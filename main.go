@@ -13,7 +13,7 @@
 // else from tiktoken (embedded data, no download). With -stream the answers
 // are read as Server-Sent Events and TTFT, TPOT, ITL and decode TPS are
 // measured as each chunk's bytes arrive. Every figure is defined in the
-// README (and ../shared/METRICS.md in the project's workspace).
+// README's "What each figure means".
 //
 // Exit status: 0 when every request was ok, 1 when any failed, 2 for a bad
 // command line, 130 when interrupted (after the report of what finished).

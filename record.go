@@ -28,7 +28,7 @@ const (
 )
 
 // Record is one request's outcome: plain data that every figure is computed
-// from (see ../shared/METRICS.md). All times are offsets from the run's
+// from (see the README's "What each figure means"). All times are offsets from the run's
 // start on Go's monotonic clock; none means the moment never came.
 type Record struct {
 	Index      int    // order in which the request was claimed

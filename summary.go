@@ -88,7 +88,7 @@ type runFacts struct {
 }
 
 // summarise builds a run's Summary, once, from its Records and its own
-// facts: the figures as ../METRICS.md defines them, then the client's
+// facts: the figures as the README's "What each figure means" defines them, then the client's
 // health, the server's counters, the energy and the fingerprint.
 func summarise(records []Record, f runFacts) Summary {
 	s := summarizeRecords(records, f.slo)
@@ -129,8 +129,8 @@ func newTally(records []Record) *tally {
 		first: time.Duration(math.MaxInt64), last: time.Duration(math.MinInt64)}
 }
 
-// summarizeRecords computes the figures of a Summary as ../METRICS.md
-// defines them. Cancelled requests are counted apart and enter no
+// summarizeRecords computes the figures of a Summary as the README defines
+// them. Cancelled requests are counted apart and enter no
 // statistic. Warm-up records are left out; slo, if set, defines goodput.
 func summarizeRecords(records []Record, slo sloBounds) Summary {
 	s := Summary{Sent: len(records), SLO: slo}
