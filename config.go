@@ -60,6 +60,13 @@ type outputs struct {
 	quiet                    bool
 }
 
+// addFileFlags binds the flags of the files a report is written to.
+func addFileFlags(fs *flag.FlagSet, out *outputs) {
+	fs.StringVar(&out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
+	fs.StringVar(&out.csv, "csv", "", "write one CSV row per request to `file`")
+	fs.StringVar(&out.html, "html", "", "write a self-contained HTML report with charts to `file`")
+}
+
 // total is the number of measured requests of one run (or sweep level with
 // the given threads), 0 when a duration bounds it instead.
 func (c *config) total() int { return c.totalFor(c.threads) }
@@ -199,10 +206,8 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.sim, "sim", false, "benchmark the built-in simulated endpoint on 127.0.0.1 (no server needed)")
 	addSimFlags(fs, "sim-", &cfg.simConfig)
 	addLoadFlags(fs, &cfg.load)
-	fs.StringVar(&cfg.out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
+	addFileFlags(fs, &cfg.out)
 	fs.StringVar(&cfg.out.records, "records", "", "write one JSON line per request to `file` as each finishes (tpsbench report rebuilds the summary from it)")
-	fs.StringVar(&cfg.out.csv, "csv", "", "write one CSV row per request to `file`")
-	fs.StringVar(&cfg.out.html, "html", "", "write a self-contained HTML report with charts to `file`")
 	fs.BoolVar(&cfg.out.quiet, "quiet", false, "no progress line on stderr")
 	fs.BoolVar(&cfg.gpu, "gpu", false, "sample this machine's GPUs (nvidia-smi, or AMD sysfs) during the run: power, energy, output tokens per joule")
 	fs.DurationVar(&cfg.gpuIdle, "gpu-idle", 2*time.Second, "with -gpu: how long to measure the idle baseline before the run")

@@ -150,11 +150,7 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 		return nil
 	})
 	fs.BoolVar(&l.fixedOutput, "fixed-output", false, "ask for exactly -max-tokens tokens (sends ignore_eos and min_tokens; the report says which servers honour them)")
-	fs.Func("slo", "count requests within these `bounds` for goodput, e.g. ttft=500ms,tpot=50ms,e2e=10s", func(s string) error {
-		var err error
-		l.slo, err = parseSLO(s)
-		return err
-	})
+	addSLOFlag(fs, &l.slo)
 }
 
 func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
@@ -167,6 +163,15 @@ func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// addSLOFlag binds --slo.
+func addSLOFlag(fs *flag.FlagSet, slo *sloBounds) {
+	fs.Func("slo", "count requests within these `bounds` for goodput, e.g. ttft=500ms,tpot=50ms,e2e=10s", func(s string) error {
+		var err error
+		*slo, err = parseSLO(s)
+		return err
+	})
 }
 
 // parseLevels reads a list of concurrency levels, each at least 1.

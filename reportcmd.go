@@ -16,14 +16,8 @@ func runReportCommand(_ context.Context, args []string, stdout, stderr io.Writer
 	fs := flag.NewFlagSet("tpsbench report", flag.ContinueOnError)
 	var out outputs
 	var slo sloBounds
-	fs.StringVar(&out.json, "json", "", "write the summary as JSON to `file` (- for stdout; the text report then goes to stderr)")
-	fs.StringVar(&out.csv, "csv", "", "write one CSV row per request to `file`")
-	fs.StringVar(&out.html, "html", "", "write a self-contained HTML report with charts to `file`")
-	fs.Func("slo", "count requests within these `bounds` for goodput, e.g. ttft=500ms,tpot=50ms,e2e=10s", func(s string) error {
-		var err error
-		slo, err = parseSLO(s)
-		return err
-	})
+	addFileFlags(fs, &out)
+	addSLOFlag(fs, &slo)
 	paths, err := parseInterleaved(fs, args, func() {
 		printCommandUsage(stdout, fs, "Usage: tpsbench report FILE.jsonl [FILE.jsonl ...] [options]\n\nRebuilds the report of a run from its -records files (several files are one run).")
 	})
