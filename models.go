@@ -60,7 +60,6 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 	return failed
 }
 
-
 // jsonModel is one model's figures in a several-model run's JSON.
 type jsonModel struct {
 	Model       string       `json:"model"`

@@ -60,7 +60,6 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 	return nil
 }
 
-
 // selftestLevel streams from the simulator at base with c streams for
 // each, wired as a benchmark run is wired, and watches the client.
 func selftestLevel(ctx context.Context, base string, c int, each time.Duration) (selftestRow, error) {
