@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -11,19 +9,6 @@ import (
 
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
-
-// runCLI runs the whole program as a user would and returns what it printed
-// and its exit status.
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	err := runCommandLine(t.Context(), args, &out, &errb)
-	code = exitCode(err, &errb)
-	return out.String(), errb.String(), code
-}
-
-// fastSim are simulator flags that keep end-to-end tests quick.
-var fastSim = []string{"--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--max-tokens", "16"}
 
 func TestCLIAgainstSimulator(t *testing.T) {
 	tests := []struct {
@@ -92,33 +77,6 @@ func TestCLIAgainstSimulator(t *testing.T) {
 			}
 		})
 	}
-}
-
-// simRun benchmarks a recording simulator directly and returns both sides'
-// records: the client's, and the simulator's own timeline.
-func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool) (*Client, []Record, map[string]sim.Request) {
-	t.Helper()
-	simCfg.Record = true
-	s := sim.New(simCfg)
-	running, err := s.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer running.Close()
-	cfg := &config{
-		threads: threads, requestsPerThread: perThread, baseURL: running.BaseURL, model: "m",
-		apiKey: "k", timeout: 30, maxTokens: 8, prompt: "hi", encoding: "cl100k_base", stream: stream,
-	}
-	r := testRunner(t, cfg, running.BaseURL)
-	records, sent, err := r.runPhase(context.Background(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: threads})})
-	if err != nil || sent != len(records) {
-		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
-	}
-	byID := map[string]sim.Request{}
-	for _, r := range s.Requests() {
-		byID[r.ID] = r
-	}
-	return r.client, records, byID
 }
 
 // The client's timestamps are held against the simulator's own record of

@@ -8,31 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-const chunkFmt = `data: {"id":"x","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}` + "\n\n"
-
-// serve starts an httptest server whose handler answers the POSTs; other
-// requests (the fingerprint's GETs of /api/version, /props, /version) get
-// 404, as from a server that has no such endpoint.
-func serve(t *testing.T, h http.HandlerFunc) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			http.NotFound(w, r)
-			return
-		}
-		h(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
-}
 
 func TestCLIFailures(t *testing.T) {
 	tests := []struct {

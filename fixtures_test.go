@@ -1,45 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// The fixtures under testdata/fixtures are responses recorded from real
-// servers (llama.cpp's server b4748 and Ollama v0.24.0); INDEX.md there names
-// the request behind each. These tests replay them through the client's
-// response handling.
-
-func readFixture(t testing.TB, name string) *http.Response {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
-	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	return resp
-}
-
-func replay(t testing.TB, name string, stream, force bool) Record {
-	t.Helper()
-	c := testClient(t, stream, force)
-	resp := readFixture(t, name)
-	defer resp.Body.Close()
-	rec := newRecord(0, stream)
-	rec.Send, rec.Hdr = 0, 0
-	c.readResponse(context.Background(), resp, &rec)
-	c.settle(&rec)
-	return rec
-}
 
 func TestReplayFixtures(t *testing.T) {
 	// Expectations were read off the fixtures independently (a Python

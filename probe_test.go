@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,43 +62,6 @@ func TestProbeAgainstSimulator(t *testing.T) {
 			}
 		})
 	}
-}
-
-// A fake llama.cpp server that answers with the recorded responses.
-func fixtureServer(t *testing.T, routes map[string]string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		key := r.Method + " " + r.URL.Path
-		if strings.Contains(string(body), `"stream":true`) {
-			key += " stream"
-		}
-		if strings.Contains(string(body), "no-such-model") {
-			key += " unknown"
-		}
-		name, ok := routes[key]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
 }
 
 func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {

@@ -292,14 +292,6 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	}
 }
 
-func readBack(lines []recordLine) []Record {
-	var rs []Record
-	for i := range lines {
-		rs = append(rs, lines[i].record(0))
-	}
-	return rs
-}
-
 // FuzzParseRecords: the records reader never panics, and whatever it accepts
 // rebuilds a summary whose counts add up.
 func FuzzParseRecords(f *testing.F) {

@@ -10,8 +10,6 @@ import (
 	"testing"
 )
 
-const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
-
 // TLS certificates are verified unless --insecure, which the report flags.
 func TestTLSVerification(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

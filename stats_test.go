@@ -69,20 +69,6 @@ func TestPercentileSortedIsTheLibrarys(t *testing.T) {
 	}
 }
 
-// recs builds Records for summary tests: stream chunks at the given
-// millisecond offsets after a send at sendMs.
-func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
-	r := newRecord(0, true)
-	r.Send = time.Duration(sendMs) * time.Millisecond
-	for _, c := range chunkMs {
-		r.Chunks = append(r.Chunks, time.Duration(c)*time.Millisecond)
-	}
-	r.FirstAnswer = r.First()
-	r.Done = r.Last() + time.Millisecond
-	r.OutputTokens, r.TokenSource, r.UsageTokens, r.OK = tokens, "usage", tokens, true
-	return r
-}
-
 func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
 	a := streamRec(0, 4, 100, 200, 300, 400) // TTFT 100, E2E 400, TPOT 100
 	a.InputTokens = 10
