@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -55,52 +54,6 @@ func TestNoUsageCheckEndToEnd(t *testing.T) {
 	}
 }
 
-func TestClientBound(t *testing.T) {
-	healthy := clientHealth{Wall: time.Second, CPU: 200 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 300 * time.Microsecond}
-	if healthy.clientBound(100 * time.Millisecond) {
-		t.Errorf("healthy: %q", clientBoundText(clientBoundFinding{health: healthy, latency: 100 * time.Millisecond}))
-	}
-	for _, sick := range []clientHealth{
-		{Wall: time.Second, CPU: 1900 * time.Millisecond, Cores: 2},      // CPU saturated
-		{Wall: time.Second, Cores: 2, SchedP50: 3 * time.Millisecond},    // runnable goroutines wait
-		{Wall: time.Second, Cores: 2, SchedP99: 20 * time.Millisecond},   // over 5% of a 100 ms TTFT
-		{Wall: time.Second, Cores: 2, GCPauseP99: 12 * time.Millisecond}, // long GC pauses
-	} {
-		note := clientBoundText(clientBoundFinding{health: sick, latency: 100 * time.Millisecond})
-		if !sick.clientBound(100*time.Millisecond) || !strings.HasPrefix(note, "client-bound: ") || strings.HasPrefix(note, "client-bound: :") {
-			t.Errorf("%+v: no warning (%q)", sick, note)
-		}
-	}
-}
-
-// A client starved of CPU (one P, and a goroutine spinning on it) gets the
-// warning; the same run with CPU to spare does not.
-func TestClientBoundEndToEnd(t *testing.T) {
-	args := []string{"4", "--stream", "--requests-per-thread", "3", "--sim", "--sim-ttft", "200ms", "--sim-rate", "100", "--max-tokens", "8"}
-	// (That a healthy client raises nothing is TestClientBound's: on a shared
-	// test machine a real run may well be short of CPU.)
-	out, _, _ := runCLI(t, args...)
-	if !strings.Contains(out, "  Client: CPU ") {
-		t.Errorf("no Client line:\n%s", out)
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-		}
-	}()
-	out, _, _ = runCLI(t, args...)
-	close(done)
-	if !strings.Contains(out, "  - client-bound: ") {
-		t.Errorf("starved run:\n%s", out)
-	}
-}
-
 // Thinking tokens reported apart, and cached prompts flagged.
 func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -115,14 +68,5 @@ func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
-	}
-}
-
-// Without --cross-check the encoder is not built for it: a server that
-// reports usage costs no tokenizer at all.
-func TestNoCrossCheckWithoutEncoder(t *testing.T) {
-	out, _, _ := runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
-	if strings.Contains(out, "Token cross-check") {
-		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)
 	}
 }

@@ -101,19 +101,3 @@ func TestReplayFixtures(t *testing.T) {
 		})
 	}
 }
-
-// With --force-tiktoken the server's usage is ignored.
-func TestReplayForceTiktoken(t *testing.T) {
-	rec := replay(t, "ollama-c-stream-include-usage.http", true, true)
-	if !rec.OK || rec.TokenSource != "tiktoken" {
-		t.Fatalf("ok=%v source=%q err=%q; want ok from tiktoken", rec.OK, rec.TokenSource, rec.Err)
-	}
-	// The recorded model's own tokenizer made 16 tokens; cl100k_base splits
-	// the same text differently.
-	if rec.OutputTokens == 16 || rec.OutputTokens <= 0 {
-		t.Errorf("tiktoken count = %d; want a positive count of its own", rec.OutputTokens)
-	}
-	if rec.InputTokens != 31 {
-		t.Errorf("input tokens = %d; want 31 (usage still gives the prompt)", rec.InputTokens)
-	}
-}

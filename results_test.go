@@ -5,14 +5,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
-	"io"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,112 +72,6 @@ func mustOpen(t *testing.T, path string) *os.File {
 	return f
 }
 
-// The JSON summary decodes into exactly the documented shape, with the key
-// redacted and units in the names.
-func TestJSONSummaryShape(t *testing.T) {
-	var out bytes.Buffer
-	cfg := &config{threads: 4, baseURL: "http://u:p@h/v1", model: "m", apiKey: "sk-secret", requestsPerThread: 3, timeout: 120, maxTokens: 16, stream: true, encoding: "cl100k_base"}
-	cfg.load.api = apiChat
-	done := &finishedRun{cfg: cfg, baseURL: cfg.baseURL, started: time.Unix(0, 0).UTC(), s: summarizeRecords(goldenRecords(), sloBounds{ttft: time.Second})}
-	if err := renderJSON(&out, done); err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
-	dec.DisallowUnknownFields()
-	var doc jsonSummary
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("the JSON does not decode into jsonSummary: %v", err)
-	}
-	if strings.Contains(out.String(), "sk-secret") || doc.Config.APIKey != "[redacted]" || strings.Contains(doc.Config.BaseURL, ":p@") {
-		t.Errorf("secrets in the JSON:\n%s", out.String())
-	}
-	if doc.Requests.Sent != 12 || doc.Requests.OK != 8 || doc.TTFTMs == nil || doc.TTFTMs.CI95 == nil || doc.Goodput == nil || len(doc.Samples.TPS) != 8 {
-		t.Errorf("figures missing: %s", out.String())
-	}
-	if !slicesContain(doc.TTFTMs.Notes, "p99 rests on 8 samples (fewer than 100)") {
-		t.Errorf("no p99 warning in %v", doc.TTFTMs.Notes)
-	}
-	// Golden, with the build's version masked.
-	masked := regexp.MustCompile(`"version": "[^"]*"`).ReplaceAll(out.Bytes(), []byte(`"version": "VERSION"`))
-	golden(t, "summary.golden.json", masked)
-}
-
-func slicesContain(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// Records from several machines are one run, lined up on wall-clock time.
-func TestReportMergesFiles(t *testing.T) {
-	dir := t.TempDir()
-	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	write := func(name string, runStart time.Time, recs []Record) string {
-		var b bytes.Buffer
-		for i := range recs {
-			line, _ := json.Marshal(recs[i].line(runStart))
-			b.Write(append(line, '\n'))
-		}
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, b.Bytes(), 0o644)
-		return p
-	}
-	a := write("a.jsonl", start, []Record{streamRec(0, 4, 100, 200, 300, 400)})
-	b := write("b.jsonl", start.Add(time.Second), []Record{streamRec(0, 4, 100, 200, 300, 400)})
-	files, err := readRecordFiles([]string{b, a})
-	if err != nil {
-		t.Fatal(err)
-	}
-	records, started := mergeRecords(files)
-	if !started.Equal(start) {
-		t.Errorf("merged run started %v; want the earliest file's start, %v", started, start)
-	}
-	s := summarizeRecords(records, sloBounds{})
-	if s.OK != 2 || s.Duration != 1400*time.Millisecond {
-		t.Errorf("merged: %d ok over %v; want 2 over 1.4s (the second machine started 1 s later)", s.OK, s.Duration)
-	}
-	for _, bad := range []string{"{}\n", "not json\n", ""} {
-		p := filepath.Join(dir, "bad.jsonl")
-		os.WriteFile(p, []byte(bad), 0o644)
-		if _, _, code := runCLI(t, "report", p); code != 2 {
-			t.Errorf("report of %q: exit %d; want 2", bad, code)
-		}
-	}
-}
-
-func TestMannWhitney(t *testing.T) {
-	seq := func(from, n int) []float64 {
-		xs := make([]float64, n)
-		for i := range xs {
-			xs[i] = float64(from + i)
-		}
-		return xs
-	}
-	// scipy.stats.mannwhitneyu(range(1,11), range(11,21), method="asymptotic").pvalue
-	if p := mannWhitneyP(seq(1, 10), seq(11, 10)); math.Abs(p-0.00018267) > 1e-6 {
-		t.Errorf("p = %v; want 0.00018267", p)
-	}
-	if p := mannWhitneyP(seq(1, 4), seq(100, 4)); p != 1 {
-		t.Errorf("4 samples a side: p = %v; want 1 (no verdict)", p)
-	}
-	rng := rand.New(rand.NewPCG(5, 6))
-	draw := func(n int, scale float64) []float64 {
-		xs := make([]float64, n)
-		for i := range xs {
-			xs[i] = scale * (40 + 5*rng.NormFloat64())
-		}
-		return xs
-	}
-	same := compareRuns(jsonSamples{TPS: draw(60, 1)}, jsonSamples{TPS: draw(60, 1)})
-	slower := compareRuns(jsonSamples{TPS: draw(60, 1)}, jsonSamples{TPS: draw(60, 0.8)})
-	if same[0].significant || !slower[0].significant || slower[0].change > -0.1 {
-		t.Errorf("same: %+v; 20%% slower: %+v", same[0], slower[0])
-	}
-}
-
 func TestCompareCommand(t *testing.T) {
 	dir := t.TempDir()
 	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
@@ -200,71 +89,6 @@ func TestCompareCommand(t *testing.T) {
 		if _, _, code := runCLI(t, bad...); code != 2 {
 			t.Errorf("%v: exit %d; want 2", bad, code)
 		}
-	}
-}
-
-// The HTML report is well-formed, self-contained, and has one SVG per chart.
-func TestHTMLReport(t *testing.T) {
-	dir := t.TempDir()
-	page := filepath.Join(dir, "r.html")
-	recs := filepath.Join(dir, "r.jsonl")
-	if _, _, code := runCLI(t, append([]string{"--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs}, fastSimArgs...)...); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	rebuilt := filepath.Join(dir, "rebuilt.html")
-	if _, _, code := runCLI(t, "report", recs, "--html", rebuilt); code != 0 {
-		t.Fatalf("report: exit %d", code)
-	}
-	for _, p := range []string{page, rebuilt} {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := xml.NewDecoder(bytes.NewReader(b))
-		svgs := 0
-		for {
-			tok, err := dec.Token()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s is not well-formed: %v", p, err)
-			}
-			if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "svg" {
-				svgs++
-			}
-		}
-		// TPS histogram; TTFT, TPOT, E2E CDFs; ITL; in flight; tokens/s; sweep.
-		if svgs != 8 {
-			t.Errorf("%s: %d charts; want 8", p, svgs)
-		}
-		if s := string(b); strings.Contains(s, "<script") || strings.Contains(s, "src=") || strings.Contains(s, "href=") {
-			t.Errorf("%s loads something from outside", p)
-		}
-	}
-}
-
-func TestProgressLine(t *testing.T) {
-	p := &progress{total: 40}
-	for range 10 {
-		p.sentOne()
-	}
-	r := Record{OK: true, OutputTokens: 128}
-	for range 4 {
-		p.finished(&r)
-	}
-	p.finished(&Record{})
-	want := "5/40 done  4 ok  1 failed  5 in flight  250 tok/s  10s elapsed  ETA 1m10s"
-	if got := p.line(10*time.Second, 250); got != want {
-		t.Errorf("line = %q; want %q", got, want)
-	}
-	// Not a terminal: no progress at all, so stderr stays clean.
-	if newProgress(&bytes.Buffer{}, false, 10, 0) != nil {
-		t.Error("a progress line on a non-terminal")
-	}
-	_, errOut, _ := runCLI(t, append([]string{"2", "--requests", "4"}, fastSimArgs...)...)
-	if errOut != "" {
-		t.Errorf("stderr of a run that is not on a terminal: %q", errOut)
 	}
 }
 
@@ -290,26 +114,6 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	if !strings.Contains(out.String(), want) || len(lines) >= 200 || strings.Contains(out.String(), "BUG:") {
 		t.Errorf("%d records; report should say %q:\n%s", len(lines), want, out.String())
 	}
-}
-
-// FuzzParseRecords: the records reader never panics, and whatever it accepts
-// rebuilds a summary whose counts add up.
-func FuzzParseRecords(f *testing.F) {
-	seed := streamRec(0, 4, 100, 200, 300, 400)
-	line, _ := json.Marshal(seed.line(time.Unix(1_800_000_000, 0)))
-	f.Add(append(line, '\n'))
-	f.Add([]byte(`{"run_start":"2026-11-27T12:00:00Z","index":1,"ok":false,"fail_kind":"http","send_ms":1,"done_ms":2}` + "\n"))
-	f.Add([]byte("{}\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		lines, _, err := parseRecordFile(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		s := summarizeRecords(readBack(lines), sloBounds{})
-		if s.OK+s.Failed+s.Cancelled != s.Total {
-			t.Fatalf("%d ok + %d failed + %d cancelled != %d", s.OK, s.Failed, s.Cancelled, s.Total)
-		}
-	})
 }
 
 // A records file starts with the run's fingerprint: report shows it and

@@ -2,33 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
-	"math"
-	"net/http"
 	"strings"
 	"testing"
 )
-
-// Server-side timings, as the fixtures recorded them.
-func TestServerTimingsFromFixtures(t *testing.T) {
-	for _, tt := range []struct {
-		file   string
-		stream bool
-		want   ServerTimes
-	}{
-		{"llamacpp-a-nonstream.http", false, ServerTimes{PromptTokens: 31, DecodeTokens: 16, PromptMs: 5.266, DecodeMs: 37.725, LoadMs: -1}},
-		{"llamacpp-c-stream-include-usage.http", true, ServerTimes{PromptTokens: 1, DecodeTokens: 16, PromptMs: 2.641, DecodeMs: 17.014, LoadMs: -1}},
-		{"ollama-i2-api-chat-nonstream.http", false, ServerTimes{PromptTokens: 31, DecodeTokens: 16, PromptMs: 38.265236, DecodeMs: 157.245335, LoadMs: 17.867404}},
-	} {
-		rec := replay(t, tt.file, tt.stream, false)
-		if rec.Server == nil || *rec.Server != tt.want {
-			t.Errorf("%s: server timings %+v; want %+v", tt.file, rec.Server, tt.want)
-		}
-	}
-	if tps := (&ServerTimes{DecodeTokens: 16, DecodeMs: 157.245335}).DecodeTPS(); math.Abs(tps-101.75) > 0.01 {
-		t.Errorf("decode TPS = %v; want 101.75 (Ollama's eval rate: eval_count / eval_duration)", tps)
-	}
-}
 
 // Ollama's native stream: NDJSON lines, each stamped as it arrives, ending
 // with done: true and the server's counts.
@@ -49,25 +25,6 @@ func TestOllamaNativeStreamFixture(t *testing.T) {
 	rec = replay(t, "ollama-i-api-chat-stream.http", true, false)
 	if rec.OK || !strings.Contains(rec.Err, "Ollama's native API answers NDJSON") {
 		t.Errorf("as SSE: ok=%v err=%q", rec.OK, rec.Err)
-	}
-}
-
-func TestOllamaNativeRequest(t *testing.T) {
-	var path string
-	var body string
-	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		path = r.URL.Path
-		b, _ := io.ReadAll(r.Body)
-		body = string(b)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write([]byte(`{"model":"m","message":{"role":"assistant","content":"hi there"},"done":true,"done_reason":"stop","prompt_eval_count":5,"prompt_eval_duration":1000000,"eval_count":2,"eval_duration":20000000,"load_duration":500000}`))
-	})
-	out, _, code := runCLI(t, "1", "--base-url", url, "--api", "ollama", "--requests", "1", "--max-tokens", "7")
-	if code != 0 || path != "/api/chat" || !strings.Contains(body, `"options":{"num_predict":7,"temperature":0.2}`) || !strings.Contains(body, `"stream":false`) {
-		t.Errorf("exit %d, path %q, body %s\n%s", code, path, body, out)
-	}
-	if !strings.Contains(out, "Tokens: output=2 input=5 (source: usage 1, tiktoken 0)") {
-		t.Errorf("tokens from eval_count:\n%s", out)
 	}
 }
 

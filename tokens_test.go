@@ -63,3 +63,28 @@ func TestUnknownEncoding(t *testing.T) {
 		t.Errorf("newTiktokenCounter(gpt2) error = %v; want one listing the known encodings", err)
 	}
 }
+
+// With --force-tiktoken the server's usage is ignored.
+func TestReplayForceTiktoken(t *testing.T) {
+	rec := replay(t, "ollama-c-stream-include-usage.http", true, true)
+	if !rec.OK || rec.TokenSource != "tiktoken" {
+		t.Fatalf("ok=%v source=%q err=%q; want ok from tiktoken", rec.OK, rec.TokenSource, rec.Err)
+	}
+	// The recorded model's own tokenizer made 16 tokens; cl100k_base splits
+	// the same text differently.
+	if rec.OutputTokens == 16 || rec.OutputTokens <= 0 {
+		t.Errorf("tiktoken count = %d; want a positive count of its own", rec.OutputTokens)
+	}
+	if rec.InputTokens != 31 {
+		t.Errorf("input tokens = %d; want 31 (usage still gives the prompt)", rec.InputTokens)
+	}
+}
+
+// Without --cross-check the encoder is not built for it: a server that
+// reports usage costs no tokenizer at all.
+func TestNoCrossCheckWithoutEncoder(t *testing.T) {
+	out, _, _ := runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
+	if strings.Contains(out, "Token cross-check") {
+		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)
+	}
+}

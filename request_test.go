@@ -7,20 +7,6 @@ import (
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
-// BenchmarkSummarizeMillion measures the statistics on a million samples.
-func BenchmarkSummarizeMillion(b *testing.B) {
-	xs := make([]float64, 1_000_000)
-	for i := range xs {
-		xs[i] = float64((i * 7919) % 1_000_003)
-	}
-	work := make([]float64, len(xs))
-	b.ReportAllocs()
-	for b.Loop() {
-		copy(work, xs) // summarize sorts in place
-		summarize(work)
-	}
-}
-
 // BenchmarkDoNonStream measures whole non-streaming round trips against
 // the in-process simulator (server costs included: the self-benchmark in
 // bench/ separates them), 64 at a time.
