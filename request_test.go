@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
@@ -30,4 +35,231 @@ func BenchmarkDoNonStream(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestReplayFixtures(t *testing.T) {
+	// Expectations were read off the fixtures independently (a Python
+	// script over the raw files), not from this client.
+	tests := []struct {
+		file     string
+		stream   bool // the recorded request asked for a stream
+		ok       bool
+		chunks   int         // token-bearing chunks
+		tokens   int         // output tokens
+		source   tokenSource // where they came from
+		input    int         // prompt tokens, -1 when not reported
+		finish   string
+		done     bool     // [DONE] seen
+		kind     failKind // failure class
+		errMatch string   // substring of the failure reason
+	}{
+		{file: "llamacpp-a-nonstream.http", ok: true, tokens: 16, source: "usage", input: 31, finish: "length"},
+		{file: "llamacpp-b-stream.http", stream: true, ok: true, chunks: 16, tokens: 16, source: "usage", input: 31, finish: "length", done: true},
+		{file: "llamacpp-c-stream-include-usage.http", stream: true, ok: true, chunks: 16, tokens: 16, source: "usage", input: 31, finish: "length", done: true},
+		{file: "llamacpp-d-unknown-model.http", ok: true, tokens: 8, source: "usage", input: 31, finish: "length"},
+		{file: "llamacpp-d2-unknown-model-stream.http", stream: true, ok: true, chunks: 8, tokens: 8, source: "usage", input: 31, finish: "length", done: true},
+		{file: "llamacpp-e-malformed-json.http", kind: failHTTP, input: -1, errMatch: "HTTP 500: [json.exception.parse_error.101] parse error at line 1, column 67"},
+		{file: "llamacpp-e2-malformed-json-stream.http", stream: true, kind: failHTTP, input: -1, errMatch: "HTTP 500: [json.exception"},
+		{file: "llamacpp-f-max-tokens-1-nonstream.http", ok: true, tokens: 1, source: "usage", input: 31, finish: "length"},
+		{file: "llamacpp-f-max-tokens-1-stream.http", stream: true, ok: true, chunks: 1, tokens: 1, source: "usage", input: 31, finish: "length", done: true},
+		{file: "llamacpp-g-system-user-temp-nonstream.http", ok: true, tokens: 64, source: "usage", input: 58, finish: "length"},
+		{file: "llamacpp-g-system-user-temp-stream.http", stream: true, ok: true, chunks: 64, tokens: 64, source: "usage", input: 58, finish: "length", done: true},
+		{file: "llamacpp-h-legacy-completions-stream.http", stream: true, ok: true, chunks: 8, tokens: 8, source: "usage", input: 5, finish: "length", done: true},
+		{file: "llamacpp-h2-legacy-completions-nonstream.http", ok: true, tokens: 8, source: "usage", input: 5, finish: "length"},
+		{file: "llamacpp-h3-legacy-completions-stream-include-usage.http", stream: true, ok: true, chunks: 8, tokens: 8, source: "usage", input: 5, finish: "length", done: true},
+		{file: "llamacpp-x-bearer-auth-ignored.http", ok: true, tokens: 2, source: "usage", input: 29, finish: "length"},
+		{file: "llamacpp-x-empty-messages.http", ok: true, tokens: 4, source: "usage", input: 11, finish: "length"},
+		{file: "llamacpp-x-health-while-loading.http", kind: failHTTP, input: -1, errMatch: "HTTP 503: Loading model"},
+		{file: "llamacpp-x-native-completion-stream.http", stream: true, kind: failStream, input: -1, errMatch: "stream ended early"},
+		{file: "llamacpp-x-prompt-too-long.http", ok: true, tokens: 4, source: "usage", input: 933, finish: "length"},
+		{file: "llamacpp-x-wrong-method-get-chat.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: File Not Found"},
+		{file: "llamacpp-x-wrong-path.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: File Not Found"},
+		{file: "ollama-a-nonstream.http", ok: true, tokens: 16, source: "usage", input: 31, finish: "length"},
+		// Without include_usage Ollama reports no usage: tiktoken counts (the
+		// counts are cl100k_base's, pinned here; tokens_test.go checks the
+		// encoder itself against known token IDs).
+		{file: "ollama-b-stream.http", stream: true, ok: true, chunks: 16, tokens: 19, source: "tiktoken", input: -1, finish: "length", done: true},
+		{file: "ollama-c-stream-include-usage.http", stream: true, ok: true, chunks: 16, tokens: 16, source: "usage", input: 31, finish: "length", done: true},
+		{file: "ollama-d-unknown-model.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: model 'no-such-model' not found"},
+		{file: "ollama-d2-unknown-model-stream.http", stream: true, kind: failHTTP, input: -1, errMatch: "HTTP 404: model 'no-such-model' not found"},
+		{file: "ollama-e-malformed-json.http", kind: failHTTP, input: -1, errMatch: "HTTP 400: unexpected EOF"},
+		{file: "ollama-e2-malformed-json-stream.http", stream: true, kind: failHTTP, input: -1, errMatch: "HTTP 400: unexpected EOF"},
+		{file: "ollama-f-max-tokens-1-nonstream.http", ok: true, tokens: 1, source: "usage", input: 31, finish: "length"},
+		{file: "ollama-f-max-tokens-1-stream.http", stream: true, ok: true, chunks: 1, tokens: 1, source: "usage", input: 31, finish: "length", done: true},
+		{file: "ollama-g-system-user-temp-nonstream.http", ok: true, tokens: 64, source: "usage", input: 58, finish: "length"},
+		{file: "ollama-g-system-user-temp-stream.http", stream: true, ok: true, chunks: 64, tokens: 64, source: "usage", input: 58, finish: "length", done: true},
+		{file: "ollama-h-legacy-completions-stream.http", stream: true, ok: true, chunks: 8, tokens: 9, source: "tiktoken", input: -1, finish: "length", done: true},
+		{file: "ollama-h2-legacy-completions-nonstream.http", ok: true, tokens: 8, source: "usage", input: 32, finish: "length"},
+		// Ollama's native API is not OpenAI-shaped: NDJSON is not one JSON body.
+		{file: "ollama-i-api-chat-stream.http", stream: true, kind: failMalformed, input: -1, errMatch: "not an SSE stream: Content-Type application/x-ndjson"},
+		// Ollama's native answer: tokens from eval_count, the prompt from prompt_eval_count.
+		{file: "ollama-i2-api-chat-nonstream.http", ok: true, tokens: 16, source: "usage", input: 31, finish: "length"},
+		{file: "ollama-i3-api-chat-unknown-model.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: model 'no-such-model' not found"},
+		{file: "ollama-x-bearer-auth-ignored.http", ok: true, tokens: 2, source: "usage", input: 29, finish: "length"},
+		{file: "ollama-x-empty-messages.http", kind: failHTTP, input: -1, errMatch: "HTTP 400: [] is too short - 'messages'"},
+		{file: "ollama-x-missing-model-field.http", kind: failHTTP, input: -1, errMatch: "HTTP 400: model is required"},
+		{file: "ollama-x-no-max-tokens-stop-seq.http", stream: true, ok: true, chunks: 4, tokens: 9, source: "tiktoken", input: -1, finish: "stop", done: true},
+		{file: "ollama-x-prompt-too-long.http", ok: true, tokens: 4, source: "usage", input: 4096, finish: "length"},
+		{file: "ollama-x-wrong-method-get-chat.http", kind: failHTTP, input: -1, errMatch: "HTTP 405: 405 method not allowed"},
+		{file: "ollama-x-wrong-path.http", kind: failHTTP, input: -1, errMatch: "HTTP 404: 404 page not found"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSuffix(tt.file, ".http"), func(t *testing.T) {
+			rec := replay(t, tt.file, tt.stream, false)
+			if rec.OK != tt.ok || rec.FailKind != tt.kind {
+				t.Fatalf("ok=%v kind=%q err=%q; want ok=%v kind=%q", rec.OK, rec.FailKind, rec.Err, tt.ok, tt.kind)
+			}
+			if !strings.Contains(rec.Err, tt.errMatch) {
+				t.Errorf("err = %q; want it to contain %q", rec.Err, tt.errMatch)
+			}
+			if got := len(rec.Chunks); got != tt.chunks {
+				t.Errorf("token-bearing chunks = %d; want %d", got, tt.chunks)
+			}
+			if tt.ok && (rec.OutputTokens != tt.tokens || rec.TokenSource != tt.source) {
+				t.Errorf("tokens = %d from %q; want %d from %q", rec.OutputTokens, rec.TokenSource, tt.tokens, tt.source)
+			}
+			if rec.InputTokens != tt.input {
+				t.Errorf("input tokens = %d; want %d", rec.InputTokens, tt.input)
+			}
+			if rec.FinishReason != tt.finish {
+				t.Errorf("finish = %q; want %q", rec.FinishReason, tt.finish)
+			}
+			if rec.DoneSeen != tt.done {
+				t.Errorf("[DONE] seen = %v; want %v", rec.DoneSeen, tt.done)
+			}
+			if tt.ok && tt.stream && rec.FirstAnswer != rec.First() {
+				t.Errorf("first answer chunk at %v, first token chunk at %v; want the same (no reasoning)", rec.FirstAnswer, rec.First())
+			}
+		})
+	}
+}
+
+// Non-streaming E2E covers the server's whole answer time.
+func TestNonStreamE2EAgainstSimulator(t *testing.T) {
+	cfg := sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 400, Style: sim.StyleOllama}
+	client, records, byID := simRun(t, cfg, 2, 2, false)
+	for _, r := range records {
+		s := byID[r.ResponseID]
+		if !r.OK || r.Stream || r.OutputTokens != 8 || r.TokenSource != "usage" {
+			t.Fatalf("record %+v; want ok, not streamed, 8 tokens from usage", r)
+		}
+		if client.start.Add(r.Done).Before(s.Sent) || client.start.Add(r.Send).After(s.Received) {
+			t.Errorf("%s: client interval does not contain the server's", s.ID)
+		}
+	}
+}
+
+func TestCLIFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		args    []string
+		want    string // the grouped error line
+	}{
+		{
+			name: "404 with OpenAI-style body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(404)
+				io.WriteString(w, `{"error":{"message":"model \"foo\" not found","type":"not_found_error"}}`)
+			},
+			want: "  4 x HTTP 404: model \"foo\" not found\n",
+		},
+		{
+			name: "500 with Ollama-style body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(500)
+				io.WriteString(w, `{"error":"llama runner process has terminated"}`)
+			},
+			want: "  4 x HTTP 500: llama runner process has terminated\n",
+		},
+		{
+			name: "503 plain text",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "server busy, please try again.", 503)
+			},
+			want: "  4 x HTTP 503: server busy, please try again.\n",
+		},
+		{
+			name: "malformed JSON",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"choices":[{"message":`)
+			},
+			want: "  4 x malformed response: invalid JSON: unexpected end of JSON input at offset 23\n",
+		},
+		{
+			name: "malformed SSE chunk",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				io.WriteString(w, "data: {not json\n\n")
+			},
+			want: "  4 x malformed stream chunk: invalid JSON: expected a string as object key at offset 1\n",
+		},
+		{
+			name: "error event in stream",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, chunkFmt, "a")
+				io.WriteString(w, "data: {\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\"}}\n\n")
+			},
+			want: "  4 x error in stream: out of memory\n",
+		},
+		{
+			name: "stream ends without finish or [DONE]",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, chunkFmt, "a")
+			},
+			want: "  4 x stream ended early: no finish_reason and no [DONE]\n",
+		},
+		{
+			name: "stream cut mid-way",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, chunkFmt, "a")
+				fmt.Fprintf(w, chunkFmt, "b")
+				w.(http.Flusher).Flush()
+				conn, buf, _ := w.(http.Hijacker).Hijack()
+				buf.Flush()
+				conn.Close() // no terminating chunk: the body ends in error
+			},
+			want: "  4 x stream cut mid-answer: connection closed by the server\n",
+		},
+		{
+			name: "empty completion",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"completion_tokens":0}}`)
+			},
+			want: "  4 x empty completion: no text in the answer\n",
+		},
+		{
+			name: "timeout",
+			args: []string{"--timeout", "0.05", "--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body) // then the server notices the client leave
+				select {                    // never answers; the client gives up
+				case <-r.Context().Done():
+				case <-time.After(10 * time.Second):
+				}
+			},
+			want: "  4 x timeout after 50ms\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := serve(t, tt.handler)
+			args := append([]string{"2", "--base-url", url, "--requests-per-thread", "2"}, tt.args...)
+			out, errOut, code := runCLI(t, args...)
+			if code != 1 {
+				t.Errorf("exit %d; want 1 (stderr %q)", code, errOut)
+			}
+			if !strings.Contains(out, "Samples: 0 ok / 4 failed (total 4)\n") || !strings.Contains(out, "Errors:\n"+tt.want) {
+				t.Errorf("output lacks the failure count or %q:\n%s", tt.want, out)
+			}
+		})
+	}
 }

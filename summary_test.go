@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,5 +60,19 @@ func TestSummarizeOneToken(t *testing.T) {
 	s := summarizeRecords([]Record{streamRec(0, 1, 100)}, sloBounds{})
 	if s.TTFT.N != 1 || s.TPOT.N != 0 || s.ITL.N != 0 || s.DecodeTPS.N != 0 {
 		t.Errorf("n of TTFT/TPOT/ITL/decode = %d/%d/%d/%d; want 1/0/0/0", s.TTFT.N, s.TPOT.N, s.ITL.N, s.DecodeTPS.N)
+	}
+}
+
+// Against the simulator, in both shapes that carry server timings: the
+// server's decode rate and prompt time stand beside the client's.
+func TestServerSideEndToEnd(t *testing.T) {
+	for _, shape := range [][]string{{"--api", "ollama"}, {"--sim-style", "llamacpp"}} {
+		args := append([]string{"2", "--stream", "--requests", "4", "--sim", "--sim-ttft", "20ms", "--sim-rate", "200", "--sim-jitter", "0", "--max-tokens", "16"}, shape...)
+		out, _, code := runCLI(t, args...)
+		for _, want := range []string{"Server-side (the server's own timings, 4 answers):", "    decode TPS (tokens/sec): mean=", "(client decode TPS median=", "    tokens: server 64, client 64"} {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("%v: exit %d; output lacks %q:\n%s", shape, code, want, out)
+			}
+		}
 	}
 }
