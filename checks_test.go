@@ -70,3 +70,29 @@ func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 		}
 	}
 }
+
+func TestColdStartAndReloadsCaught(t *testing.T) {
+	out, _, _ := runCLI(t, append([]string{"1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
+		"--sim-load-time", "300ms", "--sim-reload-every", "4"}, ollamaSim...)...)
+	for _, want := range []string{"2 measured requests waited for the model to load (up to 0.3", "model load (ms): mean=3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestParallelismEstimate(t *testing.T) {
+	for _, tt := range []struct{ parallel, want string }{{"1", "1 request at a time"}, {"2", "2 requests at a time"}} {
+		out, _, _ := runCLI(t, append([]string{"6", "--stream", "--requests", "12", "--sim-parallel", tt.parallel}, ollamaSim...)...)
+		if !strings.Contains(out, "Server parallelism: the server appears to run "+tt.want) {
+			t.Errorf("parallel %s: output lacks %q:\n%s", tt.parallel, tt.want, out)
+		}
+	}
+}
+
+func TestServerBusyCountedApart(t *testing.T) {
+	out, _, code := runCLI(t, append([]string{"6", "--stream", "--requests", "12", "--sim-parallel", "1", "--sim-max-queue", "1"}, ollamaSim...)...)
+	if code != 1 || !strings.Contains(out, `requests got HTTP 503 "server busy"`) || !strings.Contains(out, "x HTTP 503: server busy") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

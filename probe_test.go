@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // probeRows runs tpsbench probe and returns its table as check -> line.
@@ -81,53 +77,6 @@ func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
 		if !strings.HasPrefix(rows[check], want) {
 			t.Errorf("%s = %q; want it to start %q", check, rows[check], want)
 		}
-	}
-}
-
-func TestProbeJSON(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "probe.json")
-	runCLI(t, "probe", "--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--json", path)
-	var rep probeReport
-	b, _ := os.ReadFile(path)
-	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {
-		t.Errorf("probe JSON %s: %v", b, err)
-	}
-}
-
-// scrapeMetrics fetches and parses a server's /metrics (the parsing is
-// tested in internal/prom); a failed scrape names the URL, redacted.
-func TestScrapeMetrics(t *testing.T) {
-	root := strings.TrimSuffix(fixtureServer(t, map[string]string{"GET /metrics": "llamacpp-x-metrics.http"}), "/v1")
-	c := newClient(clientSpec{baseURL: root + "/v1", timeout: 10 * time.Second})
-	snap, err := scrapeMetrics(context.Background(), c, root+"/metrics")
-	if err != nil || snap["llamacpp:tokens_predicted_total"] != 8474 || len(snap) != 12 {
-		t.Errorf("scraped %v, %v", snap, err)
-	}
-	withUser := strings.Replace(root, "http://", "http://user:s3cret@", 1) + "/nothing"
-	_, err = scrapeMetrics(context.Background(), c, withUser)
-	if want := "scraping " + strings.Replace(root, "http://", "http://user:xxxxx@", 1) + "/nothing: HTTP 404"; err == nil || err.Error() != want {
-		t.Errorf("error %v; want %q", err, want)
-	}
-}
-
-// --probe runs the probe first and, having found /metrics, reports the
-// server's counters beside the client's.
-func TestProbeThenMetricsInTheReport(t *testing.T) {
-	out, _, code := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--probe", "--sim-metrics"}, fastSimArgs...)...)
-	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 32 (client counted 32)"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
-	}
-}
-
-func TestSelftest(t *testing.T) {
-	out, errOut, code := runCLI(t, "selftest", "--in-process", "--duration", "150ms", "--levels", "1,4")
-	if code != 0 || !strings.Contains(out, "Ceiling of this machine as a client: about ") || strings.Count(out, "\n") < 6 {
-		t.Errorf("exit %d: %s\n%s", code, errOut, out)
-	}
-	if _, _, code := runCLI(t, "selftest", "--levels", "0"); code != 2 {
-		t.Errorf("--levels 0: exit %d; want 2", code)
 	}
 }
 

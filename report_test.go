@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"math"
-	"os"
 	"testing"
 	"time"
 
@@ -31,18 +30,6 @@ func TestReportGoldenNoSuccess(t *testing.T) {
 	r.fail(failHTTP, "HTTP 500: boom")
 	writeText(&b, summarizeRecords([]Record{r}, sloBounds{}))
 	golden(t, "report-failed.golden", b.Bytes())
-}
-
-// The README pastes `tpsbench -h`; it must not drift from the real thing.
-func TestREADMEHasCurrentHelp(t *testing.T) {
-	help, _, code := runCLI(t, "-h")
-	readme, err := os.ReadFile("README.md")
-	if err != nil || code != 0 {
-		t.Fatalf("exit %d, %v", code, err)
-	}
-	if !bytes.Contains(readme, []byte("```\n"+help+"```\n")) {
-		t.Errorf("README.md does not contain the current -h output; paste it in:\n%s", help)
-	}
 }
 
 // The report's GPU line, in each of its three forms.

@@ -280,3 +280,7 @@ func readBack(lines []recordLine) []Record {
 	}
 	return rs
 }
+
+var fastSimArgs = []string{"--sim", "--sim-ttft", "2ms", "--sim-rate", "2000", "--sim-jitter", "0", "--max-tokens", "8"}
+
+var ollamaSim = []string{"--sim", "--sim-ttft", "10ms", "--sim-rate", "400", "--sim-jitter", "0", "--max-tokens", "16"}

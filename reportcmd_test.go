@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // A run and the report rebuilt from its records agree: the same text
@@ -70,50 +67,6 @@ func mustOpen(t *testing.T, path string) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
-}
-
-func TestCompareCommand(t *testing.T) {
-	dir := t.TempDir()
-	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
-	runCLI(t, append([]string{"2", "--requests", "12", "--json", base}, fastSimArgs...)...)
-	runCLI(t, append(append([]string{"2", "--requests", "12", "--json", next}, fastSimArgs...), "--sim-rate", "200")...)
-	out, _, code := runCLI(t, "compare", base, next)
-	if code != 0 || !strings.Contains(out, "tps (tokens/s)") || !strings.Contains(out, "ttft (ms)") {
-		t.Errorf("compare: exit %d:\n%s", code, out)
-	}
-	out, _, code = runCLI(t, "compare", base, next, "--fail-on", "tps<-5%")
-	if code != 1 || !strings.Contains(out, "FAIL: tps -") {
-		t.Errorf("a 10x slower token rate should fail tps<-5%%: exit %d:\n%s", code, out)
-	}
-	for _, bad := range [][]string{{"compare", base}, {"compare", base, next, "--fail-on", "speed<5%"}, {"compare", base, "/nonexistent"}} {
-		if _, _, code := runCLI(t, bad...); code != 2 {
-			t.Errorf("%v: exit %d; want 2", bad, code)
-		}
-	}
-}
-
-// Interrupted mid-run against the simulator: complete records of every
-// request sent, and a report.
-func TestInterruptedSimRunKeepsRecords(t *testing.T) {
-	recs := filepath.Join(t.TempDir(), "run.jsonl")
-	ctx, cancel := context.WithCancel(t.Context())
-	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
-	var out, errb bytes.Buffer
-	err := runCommandLine(ctx, append([]string{"4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"},
-		"--sim", "--sim-ttft", "20ms", "--sim-rate", "200", "--max-tokens", "16"), &out, &errb)
-	if code := exitCode(err, &errb); code != 130 {
-		t.Fatalf("exit %d; want 130\n%s", code, out.String())
-	}
-	f, err := readRecordFile(recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := f.lines
-	s := summarizeRecords(readBack(lines), sloBounds{})
-	want := fmt.Sprintf("Samples: %d ok / %d failed (total %d)\n", s.OK, s.Failed, s.OK+s.Failed)
-	if !strings.Contains(out.String(), want) || len(lines) >= 200 || strings.Contains(out.String(), "BUG:") {
-		t.Errorf("%d records; report should say %q:\n%s", len(lines), want, out.String())
-	}
 }
 
 // A records file starts with the run's fingerprint: report shows it and
