@@ -11,7 +11,7 @@ import (
 func TestFingerprintInJSONAndCompare(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	runCLI(t, append([]string{"2", "--stream", "--requests", "6", "--json", a}, ollamaSim...)...)
+	runCLI(t, withSim(slowSim, "2", "--stream", "--requests", "6", "--json", a)...)
 	var doc map[string]any
 	data, _ := os.ReadFile(a)
 	if err := json.Unmarshal(data, &doc); err != nil {

@@ -48,7 +48,7 @@ func TestGPUWithFakeNvidiaSmi(t *testing.T) {
 		}
 	}
 	t.Setenv("PATH", t.TempDir())
-	out, _, code = runCLI(t, append([]string{"2", "--requests", "2", "--gpu"}, fastSimArgs...)...)
+	out, _, code = runCLI(t, withSim(fastSim, "2", "--requests", "2", "--gpu")...)
 	if code != 0 || !strings.Contains(out, "GPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures") {
 		t.Errorf("no GPU tool: exit %d:\n%s", code, out)
 	}

@@ -15,7 +15,7 @@ func TestHTMLReport(t *testing.T) {
 	dir := t.TempDir()
 	page := filepath.Join(dir, "r.html")
 	recs := filepath.Join(dir, "r.jsonl")
-	if _, _, code := runCLI(t, append([]string{"--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs}, fastSimArgs...)...); code != 0 {
+	if _, _, code := runCLI(t, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs)...); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	rebuilt := filepath.Join(dir, "rebuilt.html")

@@ -13,7 +13,7 @@ import (
 func TestSeveralModels(t *testing.T) {
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "run.json")
-	out, _, code := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", filepath.Join(dir, "run.jsonl")}, ollamaSim...)...)
+	out, _, code := runCLI(t, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", filepath.Join(dir, "run.jsonl"))...)
 	if code != 0 || strings.Count(out, "=== Model ") != 2 || !strings.Contains(out, "Models:\n") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 func TestOllamaPreflight(t *testing.T) {
-	out, _, code := runCLI(t, append([]string{"2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75"}, ollamaSim...)...)
+	out, _, code := runCLI(t, withSim(slowSim, "2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75")...)
 	for _, want := range []string{
 		"Ollama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\n",
 		"Model load: 0.2", // the preload paid the 200 ms
@@ -23,7 +23,7 @@ func TestOllamaPreflight(t *testing.T) {
 		t.Errorf("a measured request paid the load despite the preload:\n%s", out)
 	}
 	// Not Ollama: no preflight at all.
-	out, _, _ = runCLI(t, append([]string{"2", "--requests", "2", "--sim-style", "llamacpp"}, ollamaSim...)...)
+	out, _, _ = runCLI(t, withSim(slowSim, "2", "--requests", "2", "--sim-style", "llamacpp")...)
 	if strings.Contains(out, "Ollama") || strings.Contains(out, "Model load") {
 		t.Errorf("preflight against a non-Ollama server:\n%s", out)
 	}

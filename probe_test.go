@@ -27,7 +27,6 @@ func probeRows(t *testing.T, args ...string) map[string]string {
 
 // The probe tells apart every server behaviour the simulator can mimic.
 func TestProbeAgainstSimulator(t *testing.T) {
-	fast := []string{"--sim", "--sim-ttft", "5ms", "--sim-rate", "2000"}
 	tests := []struct {
 		name  string
 		args  []string
@@ -50,7 +49,7 @@ func TestProbeAgainstSimulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows := probeRows(t, append(tt.args, fast...)...)
+			rows := probeRows(t, withSim(fastSim, tt.args...)...)
 			for check, want := range tt.wants {
 				if !strings.HasPrefix(rows[check], want) {
 					t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)

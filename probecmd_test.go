@@ -9,7 +9,7 @@ import (
 
 func TestProbeJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "probe.json")
-	runCLI(t, "probe", "--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--json", path)
+	runCLI(t, withSim(fastSim, "probe", "--json", path)...)
 	var rep probeReport
 	b, _ := os.ReadFile(path)
 	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {

@@ -15,7 +15,7 @@ import (
 func TestRecordsRebuildTheReport(t *testing.T) {
 	dir := t.TempDir()
 	recs, live := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "run.json")
-	out, _, code := runCLI(t, append([]string{"3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv")}, fastSimArgs...)...)
+	out, _, code := runCLI(t, withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv"))...)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -74,8 +74,8 @@ func mustOpen(t *testing.T, path string) *os.File {
 func TestRecordsCarryTheFingerprint(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
-	runCLI(t, append([]string{"2", "--requests", "6", "--records", a}, fastSimArgs...)...)
-	runCLI(t, append([]string{"2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b"}, fastSimArgs...)...)
+	runCLI(t, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
+	runCLI(t, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
 	out, _, code := runCLI(t, "report", a, b)
 	if code != 0 || !strings.Contains(out, "Fingerprint ("+a+"): tpsbench ") || !strings.Contains(out, `WARNING: the files differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
 		t.Errorf("report: exit %d:\n%s", code, out)

@@ -68,7 +68,7 @@ func TestCLIAgainstSimulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, errOut, code := runCLI(t, append(tt.args, fastSim...)...)
+			out, errOut, code := runCLI(t, withSim(fastSim, tt.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
 			}
@@ -161,8 +161,7 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
 	var out, errb bytes.Buffer
-	err := runCommandLine(ctx, append([]string{"4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"},
-		"--sim", "--sim-ttft", "20ms", "--sim-rate", "200", "--max-tokens", "16"), &out, &errb)
+	err := runCommandLine(ctx, withSim(slowSim, "4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"), &out, &errb)
 	if code := exitCode(err, &errb); code != 130 {
 		t.Fatalf("exit %d; want 130\n%s", code, out.String())
 	}
@@ -203,8 +202,7 @@ func TestFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			args := append([]string{"4", "--sim", "--stream", "--requests-per-thread", "2", "--max-tokens", "8",
-				"--sim-ttft", "1ms", "--sim-rate", "2000"}, tt.flags...)
+			args := append(withSim(fastSim, "4", "--stream", "--requests-per-thread", "2"), tt.flags...)
 			out, errOut, code := runCLI(t, args...)
 			if code != tt.code || !strings.Contains(out, tt.samples) {
 				t.Fatalf("exit %d (want %d); stderr %q; want %q:\n%s", code, tt.code, errOut, tt.samples, out)
@@ -236,7 +234,7 @@ func waitGoroutines(t *testing.T, before int) {
 }
 
 func TestWarmupAndGoodput(t *testing.T) {
-	args := append([]string{"2", "--stream", "--warmup", "3", "--requests", "6", "--slo", "ttft=1ms"}, fastSimArgs...)
+	args := withSim(fastSim, "2", "--stream", "--warmup", "3", "--requests", "6", "--slo", "ttft=1ms")
 	args = append(args, "--sim-ttft", "20ms")
 	out, _, code := runCLI(t, args...)
 	for _, want := range []string{
@@ -248,21 +246,21 @@ func TestWarmupAndGoodput(t *testing.T) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
 	}
-	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--slo", "ttft=30s,e2e=60s"}, fastSimArgs...)...)
+	out, _, _ = runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--slo", "ttft=30s,e2e=60s")...)
 	if !strings.Contains(out, "(4 of 4 requests, 100.0%, within ttft<=30s, e2e<=1m0s;") {
 		t.Errorf("generous SLO: output:\n%s", out)
 	}
 }
 
 func TestOpenLoopReport(t *testing.T) {
-	out, _, code := runCLI(t, append([]string{"4", "--stream", "--rate", "200", "--requests", "10", "--seed", "3"}, fastSimArgs...)...)
+	out, _, code := runCLI(t, withSim(fastSim, "4", "--stream", "--rate", "200", "--requests", "10", "--seed", "3")...)
 	for _, want := range []string{"Load: open loop at 200 req/s, Poisson arrivals, seed 3\n", "Client queue (ms, t_send - t_sched):", "TTFT incl. queue (ms):", "Samples: 10 ok"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
 	}
 	// A cap of one in flight makes requests wait: the report says so.
-	out, _, _ = runCLI(t, append([]string{"4", "--stream", "--rate", "inf", "--max-concurrency", "1", "--requests", "6"}, append(fastSimArgs, "--sim-ttft", "30ms")...)...)
+	out, _, _ = runCLI(t, append(withSim(fastSim, "4", "--stream", "--rate", "inf", "--max-concurrency", "1", "--requests", "6"), "--sim-ttft", "30ms")...)
 	if !strings.Contains(out, "WARNING: requests started late") {
 		t.Errorf("no late-start warning with --max-concurrency 1 at rate inf:\n%s", out)
 	}
@@ -271,8 +269,8 @@ func TestOpenLoopReport(t *testing.T) {
 // --probe runs the probe first and, having found /metrics, reports the
 // server's counters beside the client's.
 func TestProbeThenMetricsInTheReport(t *testing.T) {
-	out, _, code := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--probe", "--sim-metrics"}, fastSimArgs...)...)
-	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 32 (client counted 32)"} {
+	out, _, code := runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--probe", "--sim-metrics")...)
+	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 64 (client counted 64)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}

@@ -67,7 +67,7 @@ func TestSummarizeOneToken(t *testing.T) {
 // server's decode rate and prompt time stand beside the client's.
 func TestServerSideEndToEnd(t *testing.T) {
 	for _, shape := range [][]string{{"--api", "ollama"}, {"--sim-style", "llamacpp"}} {
-		args := append([]string{"2", "--stream", "--requests", "4", "--sim", "--sim-ttft", "20ms", "--sim-rate", "200", "--sim-jitter", "0", "--max-tokens", "16"}, shape...)
+		args := append(withSim(slowSim, "2", "--stream", "--requests", "4"), shape...)
 		out, _, code := runCLI(t, args...)
 		for _, want := range []string{"Server-side (the server's own timings, 4 answers):", "    decode TPS (tokens/sec): mean=", "(client decode TPS median=", "    tokens: server 64, client 64"} {
 			if code != 0 || !strings.Contains(out, want) {

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,58 +19,28 @@ import (
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
-// The test environment: how tests build what a run builds, the way a run
-// builds it.
+// The test environment, shared by every test of the package: how tests run
+// the program, the servers they run it against, the Client and runner built
+// the way a run builds them, fixed Records, and golden files. Helpers used by
+// one test file only live in that file.
 
-// replayClient is a Client for replaying recorded responses, not for
-// sending, with the token policy a run settles its Records with.
-type replayClient struct {
-	*Client
-	tokens *tokenPolicy
-}
+// Running the program.
 
-func (c *replayClient) settle(rec *Record) { c.tokens.settle(rec) }
+// The simulator's flags for end-to-end runs, written here only. A test that
+// needs one figure otherwise (a longer TTFT, say) appends that flag after
+// these: the last value of a flag wins.
+var (
+	// fastSim keeps a run quick: 16 one-token chunks, about 10 ms an answer.
+	fastSim = []string{"--sim", "--sim-ttft", "2ms", "--sim-rate", "2000", "--sim-jitter", "0", "--max-tokens", "16"}
+	// slowSim takes about 50 ms an answer, long enough that concurrent
+	// requests overlap at the server and a run takes measurable time.
+	slowSim = []string{"--sim", "--sim-ttft", "10ms", "--sim-rate", "400", "--sim-jitter", "0", "--max-tokens", "16"}
+)
 
-// testClient returns a replayClient; force is --force-tiktoken.
-func testClient(t testing.TB, stream, force bool) *replayClient {
-	t.Helper()
-	counter, err := newTiktokenCounter("cl100k_base")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClient(clientSpec{baseURL: "http://127.0.0.1:1/v1", apiKey: "sk-test-secret", timeout: time.Minute, stream: stream})
-	return &replayClient{Client: c, tokens: &tokenPolicy{counter: counter, force: force}}
-}
-
-// testRunner returns a runner for cfg against baseURL, wired as a run
-// wires it: its plan's bodies and token policy, its configured Client.
-func testRunner(t testing.TB, cfg *config, baseURL string) *runner {
-	t.Helper()
-	if cfg.load.api == "" {
-		cfg.load.api = apiChat
-	}
-	p, err := newPlan(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := newClient(cfg.clientSpec(baseURL))
-	t.Cleanup(client.http.CloseIdleConnections)
-	return &runner{client: client, tokens: p.tokens, body: p.body}
-}
-
-// simRunner starts a simulator and returns a runner against it.
-func simRunner(t *testing.T, simCfg sim.Config, cfg *config) *runner {
-	t.Helper()
-	running, err := sim.New(simCfg).Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { running.Close() })
-	cfg.model, cfg.apiKey, cfg.encoding, cfg.prompt = "m", "k", "cl100k_base", "hi"
-	if cfg.timeout == 0 {
-		cfg.timeout = 30
-	}
-	return testRunner(t, cfg, running.BaseURL)
+// withSim returns args followed by the simulator flags sim (fastSim or
+// slowSim), in a slice of its own.
+func withSim(sim []string, args ...string) []string {
+	return slices.Concat(args, sim)
 }
 
 // runCLI runs the whole program as a user would and returns what it printed
@@ -81,38 +53,33 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// fastSim are simulator flags that keep end-to-end tests quick.
-var fastSim = []string{"--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--max-tokens", "16"}
-
-// simRun benchmarks a recording simulator directly and returns both sides'
-// records: the client's, and the simulator's own timeline.
-func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool) (*Client, []Record, map[string]sim.Request) {
+// runExpect runs the program and stops the test unless it exits with want.
+func runExpect(t *testing.T, want int, args ...string) (stdout, stderr string) {
 	t.Helper()
-	simCfg.Record = true
-	s := sim.New(simCfg)
-	running, err := s.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	stdout, stderr, code := runCLI(t, args...)
+	if code != want {
+		t.Fatalf("tpsbench %s: exit %d; want %d\nstderr:\n%s\nstdout:\n%s", strings.Join(args, " "), code, want, stderr, stdout)
 	}
-	defer running.Close()
-	cfg := &config{
-		threads: threads, requestsPerThread: perThread, baseURL: running.BaseURL, model: "m",
-		apiKey: "k", timeout: 30, maxTokens: 8, prompt: "hi", encoding: "cl100k_base", stream: stream,
-	}
-	r := testRunner(t, cfg, running.BaseURL)
-	records, sent, err := r.runPhase(context.Background(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: threads})})
-	if err != nil || sent != len(records) {
-		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
-	}
-	byID := map[string]sim.Request{}
-	for _, r := range s.Requests() {
-		byID[r.ID] = r
-	}
-	return r.client, records, byID
+	return stdout, stderr
 }
 
-// chunkFmt is one streamed chunk carrying the content %s.
-const chunkFmt = `data: {"id":"x","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}` + "\n\n"
+// runJSON runs a benchmark with --json -, stops the test unless it exits
+// with want, and returns its JSON summary (decoded strictly: a field the
+// document has and jsonSummary lacks is an error) and its text report,
+// which --json - sends to stderr.
+func runJSON(t *testing.T, want int, args ...string) (jsonSummary, string) {
+	t.Helper()
+	out, text := runExpect(t, want, append(slices.Clone(args), "--json", "-")...)
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	var doc jsonSummary
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("the JSON summary does not decode: %v\n%s", err, out)
+	}
+	return doc, text
+}
+
+// Servers to run against.
 
 // serve starts an httptest server whose handler answers the POSTs; other
 // requests (the fingerprint's GETs of /api/version, /props, /version) get
@@ -133,36 +100,8 @@ func serve(t *testing.T, h http.HandlerFunc) string {
 // okAnswer is a whole non-streamed answer of one token.
 const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
 
-// readFixture opens one of the responses under testdata/fixtures, recorded
-// from real servers (llama.cpp's server b4748 and Ollama v0.24.0); INDEX.md
-// there names the request behind each.
-func readFixture(t testing.TB, name string) *http.Response {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
-	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	return resp
-}
-
-// replay reads a recorded response through the client's response handling
-// and settles its Record as a run would; force is --force-tiktoken.
-func replay(t testing.TB, name string, stream, force bool) Record {
-	t.Helper()
-	c := testClient(t, stream, force)
-	resp := readFixture(t, name)
-	defer resp.Body.Close()
-	rec := newRecord(0, stream)
-	rec.Send, rec.Hdr = 0, 0
-	c.readResponse(context.Background(), resp, &rec)
-	c.settle(&rec)
-	return rec
-}
+// chunkFmt is one streamed chunk carrying the content %s.
+const chunkFmt = `data: {"id":"x","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}` + "\n\n"
 
 // fixtureServer is a fake server that answers "METHOD /path" (with " stream"
 // for a streamed request, " unknown" for the probe's unknown model) with the
@@ -203,27 +142,131 @@ func fixtureServer(t *testing.T, routes map[string]string) string {
 	return srv.URL + "/v1"
 }
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// The Client and the runner, built as a run builds them.
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+// replayClient is a Client for replaying recorded responses, not for
+// sending, with the token policy a run settles its Records with.
+type replayClient struct {
+	*Client
+	tokens *tokenPolicy
 }
 
-// goldenRecords is a fixed run: no clock, no network.
+func (c *replayClient) settle(rec *Record) { c.tokens.settle(rec) }
+
+// testClient returns a replayClient; force is --force-tiktoken.
+func testClient(t testing.TB, stream, force bool) *replayClient {
+	t.Helper()
+	counter, err := newTiktokenCounter("cl100k_base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(clientSpec{baseURL: "http://127.0.0.1:1/v1", apiKey: "sk-test-secret", timeout: time.Minute, stream: stream})
+	return &replayClient{Client: c, tokens: &tokenPolicy{counter: counter, force: force}}
+}
+
+// testRunner returns a runner for cfg against baseURL, wired as a run
+// wires it: its plan's bodies and token policy, its configured Client.
+func testRunner(t testing.TB, cfg *config, baseURL string) *runner {
+	t.Helper()
+	if cfg.load.api == "" {
+		cfg.load.api = apiChat
+	}
+	p, err := newPlan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(cfg.clientSpec(baseURL))
+	t.Cleanup(client.http.CloseIdleConnections)
+	return &runner{client: client, tokens: p.tokens, body: p.body}
+}
+
+// simRunner starts a simulator and returns a runner against it, and the
+// simulator (whose Requests are its own timeline when simCfg.Record).
+func simRunner(t testing.TB, simCfg sim.Config, cfg *config) (*runner, *sim.Server) {
+	t.Helper()
+	s := sim.New(simCfg)
+	running, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { running.Close() })
+	cfg.model, cfg.apiKey, cfg.encoding, cfg.prompt = "m", "k", "cl100k_base", "hi"
+	if cfg.timeout == 0 {
+		cfg.timeout = 30
+	}
+	return testRunner(t, cfg, running.BaseURL), s
+}
+
+// simRun benchmarks a recording simulator directly, threads times perThread
+// answers of 8 tokens, and returns both sides' records: the client's, and
+// the simulator's own timeline by response id.
+func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool) (*Client, []Record, map[string]sim.Request) {
+	t.Helper()
+	simCfg.Record = true
+	cfg := &config{threads: threads, requestsPerThread: perThread, maxTokens: 8, stream: stream}
+	r, s := simRunner(t, simCfg, cfg)
+	records, sent, err := r.runPhase(context.Background(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: threads})})
+	if err != nil || sent != len(records) {
+		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
+	}
+	byID := map[string]sim.Request{}
+	for _, r := range s.Requests() {
+		byID[r.ID] = r
+	}
+	return r.client, records, byID
+}
+
+// Recorded responses.
+
+// readFixture opens one of the responses under testdata/fixtures, recorded
+// from real servers (llama.cpp's server b4748 and Ollama v0.24.0); INDEX.md
+// there names the request behind each.
+func readFixture(t testing.TB, name string) *http.Response {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
+	if err != nil {
+		t.Fatalf("reading %s: %v", name, err)
+	}
+	return resp
+}
+
+// replay reads a recorded response through the client's response handling
+// and settles its Record as a run would; force is --force-tiktoken.
+func replay(t testing.TB, name string, stream, force bool) Record {
+	t.Helper()
+	c := testClient(t, stream, force)
+	resp := readFixture(t, name)
+	defer resp.Body.Close()
+	rec := newRecord(0, stream)
+	rec.Send, rec.Hdr = 0, 0
+	c.readResponse(context.Background(), resp, &rec)
+	c.settle(&rec)
+	return rec
+}
+
+// Fixed Records: no clock, no network.
+
+// streamRec builds an ok streamed Record: stream chunks at the given
+// millisecond offsets after a send at sendMs.
+func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
+	r := newRecord(0, true)
+	r.Send = time.Duration(sendMs) * time.Millisecond
+	for _, c := range chunkMs {
+		r.Chunks = append(r.Chunks, time.Duration(c)*time.Millisecond)
+	}
+	r.FirstAnswer = r.First()
+	r.Done = r.Last() + time.Millisecond
+	r.OutputTokens, r.TokenSource, r.UsageTokens, r.OK = tokens, "usage", tokens, true
+	return r
+}
+
+// goldenRecords is a fixed run: 8 ok streamed answers of 16 tokens (one
+// counted by tiktoken, one cross-checked), 3 HTTP failures and a timeout.
 func goldenRecords() []Record {
 	var recs []Record
 	for i := range 8 {
@@ -258,20 +301,6 @@ func goldenRecords() []Record {
 	return append(recs, r)
 }
 
-// streamRec builds an ok streamed Record: stream chunks at the given
-// millisecond offsets after a send at sendMs.
-func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
-	r := newRecord(0, true)
-	r.Send = time.Duration(sendMs) * time.Millisecond
-	for _, c := range chunkMs {
-		r.Chunks = append(r.Chunks, time.Duration(c)*time.Millisecond)
-	}
-	r.FirstAnswer = r.First()
-	r.Done = r.Last() + time.Millisecond
-	r.OutputTokens, r.TokenSource, r.UsageTokens, r.OK = tokens, "usage", tokens, true
-	return r
-}
-
 // readBack turns records-file lines back into Records.
 func readBack(lines []recordLine) []Record {
 	var rs []Record
@@ -281,6 +310,24 @@ func readBack(lines []recordLine) []Record {
 	return rs
 }
 
-var fastSimArgs = []string{"--sim", "--sim-ttft", "2ms", "--sim-rate", "2000", "--sim-jitter", "0", "--max-tokens", "8"}
+// Golden files.
 
-var ollamaSim = []string{"--sim", "--sim-ttft", "10ms", "--sim-rate", "400", "--sim-jitter", "0", "--max-tokens", "16"}
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}

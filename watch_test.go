@@ -28,10 +28,10 @@ func TestClientBound(t *testing.T) {
 // A client starved of CPU (one P, and a goroutine spinning on it) gets the
 // warning; the same run with CPU to spare does not.
 func TestClientBoundEndToEnd(t *testing.T) {
-	args := []string{"4", "--stream", "--requests-per-thread", "3", "--sim", "--sim-ttft", "200ms", "--sim-rate", "100", "--max-tokens", "8"}
+	args := []string{"4", "--stream", "--requests-per-thread", "3"}
 	// (That a healthy client raises nothing is TestClientBound's: on a shared
 	// test machine a real run may well be short of CPU.)
-	out, _, _ := runCLI(t, args...)
+	out, _, _ := runCLI(t, withSim(fastSim, args...)...)
 	if !strings.Contains(out, "  Client: CPU ") {
 		t.Errorf("no Client line:\n%s", out)
 	}
@@ -46,7 +46,7 @@ func TestClientBoundEndToEnd(t *testing.T) {
 			}
 		}
 	}()
-	out, _, _ = runCLI(t, args...)
+	out, _, _ = runCLI(t, withSim(slowSim, args...)...)
 	close(done)
 	if !strings.Contains(out, "  - client-bound: ") {
 		t.Errorf("starved run:\n%s", out)
