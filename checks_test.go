@@ -44,11 +44,11 @@ func TestTrustChecks(t *testing.T) {
 }
 
 func TestNoUsageCheckEndToEnd(t *testing.T) {
-	out, _, _ := runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--sim-no-usage")...)
+	out, _ := runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--sim-no-usage")...)
 	if !strings.Contains(out, "  - 4 of 4 answers had no usage") {
 		t.Errorf("no check for missing usage:\n%s", out)
 	}
-	out, _, _ = runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--cross-check")...)
+	out, _ = runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--cross-check")...)
 	if strings.Contains(out, "had no usage") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
 		t.Errorf("healthy simulated run:\n%s", out)
 	}
@@ -72,7 +72,7 @@ func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 }
 
 func TestColdStartAndReloadsCaught(t *testing.T) {
-	out, _, _ := runCLI(t, withSim(slowSim, "1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
+	out, _ := runExpect(t, 0, withSim(slowSim, "1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
 		"--sim-load-time", "300ms", "--sim-reload-every", "4")...)
 	for _, want := range []string{"2 measured requests waited for the model to load (up to 0.3", "model load (ms): mean=3"} {
 		if !strings.Contains(out, want) {
@@ -83,7 +83,7 @@ func TestColdStartAndReloadsCaught(t *testing.T) {
 
 func TestParallelismEstimate(t *testing.T) {
 	for _, tt := range []struct{ parallel, want string }{{"1", "1 request at a time"}, {"2", "2 requests at a time"}} {
-		out, _, _ := runCLI(t, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", tt.parallel)...)
+		out, _ := runExpect(t, 0, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", tt.parallel)...)
 		if !strings.Contains(out, "Server parallelism: the server appears to run "+tt.want) {
 			t.Errorf("parallel %s: output lacks %q:\n%s", tt.parallel, tt.want, out)
 		}

@@ -22,7 +22,7 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 		w.WriteHeader(401)
 		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s"}}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 	})
-	out, errOut, _ := runCLI(t, "1", "--base-url", url, "--api-key", key, "--requests-per-thread", "1")
+	out, errOut := runExpect(t, 1, "1", "--base-url", url, "--api-key", key, "--requests-per-thread", "1")
 	if got.Load() != "Bearer "+key {
 		t.Errorf("Authorization = %q; want the key sent as a bearer token", got.Load())
 	}

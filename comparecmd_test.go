@@ -9,8 +9,8 @@ import (
 func TestCompareCommand(t *testing.T) {
 	dir := t.TempDir()
 	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
-	runCLI(t, withSim(fastSim, "2", "--requests", "12", "--json", base)...)
-	runCLI(t, append(withSim(fastSim, "2", "--requests", "12", "--json", next), "--sim-rate", "200")...)
+	runExpect(t, 0, withSim(fastSim, "2", "--requests", "12", "--json", base)...)
+	runExpect(t, 0, append(withSim(fastSim, "2", "--requests", "12", "--json", next), "--sim-rate", "200")...)
 	out, _, code := runCLI(t, "compare", base, next)
 	if code != 0 || !strings.Contains(out, "tps (tokens/s)") || !strings.Contains(out, "ttft (ms)") {
 		t.Errorf("compare: exit %d:\n%s", code, out)

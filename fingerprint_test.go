@@ -11,7 +11,7 @@ import (
 func TestFingerprintInJSONAndCompare(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	runCLI(t, withSim(slowSim, "2", "--stream", "--requests", "6", "--json", a)...)
+	runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "6", "--json", a)...)
 	var doc map[string]any
 	data, _ := os.ReadFile(a)
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -25,7 +25,7 @@ func TestFingerprintInJSONAndCompare(t *testing.T) {
 	fp["ollama"].(map[string]any)["quantization"] = "Q8_0"
 	changed, _ := json.Marshal(doc)
 	os.WriteFile(b, changed, 0o644)
-	out, _, _ := runCLI(t, "compare", a, b)
+	out, _ := runExpect(t, 0, "compare", a, b)
 	if !strings.Contains(out, `WARNING: the runs differ in quantization ("Q4_K_M" vs "Q8_0")`) {
 		t.Errorf("compare output:\n%s", out)
 	}

@@ -23,7 +23,7 @@ func TestOllamaPreflight(t *testing.T) {
 		t.Errorf("a measured request paid the load despite the preload:\n%s", out)
 	}
 	// Not Ollama: no preflight at all.
-	out, _, _ = runCLI(t, withSim(slowSim, "2", "--requests", "2", "--sim-style", "llamacpp")...)
+	out, _ = runExpect(t, 0, withSim(slowSim, "2", "--requests", "2", "--sim-style", "llamacpp")...)
 	if strings.Contains(out, "Ollama") || strings.Contains(out, "Model load") {
 		t.Errorf("preflight against a non-Ollama server:\n%s", out)
 	}

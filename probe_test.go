@@ -105,7 +105,7 @@ func TestProbeRedactsKey(t *testing.T) {
 		w.WriteHeader(401)
 		io.WriteString(w, `{"error":{"message":"Incorrect API key provided: `+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+`"}}`)
 	})
-	out, errOut, _ := runCLI(t, "probe", "--base-url", url, "--api-key", key)
+	out, errOut := runExpect(t, 0, "probe", "--base-url", url, "--api-key", key)
 	if strings.Contains(out+errOut, key) || !strings.Contains(out, "[redacted]") {
 		t.Errorf("probe output:\n%s%s", out, errOut)
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestProbeJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "probe.json")
-	runCLI(t, withSim(fastSim, "probe", "--json", path)...)
+	runExpect(t, 0, withSim(fastSim, "probe", "--json", path)...)
 	var rep probeReport
 	b, _ := os.ReadFile(path)
 	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {

@@ -24,7 +24,7 @@ func TestProgressLine(t *testing.T) {
 	if newProgress(&bytes.Buffer{}, false, 10, 0) != nil {
 		t.Error("a progress line on a non-terminal")
 	}
-	_, errOut, _ := runCLI(t, withSim(fastSim, "2", "--requests", "4")...)
+	_, errOut := runExpect(t, 0, withSim(fastSim, "2", "--requests", "4")...)
 	if errOut != "" {
 		t.Errorf("stderr of a run that is not on a terminal: %q", errOut)
 	}

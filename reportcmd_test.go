@@ -74,13 +74,13 @@ func mustOpen(t *testing.T, path string) *os.File {
 func TestRecordsCarryTheFingerprint(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
-	runCLI(t, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
-	runCLI(t, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
+	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
+	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
 	out, _, code := runCLI(t, "report", a, b)
 	if code != 0 || !strings.Contains(out, "Fingerprint ("+a+"): tpsbench ") || !strings.Contains(out, `WARNING: the files differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
 		t.Errorf("report: exit %d:\n%s", code, out)
 	}
-	out, _, _ = runCLI(t, "compare", a, b)
+	out, _ = runExpect(t, 0, "compare", a, b)
 	if !strings.Contains(out, `WARNING: the runs differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
 		t.Errorf("compare:\n%s", out)
 	}

@@ -246,7 +246,7 @@ func TestWarmupAndGoodput(t *testing.T) {
 			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
 		}
 	}
-	out, _, _ = runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--slo", "ttft=30s,e2e=60s")...)
+	out, _ = runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--slo", "ttft=30s,e2e=60s")...)
 	if !strings.Contains(out, "(4 of 4 requests, 100.0%, within ttft<=30s, e2e<=1m0s;") {
 		t.Errorf("generous SLO: output:\n%s", out)
 	}
@@ -260,7 +260,7 @@ func TestOpenLoopReport(t *testing.T) {
 		}
 	}
 	// A cap of one in flight makes requests wait: the report says so.
-	out, _, _ = runCLI(t, append(withSim(fastSim, "4", "--stream", "--rate", "inf", "--max-concurrency", "1", "--requests", "6"), "--sim-ttft", "30ms")...)
+	out, _ = runExpect(t, 0, append(withSim(fastSim, "4", "--stream", "--rate", "inf", "--max-concurrency", "1", "--requests", "6"), "--sim-ttft", "30ms")...)
 	if !strings.Contains(out, "WARNING: requests started late") {
 		t.Errorf("no late-start warning with --max-concurrency 1 at rate inf:\n%s", out)
 	}

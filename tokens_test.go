@@ -83,7 +83,7 @@ func TestReplayForceTiktoken(t *testing.T) {
 // Without --cross-check the encoder is not built for it: a server that
 // reports usage costs no tokenizer at all.
 func TestNoCrossCheckWithoutEncoder(t *testing.T) {
-	out, _, _ := runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4")...)
+	out, _ := runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4")...)
 	if strings.Contains(out, "Token cross-check") {
 		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)
 	}

@@ -26,17 +26,31 @@ func TestClientBound(t *testing.T) {
 }
 
 // A client starved of CPU (one P, and a goroutine spinning on it) gets the
-// warning; the same run with CPU to spare does not.
+// warning; a run with CPU to spare reports the client's health. Not
+// parallel: GOMAXPROCS is the whole process's.
 func TestClientBoundEndToEnd(t *testing.T) {
 	args := []string{"4", "--stream", "--requests-per-thread", "3"}
 	// (That a healthy client raises nothing is TestClientBound's: on a shared
 	// test machine a real run may well be short of CPU.)
-	out, _, _ := runCLI(t, withSim(fastSim, args...)...)
-	if !strings.Contains(out, "  Client: CPU ") {
-		t.Errorf("no Client line:\n%s", out)
+	doc, text := runJSON(t, 0, withSim(fastSim, args...)...)
+	if !strings.Contains(text, "  Client: CPU ") || doc.Client == nil || doc.Client.Cores < 1 || doc.Client.WallS <= 0 {
+		t.Errorf("no client health (JSON %+v):\n%s", doc.Client, text)
 	}
+	out := starved(func() string {
+		out, _ := runExpect(t, 0, withSim(slowSim, args...)...)
+		return out
+	})
+	if !strings.Contains(out, "  - client-bound: ") {
+		t.Errorf("starved run:\n%s", out)
+	}
+}
+
+// starved runs f on one P that a goroutine spins on, and restores both
+// however f ends.
+func starved(f func() string) string {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		for {
 			select {
@@ -46,9 +60,5 @@ func TestClientBoundEndToEnd(t *testing.T) {
 			}
 		}
 	}()
-	out, _, _ = runCLI(t, withSim(slowSim, args...)...)
-	close(done)
-	if !strings.Contains(out, "  - client-bound: ") {
-		t.Errorf("starved run:\n%s", out)
-	}
+	return f()
 }
