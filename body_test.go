@@ -14,6 +14,7 @@ import (
 // What goes on the wire: headers, merged extra body, fixed output, the
 // legacy API, prompts from a file.
 func TestRequestShape(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var bodies []map[string]any
 	var paths, teams []string
@@ -54,6 +55,7 @@ func TestRequestShape(t *testing.T) {
 // The body builder renders the fixed part once; each body must still be
 // the JSON of the whole request, the same as encoding it in one go.
 func TestBodyBuilderMatchesWholeEncoding(t *testing.T) {
+	t.Parallel()
 	msgs := withSystem("be terse", `say "hi" \ and </script>`)
 	for _, api := range []apiKind{apiChat, apiCompletions, apiOllama} {
 		cfg := &config{model: "m", maxTokens: 7, temperature: 0.5, stream: true}
@@ -85,6 +87,7 @@ func TestBodyBuilderMatchesWholeEncoding(t *testing.T) {
 }
 
 func TestOllamaNativeRequest(t *testing.T) {
+	t.Parallel()
 	var path string
 	var body string
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {

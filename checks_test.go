@@ -9,6 +9,7 @@ import (
 )
 
 func TestTrustChecks(t *testing.T) {
+	t.Parallel()
 	var recs []Record
 	for i := range 6 {
 		// 8 tokens in 4 chunks; the server was asked for 4.
@@ -44,6 +45,7 @@ func TestTrustChecks(t *testing.T) {
 }
 
 func TestNoUsageCheckEndToEnd(t *testing.T) {
+	t.Parallel()
 	out, _ := runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--sim-no-usage")...)
 	if !strings.Contains(out, "  - 4 of 4 answers had no usage") {
 		t.Errorf("no check for missing usage:\n%s", out)
@@ -56,6 +58,7 @@ func TestNoUsageCheckEndToEnd(t *testing.T) {
 
 // Thinking tokens reported apart, and cached prompts flagged.
 func TestReasoningTokensAndCachedPrompts(t *testing.T) {
+	t.Parallel()
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"choices":[{"message":{"reasoning_content":"hmm","content":"hi"},"finish_reason":"stop"}],`+
 			`"usage":{"prompt_tokens":40,"completion_tokens":12,"completion_tokens_details":{"reasoning_tokens":9},"prompt_tokens_details":{"cached_tokens":32}}}`)
@@ -72,6 +75,7 @@ func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 }
 
 func TestColdStartAndReloadsCaught(t *testing.T) {
+	t.Parallel()
 	out, _ := runExpect(t, 0, withSim(slowSim, "1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
 		"--sim-load-time", "300ms", "--sim-reload-every", "4")...)
 	for _, want := range []string{"2 measured requests waited for the model to load (up to 0.3", "model load (ms): mean=3"} {
@@ -82,6 +86,7 @@ func TestColdStartAndReloadsCaught(t *testing.T) {
 }
 
 func TestParallelismEstimate(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ parallel, want string }{{"1", "1 request at a time"}, {"2", "2 requests at a time"}} {
 		out, _ := runExpect(t, 0, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", tt.parallel)...)
 		if !strings.Contains(out, "Server parallelism: the server appears to run "+tt.want) {
@@ -91,6 +96,7 @@ func TestParallelismEstimate(t *testing.T) {
 }
 
 func TestServerBusyCountedApart(t *testing.T) {
+	t.Parallel()
 	out, _, code := runCLI(t, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", "1", "--sim-max-queue", "1")...)
 	if code != 1 || !strings.Contains(out, `requests got HTTP 503 "server busy"`) || !strings.Contains(out, "x HTTP 503: server busy") {
 		t.Errorf("exit %d:\n%s", code, out)

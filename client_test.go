@@ -15,6 +15,7 @@ import (
 
 // The API key is sent, but never printed, even when the server echoes it.
 func TestAPIKeyNeverPrinted(t *testing.T) {
+	t.Parallel()
 	const key = "sk-very-secret-key-123"
 	var got atomic.Value
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +39,7 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 // written on such a dead pooled connection, with nothing received, goes out
 // again on a fresh one, and counts once.
 func TestRetryOnDeadPooledConnection(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +88,7 @@ func TestRetryOnDeadPooledConnection(t *testing.T) {
 
 // TLS certificates are verified unless --insecure, which the report flags.
 func TestTLSVerification(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, okAnswer)
 	}))
@@ -106,6 +109,7 @@ func TestTLSVerification(t *testing.T) {
 
 // A redirect is reported, never followed: the key stays with the endpoint.
 func TestRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
 	var elsewhere atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		elsewhere.Add(1)

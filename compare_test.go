@@ -7,6 +7,7 @@ import (
 
 // compareRuns finds a 20% slower run significant, and the same run not.
 func TestCompareRuns(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	draw := func(n int, scale float64) []float64 {
 		xs := make([]float64, n)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCompareCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "12", "--json", base)...)

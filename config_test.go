@@ -9,6 +9,7 @@ import (
 )
 
 func TestCLIUsageErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -31,6 +32,7 @@ func TestCLIUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
 			out, errOut, code := runCLI(t, tt.args...)
 			if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q before anything is sent", code, out, errOut, tt.want)
@@ -43,6 +45,7 @@ func TestCLIUsageErrors(t *testing.T) {
 }
 
 func TestTimeoutMessageUsesFlagUnits(t *testing.T) {
+	t.Parallel()
 	if got := (&config{timeout: 1.5}).timeoutDuration(); got != 1500*time.Millisecond {
 		t.Errorf("timeoutDuration(1.5) = %v; want 1.5s", got)
 	}
@@ -50,6 +53,7 @@ func TestTimeoutMessageUsesFlagUnits(t *testing.T) {
 
 // The README pastes `tpsbench -h`; it must not drift from the real thing.
 func TestREADMEHasCurrentHelp(t *testing.T) {
+	t.Parallel()
 	help, _, code := runCLI(t, "-h")
 	readme, err := os.ReadFile("README.md")
 	if err != nil || code != 0 {

@@ -11,6 +11,7 @@ import (
 
 // Open loop: requests start on their schedule, not when earlier ones end.
 func TestOpenLoopFollowsSchedule(t *testing.T) {
+	t.Parallel()
 	cfg := &config{threads: 4, maxTokens: 2, stream: true}
 	r, _ := simRunner(t, sim.Config{TTFT: 600 * time.Millisecond, TokenRate: 0, Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
 	p := phaseRun{load: load.Phase{Threads: 4, Total: 8, Rate: 40, Burstiness: 1, Seed: 9}}
@@ -57,6 +58,7 @@ func TestOpenLoopFollowsSchedule(t *testing.T) {
 
 // --duration stops sending at the deadline and accounts for every request.
 func TestDurationStopsSending(t *testing.T) {
+	t.Parallel()
 	cfg := &config{threads: 2, maxTokens: 2}
 	r, _ := simRunner(t, sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 0, Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
 	records, sent, err := r.runPhase(context.Background(), phaseRun{load: load.Phase{Threads: 2, Duration: 300 * time.Millisecond}})

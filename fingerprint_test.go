@@ -9,6 +9,7 @@ import (
 )
 
 func TestFingerprintInJSONAndCompare(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
 	runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "6", "--json", a)...)

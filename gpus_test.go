@@ -19,6 +19,8 @@ import (
 // reader skips, then marks itself done: a pipe holds at most 1 MB, so by
 // then the reader has taken in the ticks. The third is complete only when
 // sampling stops, and counts: it was taken during the run.
+//
+// Not parallel: it sets PATH.
 func TestGPUWithFakeNvidiaSmi(t *testing.T) {
 	bin, dir := t.TempDir(), t.TempDir()
 	start, printed := filepath.Join(dir, "go"), filepath.Join(dir, "printed")

@@ -12,6 +12,7 @@ import (
 
 // The HTML report is well-formed, self-contained, and has one SVG per chart.
 func TestHTMLReport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	page := filepath.Join(dir, "r.html")
 	recs := filepath.Join(dir, "r.jsonl")

@@ -13,6 +13,7 @@ import (
 // The JSON summary decodes into exactly the documented shape, with the key
 // redacted and units in the names.
 func TestJSONSummaryShape(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	cfg := &config{threads: 4, baseURL: "http://u:p@h/v1", model: "m", apiKey: "sk-secret", requestsPerThread: 3, timeout: 120, maxTokens: 16, stream: true, encoding: "cl100k_base"}
 	cfg.load.api = apiChat

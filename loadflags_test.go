@@ -6,6 +6,7 @@ import (
 )
 
 func TestLoadUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -28,6 +29,7 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
 	} {
 		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			t.Parallel()
 			out, errOut, code := runCLI(t, tt.args...)
 			if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, out, errOut, tt.want)

@@ -10,6 +10,7 @@ import (
 // scrapeMetrics fetches and parses a server's /metrics (the parsing is
 // tested in internal/prom); a failed scrape names the URL, redacted.
 func TestScrapeMetrics(t *testing.T) {
+	t.Parallel()
 	root := strings.TrimSuffix(fixtureServer(t, map[string]string{"GET /metrics": "llamacpp-x-metrics.http"}), "/v1")
 	c := newClient(clientSpec{baseURL: root + "/v1", timeout: 10 * time.Second})
 	snap, err := scrapeMetrics(context.Background(), c, root+"/metrics")

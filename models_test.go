@@ -11,6 +11,7 @@ import (
 // Several models in one run: each benchmarked in turn, one table, a JSON
 // document with a summary per model, and each model's own files.
 func TestSeveralModels(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "run.json")
 	out, _, code := runCLI(t, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", filepath.Join(dir, "run.jsonl"))...)

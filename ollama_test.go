@@ -6,6 +6,7 @@ import (
 )
 
 func TestOllamaPreflight(t *testing.T) {
+	t.Parallel()
 	out, _, code := runCLI(t, withSim(slowSim, "2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75")...)
 	for _, want := range []string{
 		"Ollama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\n",

@@ -27,6 +27,7 @@ func probeRows(t *testing.T, args ...string) map[string]string {
 
 // The probe tells apart every server behaviour the simulator can mimic.
 func TestProbeAgainstSimulator(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		args  []string
@@ -49,6 +50,7 @@ func TestProbeAgainstSimulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rows := probeRows(t, withSim(fastSim, tt.args...)...)
 			for check, want := range tt.wants {
 				if !strings.HasPrefix(rows[check], want) {
@@ -60,6 +62,7 @@ func TestProbeAgainstSimulator(t *testing.T) {
 }
 
 func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
+	t.Parallel()
 	url := fixtureServer(t, map[string]string{
 		"GET /v1/models":                    "llamacpp-models.http",
 		"POST /v1/chat/completions unknown": "llamacpp-d-unknown-model.http",
@@ -80,6 +83,7 @@ func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
 }
 
 func TestProbeAgainstRecordedOllama(t *testing.T) {
+	t.Parallel()
 	url := fixtureServer(t, map[string]string{
 		"GET /v1/models":                    "ollama-models.http",
 		"POST /v1/chat/completions unknown": "ollama-d-unknown-model.http",
@@ -100,6 +104,7 @@ func TestProbeAgainstRecordedOllama(t *testing.T) {
 
 // The probe prints servers' messages; an echoed API key is redacted there too.
 func TestProbeRedactsKey(t *testing.T) {
+	t.Parallel()
 	const key = "sk-probe-secret-999"
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(401)
@@ -114,6 +119,7 @@ func TestProbeRedactsKey(t *testing.T) {
 // The probe decodes chunks as the benchmark does: Ollama's "thinking" and a
 // tool call are tokens, and the reasoning field is named.
 func TestProbeCountsThinkingAndToolCalls(t *testing.T) {
+	t.Parallel()
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if !strings.Contains(string(body), `"stream":true`) {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestProbeJSON(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "probe.json")
 	runExpect(t, 0, withSim(fastSim, "probe", "--json", path)...)
 	var rep probeReport

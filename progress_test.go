@@ -7,6 +7,7 @@ import (
 )
 
 func TestProgressLine(t *testing.T) {
+	t.Parallel()
 	p := &progress{total: 40}
 	for range 10 {
 		p.sentOne()

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSyntheticPrompts(t *testing.T) {
+	t.Parallel()
 	counter, _ := newTiktokenCounter("cl100k_base")
 	for _, n := range []int{1, 17, 512} {
 		src, err := syntheticPrompts("", n, 0, 0, 7, counter)
@@ -49,6 +50,7 @@ func TestSyntheticPrompts(t *testing.T) {
 }
 
 func TestPromptFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		p := filepath.Join(dir, name)

@@ -7,6 +7,7 @@ import (
 
 // Server-side timings, as the fixtures recorded them.
 func TestServerTimingsFromFixtures(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		file   string
 		stream bool

@@ -11,6 +11,7 @@ import (
 
 // Records from several machines are one run, lined up on wall-clock time.
 func TestReportMergesFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	write := func(name string, runStart time.Time, recs []Record) string {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestReportGolden(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	cfg := &config{
 		threads: 4, requestsPerThread: 3, baseURL: "http://user:secret@localhost:11434/v1", model: "llama3.1:8b",
@@ -24,6 +25,7 @@ func TestReportGolden(t *testing.T) {
 // A non-streamed run prints no streaming figures, and n/a where nothing
 // succeeded.
 func TestReportGoldenNoSuccess(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	r := newRecord(0, false)
 	r.Send, r.Done = 0, time.Millisecond

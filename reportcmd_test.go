@@ -13,6 +13,7 @@ import (
 // A run and the report rebuilt from its records agree: the same text
 // figures, the same JSON figures.
 func TestRecordsRebuildTheReport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	recs, live := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "run.json")
 	out, _, code := runCLI(t, withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv"))...)
@@ -72,6 +73,7 @@ func mustOpen(t *testing.T, path string) *os.File {
 // A records file starts with the run's fingerprint: report shows it and
 // warns when merged files differ, and compare of two records files too.
 func TestRecordsCarryTheFingerprint(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", a)...)

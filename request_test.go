@@ -33,6 +33,7 @@ func BenchmarkDoNonStream(b *testing.B) {
 }
 
 func TestReplayFixtures(t *testing.T) {
+	t.Parallel()
 	// Expectations were read off the fixtures independently (a Python
 	// script over the raw files), not from this client.
 	tests := []struct {
@@ -100,6 +101,7 @@ func TestReplayFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.file, ".http"), func(t *testing.T) {
+			t.Parallel()
 			rec := replay(t, tt.file, tt.stream, false)
 			if rec.OK != tt.ok || rec.FailKind != tt.kind {
 				t.Fatalf("ok=%v kind=%q err=%q; want ok=%v kind=%q", rec.OK, rec.FailKind, rec.Err, tt.ok, tt.kind)
@@ -131,6 +133,7 @@ func TestReplayFixtures(t *testing.T) {
 
 // Non-streaming E2E covers the server's whole answer time.
 func TestNonStreamE2EAgainstSimulator(t *testing.T) {
+	t.Parallel()
 	cfg := sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 400, Style: sim.StyleOllama}
 	client, records, byID := simRun(t, cfg, 2, 2, false)
 	for _, r := range records {
@@ -145,6 +148,7 @@ func TestNonStreamE2EAgainstSimulator(t *testing.T) {
 }
 
 func TestCLIFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -246,6 +250,7 @@ func TestCLIFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			url := serve(t, tt.handler)
 			args := append([]string{"2", "--base-url", url, "--requests-per-thread", "2"}, tt.args...)
 			out, errOut, code := runCLI(t, args...)

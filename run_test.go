@@ -16,6 +16,7 @@ import (
 )
 
 func TestCLIAgainstSimulator(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		args  []string
@@ -68,6 +69,7 @@ func TestCLIAgainstSimulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			out, errOut, code := runCLI(t, withSim(fastSim, tt.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
@@ -85,6 +87,7 @@ func TestCLIAgainstSimulator(t *testing.T) {
 }
 
 func TestCLIConnectionRefused(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +106,7 @@ func TestCLIConnectionRefused(t *testing.T) {
 
 // Some requests ok, some failed: the full report, then exit status 1.
 func TestCLIPartialFailure(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1)%2 == 0 {
@@ -123,6 +127,7 @@ func TestCLIPartialFailure(t *testing.T) {
 // Ctrl-C: in-flight requests are cancelled, counted apart, kept out of
 // every figure, and the report still comes out.
 func TestInterruptedRun(t *testing.T) {
+	t.Parallel()
 	arrived := make(chan struct{}, 16)
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -157,6 +162,7 @@ func TestInterruptedRun(t *testing.T) {
 // Interrupted mid-run against the simulator: complete records of every
 // request sent, and a report.
 func TestInterruptedSimRunKeepsRecords(t *testing.T) {
+	t.Parallel()
 	recs := filepath.Join(t.TempDir(), "run.jsonl")
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
@@ -179,7 +185,7 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 
 // Under every fault of the simulator tpsbench keeps running, counts every
 // request once (ok, failed with its reason, or cancelled), and leaves no
-// goroutine behind.
+// goroutine behind. Not parallel: it counts the whole process's goroutines.
 func TestFaults(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -234,6 +240,7 @@ func waitGoroutines(t *testing.T, before int) {
 }
 
 func TestWarmupAndGoodput(t *testing.T) {
+	t.Parallel()
 	args := withSim(fastSim, "2", "--stream", "--warmup", "3", "--requests", "6", "--slo", "ttft=1ms")
 	args = append(args, "--sim-ttft", "20ms")
 	out, _, code := runCLI(t, args...)
@@ -253,6 +260,7 @@ func TestWarmupAndGoodput(t *testing.T) {
 }
 
 func TestOpenLoopReport(t *testing.T) {
+	t.Parallel()
 	out, _, code := runCLI(t, withSim(fastSim, "4", "--stream", "--rate", "200", "--requests", "10", "--seed", "3")...)
 	for _, want := range []string{"Load: open loop at 200 req/s, Poisson arrivals, seed 3\n", "Client queue (ms, t_send - t_sched):", "TTFT incl. queue (ms):", "Samples: 10 ok"} {
 		if code != 0 || !strings.Contains(out, want) {
@@ -269,6 +277,7 @@ func TestOpenLoopReport(t *testing.T) {
 // --probe runs the probe first and, having found /metrics, reports the
 // server's counters beside the client's.
 func TestProbeThenMetricsInTheReport(t *testing.T) {
+	t.Parallel()
 	out, _, code := runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--probe", "--sim-metrics")...)
 	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 64 (client counted 64)"} {
 		if code != 0 || !strings.Contains(out, want) {

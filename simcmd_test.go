@@ -11,6 +11,7 @@ import (
 
 // tpsbench sim serves until interrupted, at the address it prints.
 func TestSimCommand(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -45,6 +46,7 @@ func TestSimCommand(t *testing.T) {
 }
 
 func TestSimCommandBadFlags(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}} {
 		_, errOut, code := runCLI(t, args...)
 		if code != 2 || strings.Count(errOut, "\n") != 2 {

@@ -13,6 +13,7 @@ import (
 // values were computed with NumPy 1.24: np.percentile(xs, [5, 50, 90, 95, 99]),
 // np.mean(xs) and np.std(xs, ddof=1).
 func TestSummarizeMatchesNumPy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                       string
 		xs                         []float64
@@ -27,6 +28,7 @@ func TestSummarizeMatchesNumPy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			d := summarize(tt.xs)
 			for _, c := range []struct {
 				what      string
@@ -51,6 +53,7 @@ func TestSummarizeMatchesNumPy(t *testing.T) {
 
 // percentileSorted must be the library's Percentile, bit for bit.
 func TestPercentileSortedIsTheLibrarys(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 1; n < 300; n += 7 {
 		xs := make([]float64, n)
@@ -83,6 +86,7 @@ func BenchmarkSummarizeMillion(b *testing.B) {
 }
 
 func TestMannWhitney(t *testing.T) {
+	t.Parallel()
 	seq := func(from, n int) []float64 {
 		xs := make([]float64, n)
 		for i := range xs {

@@ -94,8 +94,10 @@ func BenchmarkReadStream(b *testing.B) {
 // client sends before the server receives, and the server writes a token
 // before the client can read it.
 func TestTimingAgainstSimulatorTimeline(t *testing.T) {
+	t.Parallel()
 	for _, style := range sim.Styles {
 		t.Run(string(style), func(t *testing.T) {
+			t.Parallel()
 			cfg := sim.Config{TTFT: 30 * time.Millisecond, TokenRate: 200, Jitter: 0.5, Style: style, Seed: 7}
 			client, records, byID := simRun(t, cfg, 4, 3, true)
 			if len(records) != 12 || len(byID) != 12 {
@@ -133,6 +135,7 @@ func TestTimingAgainstSimulatorTimeline(t *testing.T) {
 // A reasoning model's thinking tokens are tokens: TTFT counts from the first
 // of them, TTFO from the first answer token, and tiktoken counts both.
 func TestReasoningStream(t *testing.T) {
+	t.Parallel()
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, `data: {"choices":[{"delta":{"role":"assistant","content":""}}]}`+"\n\n")
@@ -154,6 +157,7 @@ func TestReasoningStream(t *testing.T) {
 // A server that keeps the stream open after [DONE] costs a short wait, not
 // the request timeout. (The bound is loose: the drain waits 200 ms.)
 func TestStreamHeldOpenAfterDone(t *testing.T) {
+	t.Parallel()
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -244,11 +248,13 @@ func contentEvents(part string) int {
 }
 
 func TestReplayTimedCaptures(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{
 		"ollama-b-stream-raw-timed-small.timed.txt",
 		"llamacpp-b-stream-raw-timed-small.timed.txt",
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			parts, times := readCapture(t, name)
 			var want []time.Duration
 			for i, p := range parts {
@@ -293,6 +299,7 @@ func readResponseFrom(r *stepReader) (*http.Response, error) {
 // Ollama's native stream: NDJSON lines, each stamped as it arrives, ending
 // with done: true and the server's counts.
 func TestOllamaNativeStreamFixture(t *testing.T) {
+	t.Parallel()
 	c := testClient(t, true, false)
 	c.native = true
 	resp := readFixture(t, "ollama-i-api-chat-stream.http")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
+	t.Parallel()
 	a := streamRec(0, 4, 100, 200, 300, 400) // TTFT 100, E2E 400, TPOT 100
 	a.InputTokens = 10
 	b := streamRec(50, 3, 250, 450, 650) // TTFT 200, E2E 600, TPOT 200
@@ -57,6 +58,7 @@ func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
 
 // A single-token stream has a TTFT but no TPOT, ITL or decode TPS.
 func TestSummarizeOneToken(t *testing.T) {
+	t.Parallel()
 	s := summarizeRecords([]Record{streamRec(0, 1, 100)}, sloBounds{})
 	if s.TTFT.N != 1 || s.TPOT.N != 0 || s.ITL.N != 0 || s.DecodeTPS.N != 0 {
 		t.Errorf("n of TTFT/TPOT/ITL/decode = %d/%d/%d/%d; want 1/0/0/0", s.TTFT.N, s.TPOT.N, s.ITL.N, s.DecodeTPS.N)
@@ -66,6 +68,7 @@ func TestSummarizeOneToken(t *testing.T) {
 // Against the simulator, in both shapes that carry server timings: the
 // server's decode rate and prompt time stand beside the client's.
 func TestServerSideEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, shape := range [][]string{{"--api", "ollama"}, {"--sim-style", "llamacpp"}} {
 		args := append(withSim(slowSim, "2", "--stream", "--requests", "4"), shape...)
 		out, _, code := runCLI(t, args...)

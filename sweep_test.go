@@ -7,6 +7,7 @@ import (
 )
 
 func TestSweepTable(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runCLI(t, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2,4", "--requests-per-thread", "3", "--slo", "e2e=10s")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)

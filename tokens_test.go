@@ -11,6 +11,7 @@ import (
 // Known encodings, offline: the token IDs are OpenAI's published ones
 // (tiktoken's README and cookbook).
 func TestTiktokenKnownStrings(t *testing.T) {
+	t.Parallel()
 	c, err := newTiktokenCounter("cl100k_base")
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +43,10 @@ func TestTiktokenKnownStrings(t *testing.T) {
 // Every embedded encoding loads offline, and the simulator's words are one
 // token each in all of them, so tiktoken agrees with the simulator's usage.
 func TestEncodingsOfflineAndSimVocabulary(t *testing.T) {
+	t.Parallel()
 	for _, name := range encodings {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			c, err := newTiktokenCounter(name)
 			if err != nil {
 				t.Fatal(err)
@@ -58,6 +61,7 @@ func TestEncodingsOfflineAndSimVocabulary(t *testing.T) {
 }
 
 func TestUnknownEncoding(t *testing.T) {
+	t.Parallel()
 	_, err := newTiktokenCounter("gpt2")
 	if err == nil || !strings.Contains(err.Error(), "cl100k_base, o200k_base, p50k_base, r50k_base") {
 		t.Errorf("newTiktokenCounter(gpt2) error = %v; want one listing the known encodings", err)
@@ -66,6 +70,7 @@ func TestUnknownEncoding(t *testing.T) {
 
 // With --force-tiktoken the server's usage is ignored.
 func TestReplayForceTiktoken(t *testing.T) {
+	t.Parallel()
 	rec := replay(t, "ollama-c-stream-include-usage.http", true, true)
 	if !rec.OK || rec.TokenSource != "tiktoken" {
 		t.Fatalf("ok=%v source=%q err=%q; want ok from tiktoken", rec.OK, rec.TokenSource, rec.Err)
@@ -83,6 +88,7 @@ func TestReplayForceTiktoken(t *testing.T) {
 // Without --cross-check the encoder is not built for it: a server that
 // reports usage costs no tokenizer at all.
 func TestNoCrossCheckWithoutEncoder(t *testing.T) {
+	t.Parallel()
 	out, _ := runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4")...)
 	if strings.Contains(out, "Token cross-check") {
 		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestClientBound(t *testing.T) {
+	t.Parallel()
 	healthy := clientHealth{Wall: time.Second, CPU: 200 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 300 * time.Microsecond}
 	if healthy.clientBound(100 * time.Millisecond) {
 		t.Errorf("healthy: %q", clientBoundText(clientBoundFinding{health: healthy, latency: 100 * time.Millisecond}))
