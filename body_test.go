@@ -29,11 +29,13 @@ func TestRequestShape(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "p.jsonl")
 	os.WriteFile(file, []byte(`{"messages":[{"role":"user","content":"from the file"}]}`), 0o644)
 
-	_, _, code := runCLI(t, "1", "--base-url", url, "--requests", "1", "--header", "X-Team: perf", "--fixed-output",
+	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--header", "X-Team: perf", "--fixed-output",
 		"--extra-body", `{"options":{"num_ctx":4096},"temperature":0.7}`, "--prompts-file", file)
-	_, _, code2 := runCLI(t, "1", "--base-url", url, "--requests", "1", "--api", "completions", "--prompt", "Once")
-	if code != 0 || code2 != 0 || len(bodies) != 2 {
-		t.Fatalf("exit %d, %d; %d requests", code, code2, len(bodies))
+	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--api", "completions", "--prompt", "Once")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 2 {
+		t.Fatalf("%d requests; want 2", len(bodies))
 	}
 	chat, legacy := bodies[0], bodies[1]
 	if paths[0] != "/v1/chat/completions" || teams[0] != "perf" {
@@ -97,11 +99,15 @@ func TestOllamaNativeRequest(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write([]byte(`{"model":"m","message":{"role":"assistant","content":"hi there"},"done":true,"done_reason":"stop","prompt_eval_count":5,"prompt_eval_duration":1000000,"eval_count":2,"eval_duration":20000000,"load_duration":500000}`))
 	})
-	out, _, code := runCLI(t, "1", "--base-url", url, "--api", "ollama", "--requests", "1", "--max-tokens", "7")
-	if code != 0 || path != "/api/chat" || !strings.Contains(body, `"options":{"num_predict":7,"temperature":0.2}`) || !strings.Contains(body, `"stream":false`) {
-		t.Errorf("exit %d, path %q, body %s\n%s", code, path, body, out)
+	doc, _ := runJSON(t, 0, "1", "--base-url", url, "--api", "ollama", "--requests", "1", "--max-tokens", "7")
+	if path != "/api/chat" || !strings.Contains(body, `"options":{"num_predict":7,"temperature":0.2}`) || !strings.Contains(body, `"stream":false`) {
+		t.Errorf("path %q, body %s", path, body)
 	}
-	if !strings.Contains(out, "Tokens: output=2 input=5 (source: usage 1, tiktoken 0)") {
-		t.Errorf("tokens from eval_count:\n%s", out)
+	if tok := doc.Tokens; tok.Output != 2 || tok.Input == nil || *tok.Input != 5 || tok.FromUsage != 1 || tok.FromTiktoken != 0 {
+		t.Errorf("tokens %+v; want 2 from eval_count, 5 from prompt_eval_count", tok)
+	}
+	// eval_count / eval_duration: 2 tokens in 20 ms.
+	if srv := doc.ServerSide; srv == nil || srv.DecodeTPS == nil || srv.DecodeTPS.Mean != 100 {
+		t.Errorf("server side %+v; want Ollama's own decode rate, 100 tokens/s", srv)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,15 +46,18 @@ func TestTrustChecks(t *testing.T) {
 	}
 }
 
+// Checks of a live run reach the report: answers without usage, and the
+// token cross-check when asked for.
 func TestNoUsageCheckEndToEnd(t *testing.T) {
 	t.Parallel()
-	out, _ := runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--sim-no-usage")...)
-	if !strings.Contains(out, "  - 4 of 4 answers had no usage") {
-		t.Errorf("no check for missing usage:\n%s", out)
+	doc, _ := runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--sim-no-usage")...)
+	if !slices.Contains(doc.Checks, findingText(noUsageFinding{answers: 4, of: 4})) {
+		t.Errorf("no check for missing usage: %q", doc.Checks)
 	}
-	out, _ = runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--cross-check")...)
-	if strings.Contains(out, "had no usage") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
-		t.Errorf("healthy simulated run:\n%s", out)
+	doc, _ = runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--cross-check")...)
+	noUsage := func(c string) bool { return strings.Contains(c, "had no usage") }
+	if cross := doc.TokenCrossCheck; slices.ContainsFunc(doc.Checks, noUsage) || cross == nil || *cross != (jsonCross{Answers: 4}) {
+		t.Errorf("healthy simulated run: checks %q, cross-check %+v; want tiktoken to agree with usage over 4 answers", doc.Checks, cross)
 	}
 }
 
@@ -63,42 +68,59 @@ func TestReasoningTokensAndCachedPrompts(t *testing.T) {
 		io.WriteString(w, `{"choices":[{"message":{"reasoning_content":"hmm","content":"hi"},"finish_reason":"stop"}],`+
 			`"usage":{"prompt_tokens":40,"completion_tokens":12,"completion_tokens_details":{"reasoning_tokens":9},"prompt_tokens_details":{"cached_tokens":32}}}`)
 	})
-	out, _, code := runCLI(t, "2", "--base-url", url, "--requests", "4")
-	for _, want := range []string{
-		"  Reasoning: 36 of the 48 output tokens were thinking (the server's reasoning_tokens, 4 answers)",
-		"  - 4 answers had cached prompt tokens (128 of their 160 prompt tokens)",
-	} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
+	doc, text := runJSON(t, 0, "2", "--base-url", url, "--requests", "4")
+	if tok := doc.Tokens; tok.Reasoning != 36 || tok.Output != 48 || !strings.Contains(text, "(the server's reasoning_tokens, 4 answers)") {
+		t.Errorf("tokens %+v; want 36 of 48 thinking, over 4 answers:\n%s", tok, text)
+	}
+	if !slices.Contains(doc.Checks, findingText(cachedFinding{answers: 4, cached: 128, prompt: 160})) {
+		t.Errorf("no check for cached prompts: %q", doc.Checks)
 	}
 }
 
+// Ollama's load_duration shows which requests waited for the model: the
+// first (no preload) and the one after the simulated reload.
 func TestColdStartAndReloadsCaught(t *testing.T) {
 	t.Parallel()
-	out, _ := runExpect(t, 0, withSim(slowSim, "1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
+	doc, _ := runJSON(t, 0, withSim(slowSim, "1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
 		"--sim-load-time", "300ms", "--sim-reload-every", "4")...)
-	for _, want := range []string{"2 measured requests waited for the model to load (up to 0.3", "model load (ms): mean=3"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
+	srv := doc.ServerSide
+	if srv == nil || srv.LoadMs == nil || srv.LoadMs.Count != 2 || srv.LoadMs.Mean < 300 || srv.LoadMs.Max >= 400 {
+		t.Fatalf("server side %+v; want 2 answers that waited 300 ms for the model", srv)
+	}
+	if want := findingText(modelLoadFinding{answers: 2, worstMs: srv.LoadMs.Max}); !slices.Contains(doc.Checks, want) {
+		t.Errorf("checks %q; want %q", doc.Checks, want)
 	}
 }
 
+// The server's parallelism, estimated from the client's timings alone,
+// matches the simulator's.
 func TestParallelismEstimate(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ parallel, want string }{{"1", "1 request at a time"}, {"2", "2 requests at a time"}} {
-		out, _ := runExpect(t, 0, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", tt.parallel)...)
-		if !strings.Contains(out, "Server parallelism: the server appears to run "+tt.want) {
-			t.Errorf("parallel %s: output lacks %q:\n%s", tt.parallel, tt.want, out)
-		}
+	for _, parallel := range []int{1, 2} {
+		t.Run(strconv.Itoa(parallel), func(t *testing.T) {
+			t.Parallel()
+			doc, _ := runJSON(t, 0, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", strconv.Itoa(parallel))...)
+			// The report's line needs some request to have waited, and an
+			// estimate well below the requests in flight.
+			p := doc.ServerParallelism
+			if p == nil || p.Estimate != float64(parallel) || p.Waited == 0 || p.Estimate >= p.InFlight-0.5 {
+				t.Errorf("parallelism %+v; want %d at a time, requests waiting", p, parallel)
+			}
+		})
 	}
 }
 
+// Requests the server refused as busy are failures, and a check says why.
 func TestServerBusyCountedApart(t *testing.T) {
 	t.Parallel()
-	out, _, code := runCLI(t, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", "1", "--sim-max-queue", "1")...)
-	if code != 1 || !strings.Contains(out, `requests got HTTP 503 "server busy"`) || !strings.Contains(out, "x HTTP 503: server busy") {
-		t.Errorf("exit %d:\n%s", code, out)
+	doc, _ := runJSON(t, 1, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", "1", "--sim-max-queue", "1")...)
+	busy := 0
+	for _, e := range doc.Errors {
+		if strings.HasPrefix(e.Reason, "HTTP 503: server busy") {
+			busy += e.Count
+		}
+	}
+	if busy == 0 || !slices.Contains(doc.Checks, findingText(serverBusyFinding{requests: busy})) {
+		t.Errorf("errors %v, checks %q; want the 503s counted and named", doc.Errors, doc.Checks)
 	}
 }

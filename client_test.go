@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,15 +24,20 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 		w.WriteHeader(401)
 		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s"}}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 	})
-	out, errOut := runExpect(t, 1, "1", "--base-url", url, "--api-key", key, "--requests-per-thread", "1")
+	// Both renderers: the JSON on stdout, the text on stderr.
+	out, text := runExpect(t, 1, "1", "--base-url", url, "--api-key", key, "--requests-per-thread", "1", "--json", "-")
 	if got.Load() != "Bearer "+key {
 		t.Errorf("Authorization = %q; want the key sent as a bearer token", got.Load())
 	}
-	if strings.Contains(out+errOut, key) {
-		t.Errorf("the API key appears in the output:\n%s%s", out, errOut)
+	if strings.Contains(out+text, key) {
+		t.Errorf("the API key appears in the output:\n%s%s", out, text)
 	}
-	if !strings.Contains(out, "HTTP 401: Incorrect API key provided: [redacted]") {
-		t.Errorf("want the server's message with the key redacted:\n%s", out)
+	doc := decodeSummary(t, out)
+	if want := []ErrorCount{{"HTTP 401: Incorrect API key provided: [redacted]", 1}}; !slices.Equal(doc.Errors, want) || doc.Config.APIKey != "[redacted]" {
+		t.Errorf("errors %v, key %q; want the server's message with the key redacted", doc.Errors, doc.Config.APIKey)
+	}
+	if !strings.Contains(text, "  1 x HTTP 401: Incorrect API key provided: [redacted]\n") {
+		t.Errorf("want the server's message with the key redacted:\n%s", text)
 	}
 }
 
@@ -76,13 +82,10 @@ func TestRetryOnDeadPooledConnection(t *testing.T) {
 			}()
 		}
 	}()
-	out, errOut, code := runCLI(t, "1", "--base-url", "http://"+ln.Addr().String()+"/v1", "--requests-per-thread", "3")
-	if code != 0 || !strings.Contains(out, "Samples: 3 ok / 0 failed (total 3)\n") {
-		t.Fatalf("exit %d; want 3 ok:\n%s%s", code, out, errOut)
-	}
+	doc, _ := runJSON(t, 0, "1", "--base-url", "http://"+ln.Addr().String()+"/v1", "--requests-per-thread", "3")
 	// Requests 2 and 3 each met a dead pooled connection first.
-	if !strings.Contains(out, "Retried: 2 sent again") || requests.Load() != 5 {
-		t.Errorf("server saw %d requests; want 5 (3 + 2 retries) and the report to say so:\n%s", requests.Load(), out)
+	if r := doc.Requests; r.Sent != 3 || r.OK != 3 || r.Failed != 0 || r.Retried != 2 || requests.Load() != 5 {
+		t.Errorf("requests %+v; server saw %d; want 3 ok, 2 of them retried (5 sent: 3 + 2 retries)", r, requests.Load())
 	}
 }
 
@@ -97,13 +100,17 @@ func TestTLSVerification(t *testing.T) {
 	defer srv.Close()
 	url := srv.URL + "/v1"
 
-	_, errOut, code := runCLI(t, "2", "--base-url", url)
-	if code != 1 || !strings.Contains(errOut, "cannot reach "+url+": TLS certificate not trusted") || !strings.Contains(errOut, "--insecure") {
-		t.Errorf("self-signed certificate: exit %d, stderr %q; want a one-line refusal naming --insecure", code, errOut)
+	out, errOut := runExpect(t, 1, "2", "--base-url", url)
+	want := "tpsbench: cannot reach " + url + ": TLS certificate not trusted: "
+	if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, " (--insecure skips the check); is the server running?\n") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("self-signed certificate: stderr %q; want a one-line refusal naming --insecure", errOut)
 	}
-	out, _, code := runCLI(t, "2", "--base-url", url, "--insecure", "--requests-per-thread", "1")
-	if code != 0 || !strings.Contains(out, "WARNING: --insecure") || !strings.Contains(out, "Samples: 2 ok") {
-		t.Errorf("--insecure: exit %d:\n%s", code, out)
+	if strings.Contains(out, "Results") {
+		t.Errorf("a run that reached nothing printed a report:\n%s", out)
+	}
+	doc, text := runJSON(t, 0, "2", "--base-url", url, "--insecure", "--requests-per-thread", "1")
+	if !strings.Contains(text, "\nWARNING: --insecure") || doc.Requests.OK != 2 {
+		t.Errorf("--insecure: requests %+v:\n%s", doc.Requests, text)
 	}
 }
 
@@ -119,9 +126,10 @@ func TestRedirectNotFollowed(t *testing.T) {
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	})
-	out, _, code := runCLI(t, "1", "--base-url", url, "--api-key", "sk-secret-key", "--requests-per-thread", "2")
-	if code != 1 || !strings.Contains(out, "2 x HTTP 307: redirected to "+other.URL+"/v1/chat/completions (not followed") {
-		t.Errorf("exit %d:\n%s", code, out)
+	doc, _ := runJSON(t, 1, "1", "--base-url", url, "--api-key", "sk-secret-key", "--requests-per-thread", "2")
+	want := []ErrorCount{{"HTTP 307: redirected to " + other.URL + "/v1/chat/completions (not followed: use it as --base-url)", 2}}
+	if !slices.Equal(doc.Errors, want) {
+		t.Errorf("errors %v; want %v", doc.Errors, want)
 	}
 	if elsewhere.Load() != 0 {
 		t.Errorf("the other host got %d requests; want none", elsewhere.Load())

@@ -8,6 +8,8 @@ import (
 	"time"
 )
 
+// A bad command line is refused before anything is sent, in one line and a
+// pointer to -h, with exit status 2.
 func TestCLIUsageErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -30,18 +32,18 @@ func TestCLIUsageErrors(t *testing.T) {
 		{[]string{"2", "--sim", "--base-url", "http://x/v1"}, "-sim and -base-url exclude each other"},
 		{[]string{"2", "--sim", "--sim-style", "vllm"}, `unknown style "vllm"`},
 	}
+	var cmds [][]string
 	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			t.Parallel()
-			out, errOut, code := runCLI(t, tt.args...)
-			if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q before anything is sent", code, out, errOut, tt.want)
-			}
-			if lines := strings.Count(errOut, "\n"); lines != 2 { // the error, and where to find usage
-				t.Errorf("stderr has %d lines; want a one-line error:\n%s", lines, errOut)
-			}
-		})
+		out, errOut, code := runCLI(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q before anything is sent", tt.args, code, out, errOut, tt.want)
+		}
+		if lines := strings.Count(errOut, "\n"); lines != 2 { // the error, and where to find usage
+			t.Errorf("%q: stderr has %d lines; want a one-line error:\n%s", tt.args, lines, errOut)
+		}
+		cmds = append(cmds, tt.args)
 	}
+	golden(t, "usage-errors.golden", transcript(t, "", cmds...))
 }
 
 func TestTimeoutMessageUsesFlagUnits(t *testing.T) {

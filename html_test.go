@@ -16,13 +16,9 @@ func TestHTMLReport(t *testing.T) {
 	dir := t.TempDir()
 	page := filepath.Join(dir, "r.html")
 	recs := filepath.Join(dir, "r.jsonl")
-	if _, _, code := runCLI(t, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs)...); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	runExpect(t, 0, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs)...)
 	rebuilt := filepath.Join(dir, "rebuilt.html")
-	if _, _, code := runCLI(t, "report", recs, "--html", rebuilt); code != 0 {
-		t.Fatalf("report: exit %d", code)
-	}
+	runExpect(t, 0, "report", recs, "--html", rebuilt)
 	for _, p := range []string{page, rebuilt} {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -5,9 +5,10 @@ import (
 	"testing"
 )
 
+// The load options are checked together before anything is sent.
 func TestLoadUsageErrors(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
+	tests := []struct {
 		args []string
 		want string
 	}{
@@ -27,13 +28,14 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
 		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},
 		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
-	} {
-		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
-			t.Parallel()
-			out, errOut, code := runCLI(t, tt.args...)
-			if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, out, errOut, tt.want)
-			}
-		})
 	}
+	var cmds [][]string
+	for _, tt := range tests {
+		out, errOut, code := runCLI(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, out, errOut, tt.want)
+		}
+		cmds = append(cmds, tt.args)
+	}
+	golden(t, "usage-errors-load.golden", transcript(t, "", cmds...))
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Several models in one run: each benchmarked in turn, one table, a JSON
@@ -14,9 +16,9 @@ func TestSeveralModels(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	doc := filepath.Join(dir, "run.json")
-	out, _, code := runCLI(t, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", filepath.Join(dir, "run.jsonl"))...)
-	if code != 0 || strings.Count(out, "=== Model ") != 2 || !strings.Contains(out, "Models:\n") {
-		t.Fatalf("exit %d:\n%s", code, out)
+	out, _ := runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", filepath.Join(dir, "run.jsonl"))...)
+	if strings.Count(out, "=== Model ") != 2 || !strings.Contains(out, "Models:\n") {
+		t.Fatalf("want a report per model, then the Models table:\n%s", out)
 	}
 	_, table, _ := strings.Cut(out, "Models:\n")
 	for _, m := range []string{"llama3.1:8b", "qwen2.5:7b"} {
@@ -25,16 +27,22 @@ func TestSeveralModels(t *testing.T) {
 		}
 	}
 	var combined struct {
-		Models []struct {
-			Model    string `json:"model"`
-			Requests struct {
-				OK int `json:"ok"`
-			} `json:"requests"`
-		} `json:"models"`
+		Tool      string      `json:"tool"`
+		Version   string      `json:"version"`
+		StartedAt time.Time   `json:"started_at"`
+		Models    []jsonModel `json:"models"`
 	}
 	data, _ := os.ReadFile(doc)
-	if err := json.Unmarshal(data, &combined); err != nil || len(combined.Models) != 2 || combined.Models[1].Model != "qwen2.5:7b" || combined.Models[1].Requests.OK != 4 {
-		t.Errorf("combined JSON %s: %v", data, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&combined); err != nil || len(combined.Models) != 2 {
+		t.Fatalf("combined JSON %s: %v", data, err)
+	}
+	for i, m := range []string{"llama3.1:8b", "qwen2.5:7b"} {
+		got := combined.Models[i]
+		if got.Model != m || got.Requests.OK != 4 || got.Requests.Failed != 0 || got.Tokens.Output != 64 || got.Fingerprint == nil || got.Fingerprint.Model != m {
+			t.Errorf("model %d in the JSON: %s with %+v, %d tokens, fingerprint %+v; want %s, 4 ok, 64 tokens", i, got.Model, got.Requests, got.Tokens.Output, got.Fingerprint, m)
+		}
 	}
 	for _, f := range []string{"run.llama3.1_8b.json", "run.qwen2.5_7b.jsonl"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {

@@ -1,31 +1,43 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
 
+// Against Ollama the preflight learns the model's build and where it sits,
+// loads it before the run, and says what it found; against any other
+// server there is no preflight at all.
 func TestOllamaPreflight(t *testing.T) {
 	t.Parallel()
-	out, _, code := runCLI(t, withSim(slowSim, "2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75")...)
+	doc, text := runJSON(t, 0, withSim(slowSim, "2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75")...)
 	for _, want := range []string{
-		"Ollama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\n",
-		"Model load: 0.2", // the preload paid the 200 ms
-		"Advice: 25% of the model is in CPU memory",
-		"Advice: /v1 gives no server-side rates; --api ollama adds",
-		"Fingerprint: tpsbench ", "model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1)",
+		"\nOllama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\nModel load: 0.2", // the preload paid the 200 ms
+		"\nAdvice: 25% of the model is in CPU memory",
+		"\nAdvice: /v1 gives no server-side rates; --api ollama adds",
+		"\nFingerprint: tpsbench ",
 	} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
 		}
 	}
+	fp := doc.Fingerprint
+	if fp == nil || fp.Ollama == nil {
+		t.Fatalf("fingerprint %+v; want Ollama's details", fp)
+	}
+	o := *fp.Ollama
+	if o.Version != "0.24.0-sim" || o.Loaded || o.GPUShare != 0.75 || o.Family != "llama" || o.ParameterSize != "8.0B" ||
+		o.Quantization != "Q4_K_M" || !strings.HasPrefix(o.Digest, "5117a7a8f0d1") || o.PreloadS < 0.2 || fp.Model != "llama3.1:8b" {
+		t.Errorf("Ollama in the fingerprint %+v; want 0.24.0-sim's llama3.1:8b, not loaded, 75%% on the GPU, preloaded in 0.2 s", o)
+	}
 	// The preload took the load: no measured request waited for it.
-	if strings.Contains(out, "waited for the model to load") {
-		t.Errorf("a measured request paid the load despite the preload:\n%s", out)
+	if slices.ContainsFunc(doc.Checks, func(c string) bool { return strings.Contains(c, "waited for the model to load") }) {
+		t.Errorf("a measured request paid the load despite the preload: %q", doc.Checks)
 	}
 	// Not Ollama: no preflight at all.
-	out, _ = runExpect(t, 0, withSim(slowSim, "2", "--requests", "2", "--sim-style", "llamacpp")...)
-	if strings.Contains(out, "Ollama") || strings.Contains(out, "Model load") {
-		t.Errorf("preflight against a non-Ollama server:\n%s", out)
+	doc, text = runJSON(t, 0, withSim(slowSim, "2", "--requests", "2", "--sim-style", "llamacpp")...)
+	if strings.Contains(text, "Ollama") || strings.Contains(text, "Model load") || doc.Fingerprint == nil || doc.Fingerprint.Ollama != nil {
+		t.Errorf("preflight against a non-Ollama server (fingerprint %+v):\n%s", doc.Fingerprint, text)
 	}
 }

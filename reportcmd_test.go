@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A run and the report rebuilt from its records agree: the same text
@@ -16,15 +17,9 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	recs, live := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "run.json")
-	out, _, code := runCLI(t, withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv"))...)
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
-	}
+	out, _ := runExpect(t, 0, withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv"))...)
 	rebuilt := filepath.Join(dir, "rebuilt.json")
-	again, _, code := runCLI(t, "report", recs, "--json", rebuilt)
-	if code != 0 {
-		t.Fatalf("report: exit %d:\n%s", code, again)
-	}
+	again, _ := runExpect(t, 0, "report", recs, "--json", rebuilt)
 	// The client's own health is not in the records (it is about the run,
 	// not a request): compare up to it.
 	results := func(s string) string {
@@ -61,7 +56,9 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 	}
 }
 
+// mustOpen opens path for the test's duration.
 func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -78,12 +75,47 @@ func TestRecordsCarryTheFingerprint(t *testing.T) {
 	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
-	out, _, code := runCLI(t, "report", a, b)
-	if code != 0 || !strings.Contains(out, "Fingerprint ("+a+"): tpsbench ") || !strings.Contains(out, `WARNING: the files differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
-		t.Errorf("report: exit %d:\n%s", code, out)
+	out, _ := runExpect(t, 0, "report", a, b)
+	if !strings.Contains(out, "\nFingerprint ("+a+"): tpsbench ") || !strings.Contains(out, "\nWARNING: the files differ in model (\"llama3.1:8b\" vs \"qwen2.5:7b\")") {
+		t.Errorf("report:\n%s", out)
 	}
 	out, _ = runExpect(t, 0, "compare", a, b)
 	if !strings.Contains(out, `WARNING: the runs differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
 		t.Errorf("compare:\n%s", out)
 	}
+}
+
+// writeRecords writes recs to a records file as a run with fingerprint fp,
+// started at runStart, would have.
+func writeRecords(t *testing.T, path string, runStart time.Time, fp *fingerprint, recs []Record) string {
+	t.Helper()
+	sink, err := openRecordSink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.begin(runStart, fp); err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		sink.add(&recs[i])
+	}
+	if err := sink.close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// report of fixed records files, whole: one file, and two machines' files
+// merged on wall-clock time (their fingerprints differ).
+func TestReportCommandGolden(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	fp := func(model string) *fingerprint {
+		return &fingerprint{Tool: "VERSION", Server: "Ollama", ServerVersion: "0.24.0", Model: model, OS: "linux/amd64", CPU: "Test CPU", Cores: 2}
+	}
+	recs := goldenRecords()
+	a := writeRecords(t, filepath.Join(dir, "a.jsonl"), start, fp("llama3.1:8b"), recs[:6])
+	b := writeRecords(t, filepath.Join(dir, "b.jsonl"), start.Add(250*time.Millisecond), fp("qwen2.5:7b"), recs[6:])
+	golden(t, "report-command.golden", transcript(t, dir, []string{"report", a}, []string{"report", a, b}))
 }

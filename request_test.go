@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,7 +154,7 @@ func TestCLIFailures(t *testing.T) {
 		name    string
 		handler http.HandlerFunc
 		args    []string
-		want    string // the grouped error line
+		reason  string // why every request failed
 	}{
 		{
 			name: "404 with OpenAI-style body",
@@ -161,7 +162,7 @@ func TestCLIFailures(t *testing.T) {
 				w.WriteHeader(404)
 				io.WriteString(w, `{"error":{"message":"model \"foo\" not found","type":"not_found_error"}}`)
 			},
-			want: "  4 x HTTP 404: model \"foo\" not found\n",
+			reason: "HTTP 404: model \"foo\" not found",
 		},
 		{
 			name: "500 with Ollama-style body",
@@ -169,14 +170,14 @@ func TestCLIFailures(t *testing.T) {
 				w.WriteHeader(500)
 				io.WriteString(w, `{"error":"llama runner process has terminated"}`)
 			},
-			want: "  4 x HTTP 500: llama runner process has terminated\n",
+			reason: "HTTP 500: llama runner process has terminated",
 		},
 		{
 			name: "503 plain text",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "server busy, please try again.", 503)
 			},
-			want: "  4 x HTTP 503: server busy, please try again.\n",
+			reason: "HTTP 503: server busy, please try again.",
 		},
 		{
 			name: "malformed JSON",
@@ -184,7 +185,7 @@ func TestCLIFailures(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				io.WriteString(w, `{"choices":[{"message":`)
 			},
-			want: "  4 x malformed response: invalid JSON: unexpected end of JSON input at offset 23\n",
+			reason: "malformed response: invalid JSON: unexpected end of JSON input at offset 23",
 		},
 		{
 			name: "malformed SSE chunk",
@@ -193,7 +194,7 @@ func TestCLIFailures(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				io.WriteString(w, "data: {not json\n\n")
 			},
-			want: "  4 x malformed stream chunk: invalid JSON: expected a string as object key at offset 1\n",
+			reason: "malformed stream chunk: invalid JSON: expected a string as object key at offset 1",
 		},
 		{
 			name: "error event in stream",
@@ -203,7 +204,7 @@ func TestCLIFailures(t *testing.T) {
 				fmt.Fprintf(w, chunkFmt, "a")
 				io.WriteString(w, "data: {\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\"}}\n\n")
 			},
-			want: "  4 x error in stream: out of memory\n",
+			reason: "error in stream: out of memory",
 		},
 		{
 			name: "stream ends without finish or [DONE]",
@@ -212,7 +213,7 @@ func TestCLIFailures(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				fmt.Fprintf(w, chunkFmt, "a")
 			},
-			want: "  4 x stream ended early: no finish_reason and no [DONE]\n",
+			reason: "stream ended early: no finish_reason and no [DONE]",
 		},
 		{
 			name: "stream cut mid-way",
@@ -226,14 +227,14 @@ func TestCLIFailures(t *testing.T) {
 				buf.Flush()
 				conn.Close() // no terminating chunk: the body ends in error
 			},
-			want: "  4 x stream cut mid-answer: connection closed by the server\n",
+			reason: "stream cut mid-answer: connection closed by the server",
 		},
 		{
 			name: "empty completion",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"completion_tokens":0}}`)
 			},
-			want: "  4 x empty completion: no text in the answer\n",
+			reason: "empty completion: no text in the answer",
 		},
 		{
 			name: "timeout",
@@ -245,20 +246,16 @@ func TestCLIFailures(t *testing.T) {
 				case <-time.After(10 * time.Second):
 				}
 			},
-			want: "  4 x timeout after 50ms\n",
+			reason: "timeout after 50ms",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			url := serve(t, tt.handler)
-			args := append([]string{"2", "--base-url", url, "--requests-per-thread", "2"}, tt.args...)
-			out, errOut, code := runCLI(t, args...)
-			if code != 1 {
-				t.Errorf("exit %d; want 1 (stderr %q)", code, errOut)
-			}
-			if !strings.Contains(out, "Samples: 0 ok / 4 failed (total 4)\n") || !strings.Contains(out, "Errors:\n"+tt.want) {
-				t.Errorf("output lacks the failure count or %q:\n%s", tt.want, out)
+			doc, _ := runJSON(t, 1, append([]string{"2", "--base-url", url, "--requests-per-thread", "2"}, tt.args...)...)
+			if r := doc.Requests; r.Sent != 4 || r.OK != 0 || r.Failed != 4 || !slices.Equal(doc.Errors, []ErrorCount{{tt.reason, 4}}) {
+				t.Errorf("requests %+v, errors %v; want all 4 failed with %q", r, doc.Errors, tt.reason)
 			}
 		})
 	}

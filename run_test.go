@@ -1,86 +1,81 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
+// The benchmark against the simulator in each of its shapes: the figures
+// (on the JSON summary) add up to what was asked for.
 func TestCLIAgainstSimulator(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name  string
-		args  []string
-		wants []string
+		name               string
+		args               []string
+		threads, perThread int
+		model              string
+		usage              bool // counted by the server's usage (else tiktoken)
+		input              bool // prompt tokens reported
 	}{
-		{
-			name: "stream with usage",
-			args: []string{"3", "--stream", "--requests-per-thread", "2"},
-			wants: []string{
-				"Starting benchmark: threads=3, requests_per_thread=2, total=6\n",
-				"Samples: 6 ok / 0 failed (total 6)\n",
-				"Tokens: output=96 input=",
-				"(source: usage 6, tiktoken 0)\n",
-				"TTFT (ms):\n", "TPOT (ms/token):\n", "ITL (ms, per chunk):\n", "Decode TPS (tokens/sec):\n",
-				"Chunks: 96 token-bearing for 96 tokens\n",
-			},
-		},
-		{
-			// The simulator's words are one token each: tiktoken must agree
-			// with the usage the simulator would have sent.
-			name:  "no usage: tiktoken counts",
-			args:  []string{"2", "--stream", "--sim-no-usage"},
-			wants: []string{"Samples: 10 ok / 0 failed (total 10)\n", "Tokens: output=160 input=n/a (source: usage 0, tiktoken 10)\n"},
-		},
-		{
-			name:  "force tiktoken",
-			args:  []string{"2", "--force-tiktoken"},
-			wants: []string{"Tokens: output=160 input=", "(source: usage 0, tiktoken 10)\n"},
-		},
-		{
-			name:  "not streamed: no TTFT",
-			args:  []string{"2", "--requests-per-thread", "1"},
-			wants: []string{"Samples: 2 ok / 0 failed (total 2)\n", "TPS (tokens/sec):\n    mean=", "E2E latency (ms):\n"},
-		},
-		{
-			name:  "options before the threads",
-			args:  []string{"--model", "qwen2.5:7b", "--requests-per-thread", "1", "4"},
-			wants: []string{"threads=4, requests_per_thread=1, total=4\n", "model=qwen2.5:7b, timeout=120.0s, max_tokens=16\n"},
-		},
-		{
-			name:  "openai shape: a role-only first chunk is no token",
-			args:  []string{"2", "--stream", "--sim-style", "openai"},
-			wants: []string{"Samples: 10 ok / 0 failed (total 10)\n", "Chunks: 160 token-bearing for 160 tokens\n"},
-		},
-		{
-			name:  "llama.cpp shape: usage on the finish chunk",
-			args:  []string{"2", "--stream", "--sim-style", "llamacpp"},
-			wants: []string{"(source: usage 10, tiktoken 0)\n"},
-		},
+		{name: "stream with usage", args: []string{"3", "--stream", "--requests-per-thread", "2"},
+			threads: 3, perThread: 2, usage: true, input: true},
+		// The simulator's words are one token each: tiktoken must agree with
+		// the usage the simulator would have sent.
+		{name: "no usage: tiktoken counts", args: []string{"2", "--stream", "--sim-no-usage"}, threads: 2, perThread: 5},
+		{name: "force tiktoken", args: []string{"2", "--force-tiktoken"}, threads: 2, perThread: 5, input: true},
+		{name: "not streamed: no TTFT", args: []string{"2", "--requests-per-thread", "1"}, threads: 2, perThread: 1, usage: true, input: true},
+		{name: "options before the threads", args: []string{"--model", "qwen2.5:7b", "--requests-per-thread", "1", "4"},
+			threads: 4, perThread: 1, model: "qwen2.5:7b", usage: true, input: true},
+		{name: "openai shape: a role-only first chunk is no token", args: []string{"2", "--stream", "--sim-style", "openai"},
+			threads: 2, perThread: 5, usage: true, input: true},
+		{name: "llama.cpp shape: usage on the finish chunk", args: []string{"2", "--stream", "--sim-style", "llamacpp"},
+			threads: 2, perThread: 5, usage: true, input: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			out, errOut, code := runCLI(t, withSim(fastSim, tt.args...)...)
-			if code != 0 {
-				t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, errOut, out)
+			doc, text := runJSON(t, 0, withSim(fastSim, tt.args...)...)
+			stream := slices.Contains(tt.args, "--stream")
+			c, n := doc.Config, tt.threads*tt.perThread
+			if c.Threads != tt.threads || c.RequestsPerThread != tt.perThread || c.Model != cmp.Or(tt.model, defaultModel) ||
+				c.TimeoutS != 120 || c.MaxTokens != 16 || c.Stream != stream {
+				t.Errorf("config %+v; want %d threads x %d, model %q, 120 s, 16 tokens, stream %v", *c, tt.threads, tt.perThread, tt.model, stream)
 			}
-			for _, want := range tt.wants {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
+			if r := doc.Requests; r.Sent != n || r.OK != n || r.Failed != 0 || r.Cancelled != 0 {
+				t.Errorf("requests %+v; want %d sent, all ok", r, n)
+			}
+			tok := doc.Tokens
+			usage, tiktoken := n, 0
+			if !tt.usage {
+				usage, tiktoken = 0, n
+			}
+			if tok.Output != 16*n || tok.FromUsage != usage || tok.FromTiktoken != tiktoken || (tok.Input != nil) != tt.input {
+				t.Errorf("tokens %+v (input %v); want %d from usage %d, tiktoken %d, input reported %v", tok, tok.Input, 16*n, usage, tiktoken, tt.input)
+			}
+			if chunks := map[bool]int{true: 16 * n}[stream]; tok.Chunks != chunks {
+				t.Errorf("%d token-bearing chunks; want %d", tok.Chunks, chunks)
+			}
+			if doc.TPS == nil || doc.E2EMs == nil {
+				t.Errorf("no TPS or E2E figures")
+			}
+			streamed := []*jsonDist{doc.TTFTMs, doc.TPOTMs, doc.ITLMs, doc.DecodeTPS}
+			for i, d := range streamed {
+				if (d != nil) != stream {
+					t.Errorf("streaming figure %d given = %v; want it exactly when streaming", i, d != nil)
 				}
 			}
-			if strings.Contains(out, "TTFT (ms):") != strings.Contains(strings.Join(tt.args, " "), "--stream") {
-				t.Errorf("TTFT shown = %v; want it exactly when streaming:\n%s", strings.Contains(out, "TTFT (ms):"), out)
+			if strings.Contains(text, "TTFT (ms):") != stream {
+				t.Errorf("TTFT shown = %v; want it exactly when streaming:\n%s", !stream, text)
 			}
 		})
 	}
@@ -115,12 +110,12 @@ func TestCLIPartialFailure(t *testing.T) {
 		}
 		io.WriteString(w, `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2}}`)
 	})
-	out, _, code := runCLI(t, "1", "--base-url", url, "--requests-per-thread", "4")
-	if code != 1 || !strings.Contains(out, "Samples: 2 ok / 2 failed (total 4)\n") || !strings.Contains(out, "  2 x HTTP 500: boom\n") {
-		t.Errorf("exit %d; want 1 with 2 ok, 2 failed:\n%s", code, out)
+	doc, _ := runJSON(t, 1, "1", "--base-url", url, "--requests-per-thread", "4")
+	if r := doc.Requests; r.Sent != 4 || r.OK != 2 || r.Failed != 2 || !slices.Equal(doc.Errors, []ErrorCount{{"HTTP 500: boom", 2}}) {
+		t.Errorf("requests %+v, errors %v; want 2 ok, 2 failed with HTTP 500: boom", r, doc.Errors)
 	}
-	if !strings.Contains(out, "Tokens: output=4 input=6 (source: usage 2, tiktoken 0)\n") {
-		t.Errorf("token line wrong:\n%s", out)
+	if tok := doc.Tokens; tok.Output != 4 || tok.Input == nil || *tok.Input != 6 || tok.FromUsage != 2 || tok.FromTiktoken != 0 {
+		t.Errorf("tokens %+v; want 4 out, 6 in, both answers from usage", tok)
 	}
 }
 
@@ -143,19 +138,19 @@ func TestInterruptedRun(t *testing.T) {
 		<-arrived // both workers are in flight
 		cancel()
 	}()
-	var out, errb bytes.Buffer
 	records := filepath.Join(t.TempDir(), "run.jsonl")
-	err := runCommandLine(ctx, []string{"2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records}, &out, &errb)
-	if code := exitCode(err, &errb); code != 130 {
+	out, text, code := runCLIContext(ctx, t, "2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records, "--json", "-")
+	if code != 130 {
 		t.Errorf("exit %d; want 130", code)
 	}
-	if f, err := readRecordFile(records); err != nil || len(f.lines) != 2 || f.lines[0].FailKind != failCancelled {
+	if f, err := readRecordFile(records); err != nil || len(f.lines) != 2 || f.lines[0].FailKind != failCancelled || f.lines[1].FailKind != failCancelled {
 		t.Errorf("records file: %d lines, %v; want both requests, cancelled", len(f.lines), err)
 	}
-	for _, want := range []string{"Samples: 0 ok / 0 failed (total 0)\n", "Cancelled: 2 in flight when the run was stopped", "Interrupted:"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
+	if r := decodeSummary(t, out).Requests; r.Sent != 2 || r.OK != 0 || r.Failed != 0 || r.Cancelled != 2 {
+		t.Errorf("requests %+v; want 2 sent, both cancelled", r)
+	}
+	if !strings.Contains(text, "\nInterrupted: ") {
+		t.Errorf("the report does not say the run was interrupted:\n%s", text)
 	}
 }
 
@@ -166,10 +161,9 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	recs := filepath.Join(t.TempDir(), "run.jsonl")
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
-	var out, errb bytes.Buffer
-	err := runCommandLine(ctx, withSim(slowSim, "4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50"), &out, &errb)
-	if code := exitCode(err, &errb); code != 130 {
-		t.Fatalf("exit %d; want 130\n%s", code, out.String())
+	out, text, code := runCLIContext(ctx, t, withSim(slowSim, "4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50", "--json", "-")...)
+	if code != 130 {
+		t.Fatalf("exit %d; want 130\n%s", code, text)
 	}
 	f, err := readRecordFile(recs)
 	if err != nil {
@@ -177,9 +171,12 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	}
 	lines := f.lines
 	s := summarizeRecords(readBack(lines), sloBounds{})
-	want := fmt.Sprintf("Samples: %d ok / %d failed (total %d)\n", s.OK, s.Failed, s.OK+s.Failed)
-	if !strings.Contains(out.String(), want) || len(lines) >= 200 || strings.Contains(out.String(), "BUG:") {
-		t.Errorf("%d records; report should say %q:\n%s", len(lines), want, out.String())
+	doc := decodeSummary(t, out)
+	if r := doc.Requests; r.Sent != len(lines) || r.OK != s.OK || r.Failed != s.Failed || r.Cancelled != s.Cancelled || doc.Tokens.Output != s.OutputTokens {
+		t.Errorf("report: %+v, %d tokens; the %d records: %d ok, %d failed, %d cancelled, %d tokens", r, doc.Tokens.Output, len(lines), s.OK, s.Failed, s.Cancelled, s.OutputTokens)
+	}
+	if len(lines) >= 200 || strings.Contains(text, "BUG:") {
+		t.Errorf("%d records of 200 requests; want fewer, each recorded:\n%s", len(lines), text)
 	}
 }
 
@@ -188,36 +185,39 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 // goroutine behind. Not parallel: it counts the whole process's goroutines.
 func TestFaults(t *testing.T) {
 	tests := []struct {
-		name    string
-		flags   []string
-		samples string // the Samples line
-		reason  string // the grouped error line, if any
-		code    int
+		name   string
+		flags  []string
+		ok     int    // answers ok of 8; -1 when it depends on timing
+		reason string // the start of the one failure reason, if any
+		code   int
 	}{
-		{"server errors", []string{"--sim-error-rate", "1"}, "Samples: 0 ok / 8 failed", "8 x HTTP 500: simulated server error", 1},
-		{"rate limited", []string{"--sim-rate-limit", "1", "--sim-ttft", "50ms"}, " failed (total 8)\n", "x HTTP 429: simulated rate limit", 1},
-		{"connection dropped mid-stream", []string{"--sim-drop-after", "3"}, "Samples: 0 ok / 8 failed", "8 x stream cut mid-answer: connection closed by the server", 1},
-		{"connection dropped before a token", []string{"--sim-drop-after", "0"}, "Samples: 0 ok / 8 failed", "8 x stream cut before the first token: connection closed by the server", 1},
-		{"stalled stream", []string{"--sim-stall-after", "2", "--timeout", "0.2"}, "Samples: 0 ok / 8 failed", "8 x stream cut mid-answer: timeout after 200ms", 1},
-		{"garbage", []string{"--sim-garbage"}, "Samples: 0 ok / 8 failed", "8 x malformed stream chunk: invalid JSON", 1},
-		{"no [DONE]", []string{"--sim-no-done"}, "Samples: 8 ok / 0 failed", "", 0},
-		{"no usage", []string{"--sim-no-usage"}, "Samples: 8 ok / 0 failed", "", 0},
-		{"4 MiB event", []string{"--sim-huge-line"}, "Samples: 8 ok / 0 failed", "", 0},
-		{"endless answer", []string{"--sim-endless", "--timeout", "0.2"}, "Samples: 0 ok / 8 failed", "8 x stream cut mid-answer: timeout after 200ms", 1},
+		{"server errors", []string{"--sim-error-rate", "1"}, 0, "HTTP 500: simulated server error", 1},
+		{"rate limited", []string{"--sim-rate-limit", "1", "--sim-ttft", "50ms"}, -1, "HTTP 429: simulated rate limit", 1},
+		{"connection dropped mid-stream", []string{"--sim-drop-after", "3"}, 0, "stream cut mid-answer: connection closed by the server", 1},
+		{"connection dropped before a token", []string{"--sim-drop-after", "0"}, 0, "stream cut before the first token: connection closed by the server", 1},
+		{"stalled stream", []string{"--sim-stall-after", "2", "--timeout", "0.2"}, 0, "stream cut mid-answer: timeout after 200ms", 1},
+		{"garbage", []string{"--sim-garbage"}, 0, "malformed stream chunk: invalid JSON", 1},
+		{"no [DONE]", []string{"--sim-no-done"}, 8, "", 0},
+		{"no usage", []string{"--sim-no-usage"}, 8, "", 0},
+		{"4 MiB event", []string{"--sim-huge-line"}, 8, "", 0},
+		{"endless answer", []string{"--sim-endless", "--timeout", "0.2"}, 0, "stream cut mid-answer: timeout after 200ms", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
-			args := append(withSim(fastSim, "4", "--stream", "--requests-per-thread", "2"), tt.flags...)
-			out, errOut, code := runCLI(t, args...)
-			if code != tt.code || !strings.Contains(out, tt.samples) {
-				t.Fatalf("exit %d (want %d); stderr %q; want %q:\n%s", code, tt.code, errOut, tt.samples, out)
+			doc, text := runJSON(t, tt.code, append(withSim(fastSim, "4", "--stream", "--requests-per-thread", "2"), tt.flags...)...)
+			r := doc.Requests
+			if r.Sent != 8 || r.OK+r.Failed != 8 || r.Cancelled != 0 || (tt.ok >= 0 && r.OK != tt.ok) {
+				t.Errorf("requests %+v; want 8 sent, each ok or failed once (%d ok)", r, tt.ok)
 			}
-			if tt.reason != "" && !strings.Contains(out, tt.reason) {
-				t.Errorf("output lacks %q:\n%s", tt.reason, out)
+			switch {
+			case tt.reason == "" && len(doc.Errors) > 0:
+				t.Errorf("errors %v; want none", doc.Errors)
+			case tt.reason != "" && (len(doc.Errors) != 1 || !strings.HasPrefix(doc.Errors[0].Reason, tt.reason) || doc.Errors[0].Count != r.Failed):
+				t.Errorf("errors %v; want all %d failures for %q", doc.Errors, r.Failed, tt.reason)
 			}
-			if strings.Contains(out, "BUG:") {
-				t.Errorf("a request went unrecorded:\n%s", out)
+			if strings.Contains(text, "BUG:") {
+				t.Errorf("a request went unrecorded:\n%s", text)
 			}
 			waitGoroutines(t, before)
 		})
@@ -239,38 +239,47 @@ func waitGoroutines(t *testing.T, before int) {
 	}
 }
 
+// Warm-up requests are sent first and left out of every figure; goodput
+// counts the requests within the SLO.
 func TestWarmupAndGoodput(t *testing.T) {
 	t.Parallel()
-	args := withSim(fastSim, "2", "--stream", "--warmup", "3", "--requests", "6", "--slo", "ttft=1ms")
-	args = append(args, "--sim-ttft", "20ms")
-	out, _, code := runCLI(t, args...)
-	for _, want := range []string{
-		"Warm-up: 3 requests sent first (3 ok / 0 failed), left out of every figure\n",
-		"Samples: 6 ok / 0 failed (total 6)\n",
-		"Goodput: 0.000 req/sec (0 of 6 requests, 0.0%, within ttft<=1ms;",
-	} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
+	doc, text := runJSON(t, 0, append(withSim(fastSim, "2", "--stream", "--warmup", "3", "--requests", "6", "--slo", "ttft=1ms"), "--sim-ttft", "20ms")...)
+	if !strings.Contains(text, "\nWarm-up: 3 requests sent first (3 ok / 0 failed), left out of every figure\n") {
+		t.Errorf("no warm-up line:\n%s", text)
 	}
-	out, _ = runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--slo", "ttft=30s,e2e=60s")...)
-	if !strings.Contains(out, "(4 of 4 requests, 100.0%, within ttft<=30s, e2e<=1m0s;") {
-		t.Errorf("generous SLO: output:\n%s", out)
+	if r := doc.Requests; r.Sent != 6 || r.OK != 6 || r.Failed != 0 || doc.TTFTMs == nil || doc.TTFTMs.Count != 6 || doc.Config.WarmupRequests != 3 {
+		t.Errorf("requests %+v, TTFTs %+v; want the 6 measured ones only", r, doc.TTFTMs)
+	}
+	if g := doc.Goodput; g == nil || *g != (jsonGoodput{SLO: "ttft<=1ms", Good: 0, ReqS: 0, Fraction: 0}) {
+		t.Errorf("goodput %+v; want none of 6 within ttft<=1ms", g)
+	}
+	doc, _ = runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--slo", "ttft=30s,e2e=60s")...)
+	if g := doc.Goodput; g == nil || g.SLO != "ttft<=30s, e2e<=1m0s" || g.Good != 4 || g.Fraction != 1 || g.ReqS <= 0 {
+		t.Errorf("generous SLO: goodput %+v; want all 4", g)
 	}
 }
 
+// Open loop: the report gives the client's queue and the latency a user
+// arriving on schedule saw, and warns when requests started late.
 func TestOpenLoopReport(t *testing.T) {
 	t.Parallel()
-	out, _, code := runCLI(t, withSim(fastSim, "4", "--stream", "--rate", "200", "--requests", "10", "--seed", "3")...)
-	for _, want := range []string{"Load: open loop at 200 req/s, Poisson arrivals, seed 3\n", "Client queue (ms, t_send - t_sched):", "TTFT incl. queue (ms):", "Samples: 10 ok"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
+	doc, text := runJSON(t, 0, withSim(fastSim, "4", "--stream", "--rate", "200", "--requests", "10", "--seed", "3")...)
+	if !strings.Contains(text, "\nLoad: open loop at 200 req/s, Poisson arrivals, seed 3\n") {
+		t.Errorf("no open-loop header:\n%s", text)
+	}
+	c := doc.Config
+	if c.RatePerS == nil || *c.RatePerS != 200 || c.Burstiness != 1 || c.Seed == nil || *c.Seed != 3 || doc.Requests.OK != 10 {
+		t.Errorf("config %+v, requests %+v; want 10 ok at 200/s, seed 3", *c, doc.Requests)
+	}
+	for name, d := range map[string]*jsonDist{"client queue": doc.ClientQueueMs, "E2E incl. queue": doc.E2EInclQueueMs, "TTFT incl. queue": doc.TTFTInclQueueMs} {
+		if d == nil || d.Count != 10 {
+			t.Errorf("%s: %+v; want 10 samples", name, d)
 		}
 	}
 	// A cap of one in flight makes requests wait: the report says so.
-	out, _ = runExpect(t, 0, append(withSim(fastSim, "4", "--stream", "--rate", "inf", "--max-concurrency", "1", "--requests", "6"), "--sim-ttft", "30ms")...)
-	if !strings.Contains(out, "WARNING: requests started late") {
-		t.Errorf("no late-start warning with --max-concurrency 1 at rate inf:\n%s", out)
+	doc, text = runJSON(t, 0, append(withSim(fastSim, "4", "--stream", "--rate", "inf", "--max-concurrency", "1", "--requests", "6"), "--sim-ttft", "30ms")...)
+	if q := doc.ClientQueueMs; q == nil || q.P95 <= maxScheduleLagMs || !strings.Contains(text, "  WARNING: requests started late") {
+		t.Errorf("client queue %+v; want a p95 over %d ms and the late-start warning with --max-concurrency 1 at rate inf:\n%s", q, maxScheduleLagMs, text)
 	}
 }
 
@@ -278,10 +287,16 @@ func TestOpenLoopReport(t *testing.T) {
 // server's counters beside the client's.
 func TestProbeThenMetricsInTheReport(t *testing.T) {
 	t.Parallel()
-	out, _, code := runCLI(t, withSim(fastSim, "2", "--stream", "--requests", "4", "--probe", "--sim-metrics")...)
-	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 64 (client counted 64)"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
+	doc, text := runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--probe", "--sim-metrics")...)
+	probe, header, found := strings.Cut(text, "\nStarting benchmark:")
+	if !found || !strings.HasPrefix(probe, "Probe of http://127.0.0.1:") {
+		t.Errorf("want the probe's table, then the header:\n%s", text)
+	}
+	m := doc.ServerMetrics
+	if m == nil || !strings.HasPrefix(m.URL, "http://127.0.0.1:") || m.GeneratedTokens == nil || *m.GeneratedTokens != 64 || doc.Tokens.Output != 64 {
+		t.Errorf("server metrics %+v, client counted %d; want 64 tokens generated, 64 counted", m, doc.Tokens.Output)
+	}
+	if !strings.Contains(header, "\n  Server metrics (http://127.0.0.1:") {
+		t.Errorf("the report lacks the server's counters:\n%s", text)
 	}
 }

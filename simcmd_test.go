@@ -47,10 +47,12 @@ func TestSimCommand(t *testing.T) {
 
 func TestSimCommandBadFlags(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}} {
+	cmds := [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}}
+	for _, args := range cmds {
 		_, errOut, code := runCLI(t, args...)
 		if code != 2 || strings.Count(errOut, "\n") != 2 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 with a one-line error", args, code, errOut)
 		}
 	}
+	golden(t, "usage-errors-sim.golden", transcript(t, "", cmds...))
 }

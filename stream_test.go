@@ -146,11 +146,12 @@ func TestReasoningStream(t *testing.T) {
 		io.WriteString(w, `data: {"choices":[{"delta":{"content":" and"}}]}`+"\n\n")
 		io.WriteString(w, `data: {"choices":[{"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
 	})
-	out, _, code := runCLI(t, "1", "--base-url", url, "--stream", "--requests-per-thread", "2")
-	for _, want := range []string{"Samples: 2 ok / 0 failed", "(source: usage 0, tiktoken 2)", "Tokens: output=6 ", "TTFO (ms, first answer after reasoning):", "Chunks: 6 token-bearing for 6 tokens"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
+	doc, _ := runJSON(t, 0, "1", "--base-url", url, "--stream", "--requests-per-thread", "2")
+	if r, tok := doc.Requests, doc.Tokens; r.OK != 2 || r.Failed != 0 || tok.Output != 6 || tok.Chunks != 6 || tok.FromUsage != 0 || tok.FromTiktoken != 2 {
+		t.Errorf("requests %+v, tokens %+v; want 2 ok, 6 tokens in 6 chunks counted by tiktoken", r, tok)
+	}
+	if doc.TTFTMs == nil || doc.TTFOMs == nil || doc.TTFOMs.Count != 2 || doc.TTFOMs.Mean < doc.TTFTMs.Mean {
+		t.Errorf("TTFT %+v, TTFO %+v; want a TTFO for each answer, after its TTFT", doc.TTFTMs, doc.TTFOMs)
 	}
 }
 
@@ -170,9 +171,9 @@ func TestStreamHeldOpenAfterDone(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	out, _, code := runCLI(t, "2", "--base-url", url, "--stream", "--timeout", "60", "--requests-per-thread", "1")
-	if code != 0 || !strings.Contains(out, "Samples: 2 ok / 0 failed") {
-		t.Fatalf("exit %d:\n%s", code, out)
+	doc, _ := runJSON(t, 0, "2", "--base-url", url, "--stream", "--timeout", "60", "--requests-per-thread", "1")
+	if r := doc.Requests; r.OK != 2 || r.Failed != 0 {
+		t.Errorf("requests %+v; want 2 ok", r)
 	}
 	if took := time.Since(start); took > 30*time.Second {
 		t.Errorf("run took %v; the drain after [DONE] waited for the timeout", took)

@@ -70,12 +70,13 @@ func TestSummarizeOneToken(t *testing.T) {
 func TestServerSideEndToEnd(t *testing.T) {
 	t.Parallel()
 	for _, shape := range [][]string{{"--api", "ollama"}, {"--sim-style", "llamacpp"}} {
-		args := append(withSim(slowSim, "2", "--stream", "--requests", "4"), shape...)
-		out, _, code := runCLI(t, args...)
-		for _, want := range []string{"Server-side (the server's own timings, 4 answers):", "    decode TPS (tokens/sec): mean=", "(client decode TPS median=", "    tokens: server 64, client 64"} {
-			if code != 0 || !strings.Contains(out, want) {
-				t.Errorf("%v: exit %d; output lacks %q:\n%s", shape, code, want, out)
+		t.Run(strings.Join(shape, " "), func(t *testing.T) {
+			t.Parallel()
+			doc, _ := runJSON(t, 0, append(withSim(slowSim, "2", "--stream", "--requests", "4"), shape...)...)
+			srv := doc.ServerSide
+			if srv == nil || srv.Answers != 4 || srv.ServerTokens != 64 || srv.ClientTokens != 64 || srv.DecodeTPS == nil || srv.DecodeTPS.Count != 4 || doc.DecodeTPS == nil {
+				t.Errorf("server side %+v, client decode TPS %+v; want the server's decode rate of 4 answers, 64 tokens, beside the client's", srv, doc.DecodeTPS)
 			}
-		}
+		})
 	}
 }

@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +49,14 @@ func withSim(sim []string, args ...string) []string {
 // and its exit status.
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runCLIContext(t.Context(), t, args...)
+}
+
+// runCLIContext is runCLI until ctx ends: ending it is the user's Ctrl-C.
+func runCLIContext(ctx context.Context, t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	err := runCommandLine(t.Context(), args, &out, &errb)
+	err := runCommandLine(ctx, args, &out, &errb)
 	code = exitCode(err, &errb)
 	return out.String(), errb.String(), code
 }
@@ -64,19 +72,49 @@ func runExpect(t *testing.T, want int, args ...string) (stdout, stderr string) {
 }
 
 // runJSON runs a benchmark with --json -, stops the test unless it exits
-// with want, and returns its JSON summary (decoded strictly: a field the
-// document has and jsonSummary lacks is an error) and its text report,
-// which --json - sends to stderr.
+// with want, and returns its JSON summary and its text report, which
+// --json - sends to stderr.
 func runJSON(t *testing.T, want int, args ...string) (jsonSummary, string) {
 	t.Helper()
 	out, text := runExpect(t, want, append(slices.Clone(args), "--json", "-")...)
-	dec := json.NewDecoder(strings.NewReader(out))
+	return decodeSummary(t, out), text
+}
+
+// decodeSummary decodes a JSON summary strictly: a field the document has
+// and jsonSummary lacks is an error.
+func decodeSummary(t *testing.T, doc string) jsonSummary {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.DisallowUnknownFields()
-	var doc jsonSummary
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("the JSON summary does not decode: %v\n%s", err, out)
+	var s jsonSummary
+	if err := dec.Decode(&s); err != nil {
+		t.Fatalf("the JSON summary does not decode: %v\n%s", err, doc)
 	}
-	return doc, text
+	return s
+}
+
+// transcript runs each command line in turn and returns what a terminal
+// would show: the command, what it printed (stdout, then stderr) and its
+// exit status. Each occurrence of dir in it reads DIR, so that a golden
+// file does not depend on where the test's files were.
+func transcript(t *testing.T, dir string, cmds ...[]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	for _, args := range cmds {
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = a
+			if a == "" || strings.ContainsAny(a, " \t\r\n'\"\\") {
+				quoted[i] = strconv.Quote(a)
+			}
+		}
+		out, errOut, code := runCLI(t, args...)
+		fmt.Fprintf(&b, "$ %s\n%s%sexit %d\n\n", strings.Join(append([]string{"tpsbench"}, quoted...), " "), out, errOut, code)
+	}
+	if dir == "" {
+		return b.Bytes()
+	}
+	return bytes.ReplaceAll(b.Bytes(), []byte(dir), []byte("DIR"))
 }
 
 // Servers to run against.

@@ -89,8 +89,8 @@ func TestReplayForceTiktoken(t *testing.T) {
 // reports usage costs no tokenizer at all.
 func TestNoCrossCheckWithoutEncoder(t *testing.T) {
 	t.Parallel()
-	out, _ := runExpect(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4")...)
-	if strings.Contains(out, "Token cross-check") {
-		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)
+	doc, text := runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4")...)
+	if doc.TokenCrossCheck != nil || strings.Contains(text, "Token cross-check") {
+		t.Errorf("cross-check %+v without --cross-check or a loaded encoder:\n%s", doc.TokenCrossCheck, text)
 	}
 }
