@@ -88,6 +88,8 @@ func TestBodyBuilderMatchesWholeEncoding(t *testing.T) {
 	}
 }
 
+// --api ollama sends Ollama's native /api/chat body and reads its counts and
+// timings.
 func TestOllamaNativeRequest(t *testing.T) {
 	t.Parallel()
 	var path string

@@ -10,6 +10,8 @@ import (
 	"time"
 )
 
+// The records alone show an ignored max_tokens, several tokens a chunk and a
+// cold start; a healthy run shows nothing.
 func TestTrustChecks(t *testing.T) {
 	t.Parallel()
 	var recs []Record
@@ -23,6 +25,10 @@ func TestTrustChecks(t *testing.T) {
 	recs[0].Chunks[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
 	recs[0].FirstAnswer = recs[0].Chunks[0]
 	found, cross := trustChecks(recs)
+	want := []finding{overMaxFinding{answers: 6, longest: 8}, chunkingFinding{chunks: 24, tokens: 48}, coldStartFinding{first: 900 * time.Millisecond, median: 100 * time.Millisecond}}
+	if !slices.Equal(found, want) {
+		t.Errorf("findings %+v; want %+v", found, want)
+	}
 	var notes []string
 	for _, f := range found {
 		notes = append(notes, findingText(f))

@@ -46,6 +46,7 @@ func TestCLIUsageErrors(t *testing.T) {
 	golden(t, "usage-errors.golden", transcript(t, "", cmds...))
 }
 
+// --timeout is in seconds, fractions included.
 func TestTimeoutMessageUsesFlagUnits(t *testing.T) {
 	t.Parallel()
 	if got := (&config{timeout: 1.5}).timeoutDuration(); got != 1500*time.Millisecond {

@@ -8,6 +8,8 @@ import (
 	"testing"
 )
 
+// A run's JSON carries its fingerprint, and compare warns when two runs'
+// fingerprints differ.
 func TestFingerprintInJSONAndCompare(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

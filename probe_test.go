@@ -64,6 +64,7 @@ func TestProbeAgainstSimulator(t *testing.T) {
 	}
 }
 
+// The probe against llama.cpp's server, replayed from recorded responses.
 func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
 	t.Parallel()
 	url := fixtureServer(t, map[string]string{
@@ -85,6 +86,7 @@ func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
 	}
 }
 
+// The probe against Ollama, replayed from recorded responses.
 func TestProbeAgainstRecordedOllama(t *testing.T) {
 	t.Parallel()
 	url := fixtureServer(t, map[string]string{

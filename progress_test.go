@@ -6,6 +6,7 @@ import (
 	"time"
 )
 
+// The progress line on a terminal, and none when stderr is not one.
 func TestProgressLine(t *testing.T) {
 	t.Parallel()
 	p := &progress{total: 40}

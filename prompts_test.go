@@ -8,6 +8,8 @@ import (
 	"testing"
 )
 
+// Synthetic prompts have the asked number of tokens, differ from their first
+// words, and share exactly the asked prefix.
 func TestSyntheticPrompts(t *testing.T) {
 	t.Parallel()
 	counter, _ := newTiktokenCounter("cl100k_base")
@@ -49,6 +51,8 @@ func TestSyntheticPrompts(t *testing.T) {
 	}
 }
 
+// Prompt files, as text or JSONL, are read, cycled in order, and refused
+// with the line at fault.
 func TestPromptFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -14,6 +14,7 @@ import (
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
+// The text of a streamed run with failures, from the header to the errors.
 func TestReportGolden(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer

@@ -33,6 +33,8 @@ func BenchmarkDoNonStream(b *testing.B) {
 	})
 }
 
+// Every recorded response, replayed through the client, settles into the
+// Record its server meant.
 func TestReplayFixtures(t *testing.T) {
 	t.Parallel()
 	// Expectations were read off the fixtures independently (a Python
@@ -148,6 +150,8 @@ func TestNonStreamE2EAgainstSimulator(t *testing.T) {
 	}
 }
 
+// Each way a request can fail is counted with its own reason, and the run
+// exits 1.
 func TestCLIFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -81,6 +81,7 @@ func TestCLIAgainstSimulator(t *testing.T) {
 	}
 }
 
+// Nothing listening: one line on stderr, no report, exit status 1.
 func TestCLIConnectionRefused(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

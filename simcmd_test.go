@@ -45,6 +45,7 @@ func TestSimCommand(t *testing.T) {
 	}
 }
 
+// tpsbench sim refuses a bad command line in one line, with exit status 2.
 func TestSimCommandBadFlags(t *testing.T) {
 	t.Parallel()
 	cmds := [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}}

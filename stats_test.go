@@ -85,6 +85,7 @@ func BenchmarkSummarizeMillion(b *testing.B) {
 	}
 }
 
+// mannWhitneyP matches SciPy, and gives no verdict on too few samples.
 func TestMannWhitney(t *testing.T) {
 	t.Parallel()
 	seq := func(from, n int) []float64 {

@@ -248,6 +248,7 @@ func contentEvents(part string) int {
 	return strings.Count(part, `"content":"`) - strings.Count(part, `"content":""`)
 }
 
+// Chunks are stamped with the time of the read that carried them.
 func TestReplayTimedCaptures(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{

@@ -7,6 +7,7 @@ import (
 	"time"
 )
 
+// Every figure of a small mixed run, computed by hand from the definitions.
 func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
 	t.Parallel()
 	a := streamRec(0, 4, 100, 200, 300, 400) // TTFT 100, E2E 400, TPOT 100

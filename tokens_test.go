@@ -60,6 +60,7 @@ func TestEncodingsOfflineAndSimVocabulary(t *testing.T) {
 	}
 }
 
+// An unknown encoding is refused with the list of known ones.
 func TestUnknownEncoding(t *testing.T) {
 	t.Parallel()
 	_, err := newTiktokenCounter("gpt2")

@@ -7,6 +7,7 @@ import (
 	"time"
 )
 
+// clientBound flags each kind of starved client, and a healthy one not.
 func TestClientBound(t *testing.T) {
 	t.Parallel()
 	healthy := clientHealth{Wall: time.Second, CPU: 200 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 300 * time.Microsecond}
