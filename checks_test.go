@@ -3,13 +3,17 @@ package main
 import (
 	"io"
 	"net/http"
-	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
+// The records alone show an ignored max_tokens, several tokens a chunk and a
+// cold start; a healthy run shows nothing.
 func TestTrustChecks(t *testing.T) {
+	t.Parallel()
 	var recs []Record
 	for i := range 6 {
 		// 8 tokens in 4 chunks; the server was asked for 4.
@@ -21,6 +25,10 @@ func TestTrustChecks(t *testing.T) {
 	recs[0].Chunks[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
 	recs[0].FirstAnswer = recs[0].Chunks[0]
 	found, cross := trustChecks(recs)
+	want := []finding{overMaxFinding{answers: 6, longest: 8}, chunkingFinding{chunks: 24, tokens: 48}, coldStartFinding{first: 900 * time.Millisecond, median: 100 * time.Millisecond}}
+	if !slices.Equal(found, want) {
+		t.Errorf("findings %+v; want %+v", found, want)
+	}
 	var notes []string
 	for _, f := range found {
 		notes = append(notes, findingText(f))
@@ -44,85 +52,81 @@ func TestTrustChecks(t *testing.T) {
 	}
 }
 
+// Checks of a live run reach the report: answers without usage, and the
+// token cross-check when asked for.
 func TestNoUsageCheckEndToEnd(t *testing.T) {
-	out, _, _ := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--sim-no-usage"}, fastSimArgs...)...)
-	if !strings.Contains(out, "  - 4 of 4 answers had no usage") {
-		t.Errorf("no check for missing usage:\n%s", out)
+	t.Parallel()
+	doc, _ := runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--sim-no-usage")...)
+	if !slices.Contains(doc.Checks, findingText(noUsageFinding{answers: 4, of: 4})) {
+		t.Errorf("no check for missing usage: %q", doc.Checks)
 	}
-	out, _, _ = runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--cross-check"}, fastSimArgs...)...)
-	if strings.Contains(out, "had no usage") || !strings.Contains(out, "Token cross-check: tiktoken counts +0.0% (median; worst +0.0%) against the server's usage over 4 answers") {
-		t.Errorf("healthy simulated run:\n%s", out)
-	}
-}
-
-func TestClientBound(t *testing.T) {
-	healthy := clientHealth{Wall: time.Second, CPU: 200 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 300 * time.Microsecond}
-	if healthy.clientBound(100 * time.Millisecond) {
-		t.Errorf("healthy: %q", clientBoundText(clientBoundFinding{health: healthy, latency: 100 * time.Millisecond}))
-	}
-	for _, sick := range []clientHealth{
-		{Wall: time.Second, CPU: 1900 * time.Millisecond, Cores: 2},      // CPU saturated
-		{Wall: time.Second, Cores: 2, SchedP50: 3 * time.Millisecond},    // runnable goroutines wait
-		{Wall: time.Second, Cores: 2, SchedP99: 20 * time.Millisecond},   // over 5% of a 100 ms TTFT
-		{Wall: time.Second, Cores: 2, GCPauseP99: 12 * time.Millisecond}, // long GC pauses
-	} {
-		note := clientBoundText(clientBoundFinding{health: sick, latency: 100 * time.Millisecond})
-		if !sick.clientBound(100*time.Millisecond) || !strings.HasPrefix(note, "client-bound: ") || strings.HasPrefix(note, "client-bound: :") {
-			t.Errorf("%+v: no warning (%q)", sick, note)
-		}
-	}
-}
-
-// A client starved of CPU (one P, and a goroutine spinning on it) gets the
-// warning; the same run with CPU to spare does not.
-func TestClientBoundEndToEnd(t *testing.T) {
-	args := []string{"4", "--stream", "--requests-per-thread", "3", "--sim", "--sim-ttft", "200ms", "--sim-rate", "100", "--max-tokens", "8"}
-	// (That a healthy client raises nothing is TestClientBound's: on a shared
-	// test machine a real run may well be short of CPU.)
-	out, _, _ := runCLI(t, args...)
-	if !strings.Contains(out, "  Client: CPU ") {
-		t.Errorf("no Client line:\n%s", out)
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-		}
-	}()
-	out, _, _ = runCLI(t, args...)
-	close(done)
-	if !strings.Contains(out, "  - client-bound: ") {
-		t.Errorf("starved run:\n%s", out)
+	doc, _ = runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4", "--cross-check")...)
+	noUsage := func(c string) bool { return strings.Contains(c, "had no usage") }
+	if cross := doc.TokenCrossCheck; slices.ContainsFunc(doc.Checks, noUsage) || cross == nil || *cross != (jsonCross{Answers: 4}) {
+		t.Errorf("healthy simulated run: checks %q, cross-check %+v; want tiktoken to agree with usage over 4 answers", doc.Checks, cross)
 	}
 }
 
 // Thinking tokens reported apart, and cached prompts flagged.
 func TestReasoningTokensAndCachedPrompts(t *testing.T) {
+	t.Parallel()
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"choices":[{"message":{"reasoning_content":"hmm","content":"hi"},"finish_reason":"stop"}],`+
 			`"usage":{"prompt_tokens":40,"completion_tokens":12,"completion_tokens_details":{"reasoning_tokens":9},"prompt_tokens_details":{"cached_tokens":32}}}`)
 	})
-	out, _, code := runCLI(t, "2", "--base-url", url, "--requests", "4")
-	for _, want := range []string{
-		"  Reasoning: 36 of the 48 output tokens were thinking (the server's reasoning_tokens, 4 answers)",
-		"  - 4 answers had cached prompt tokens (128 of their 160 prompt tokens)",
-	} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
+	doc, text := runJSON(t, 0, "2", "--base-url", url, "--requests", "4")
+	if tok := doc.Tokens; tok.Reasoning != 36 || tok.Output != 48 || !strings.Contains(text, "(the server's reasoning_tokens, 4 answers)") {
+		t.Errorf("tokens %+v; want 36 of 48 thinking, over 4 answers:\n%s", tok, text)
+	}
+	if !slices.Contains(doc.Checks, findingText(cachedFinding{answers: 4, cached: 128, prompt: 160})) {
+		t.Errorf("no check for cached prompts: %q", doc.Checks)
 	}
 }
 
-// Without --cross-check the encoder is not built for it: a server that
-// reports usage costs no tokenizer at all.
-func TestNoCrossCheckWithoutEncoder(t *testing.T) {
-	out, _, _ := runCLI(t, append([]string{"2", "--stream", "--requests", "4"}, fastSimArgs...)...)
-	if strings.Contains(out, "Token cross-check") {
-		t.Errorf("cross-check without --cross-check or a loaded encoder:\n%s", out)
+// Ollama's load_duration shows which requests waited for the model: the
+// first (no preload) and the one after the simulated reload.
+func TestColdStartAndReloadsCaught(t *testing.T) {
+	t.Parallel()
+	doc, _ := runJSON(t, 0, withSim(slowSim, "1", "--stream", "--api", "ollama", "--requests", "6", "--no-preload",
+		"--sim-load-time", "300ms", "--sim-reload-every", "4")...)
+	srv := doc.ServerSide
+	if srv == nil || srv.LoadMs == nil || srv.LoadMs.Count != 2 || srv.LoadMs.Mean < 300 || srv.LoadMs.Max >= 400 {
+		t.Fatalf("server side %+v; want 2 answers that waited 300 ms for the model", srv)
+	}
+	if want := findingText(modelLoadFinding{answers: 2, worstMs: srv.LoadMs.Max}); !slices.Contains(doc.Checks, want) {
+		t.Errorf("checks %q; want %q", doc.Checks, want)
+	}
+}
+
+// The server's parallelism, estimated from the client's timings alone,
+// matches the simulator's.
+func TestParallelismEstimate(t *testing.T) {
+	t.Parallel()
+	for _, parallel := range []int{1, 2} {
+		t.Run(strconv.Itoa(parallel), func(t *testing.T) {
+			t.Parallel()
+			doc, _ := runJSON(t, 0, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", strconv.Itoa(parallel))...)
+			// The report's line needs some request to have waited, and an
+			// estimate well below the requests in flight.
+			p := doc.ServerParallelism
+			if p == nil || p.Estimate != float64(parallel) || p.Waited == 0 || p.Estimate >= p.InFlight-0.5 {
+				t.Errorf("parallelism %+v; want %d at a time, requests waiting", p, parallel)
+			}
+		})
+	}
+}
+
+// Requests the server refused as busy are failures, and a check says why.
+func TestServerBusyCountedApart(t *testing.T) {
+	t.Parallel()
+	doc, _ := runJSON(t, 1, withSim(slowSim, "6", "--stream", "--requests", "12", "--sim-parallel", "1", "--sim-max-queue", "1")...)
+	busy := 0
+	for _, e := range doc.Errors {
+		if strings.HasPrefix(e.Reason, "HTTP 503: server busy") {
+			busy += e.Count
+		}
+	}
+	if busy == 0 || !slices.Contains(doc.Checks, findingText(serverBusyFinding{requests: busy})) {
+		t.Errorf("errors %v, checks %q; want the 503s counted and named", doc.Errors, doc.Checks)
 	}
 }

@@ -1,27 +1,23 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // probeRows runs tpsbench probe and returns its table as check -> line.
 func probeRows(t *testing.T, args ...string) map[string]string {
 	t.Helper()
-	out, errOut, code := runCLI(t, append([]string{"probe"}, args...)...)
-	if code != 0 {
-		t.Fatalf("probe %v: exit %d: %s\n%s", args, code, errOut, out)
-	}
+	out, _ := runExpect(t, 0, append([]string{"probe"}, args...)...)
+	return tableRows(out)
+}
+
+// tableRows reads the probe's table, after its title line, as check -> the
+// rest of the line.
+func tableRows(out string) map[string]string {
 	rows := map[string]string{}
 	for _, line := range strings.Split(out, "\n")[1:] {
 		fields := strings.SplitN(strings.TrimSpace(line), "  ", 2)
@@ -34,7 +30,7 @@ func probeRows(t *testing.T, args ...string) map[string]string {
 
 // The probe tells apart every server behaviour the simulator can mimic.
 func TestProbeAgainstSimulator(t *testing.T) {
-	fast := []string{"--sim", "--sim-ttft", "5ms", "--sim-rate", "2000"}
+	t.Parallel()
 	tests := []struct {
 		name  string
 		args  []string
@@ -57,7 +53,8 @@ func TestProbeAgainstSimulator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows := probeRows(t, append(tt.args, fast...)...)
+			t.Parallel()
+			rows := probeRows(t, withSim(fastSim, tt.args...)...)
 			for check, want := range tt.wants {
 				if !strings.HasPrefix(rows[check], want) {
 					t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
@@ -67,44 +64,9 @@ func TestProbeAgainstSimulator(t *testing.T) {
 	}
 }
 
-// A fake llama.cpp server that answers with the recorded responses.
-func fixtureServer(t *testing.T, routes map[string]string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		key := r.Method + " " + r.URL.Path
-		if strings.Contains(string(body), `"stream":true`) {
-			key += " stream"
-		}
-		if strings.Contains(string(body), "no-such-model") {
-			key += " unknown"
-		}
-		name, ok := routes[key]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
-}
-
+// The probe against llama.cpp's server, replayed from recorded responses.
 func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
+	t.Parallel()
 	url := fixtureServer(t, map[string]string{
 		"GET /v1/models":                    "llamacpp-models.http",
 		"POST /v1/chat/completions unknown": "llamacpp-d-unknown-model.http",
@@ -124,54 +86,9 @@ func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
 	}
 }
 
-func TestProbeJSON(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "probe.json")
-	runCLI(t, "probe", "--sim", "--sim-ttft", "5ms", "--sim-rate", "2000", "--json", path)
-	var rep probeReport
-	b, _ := os.ReadFile(path)
-	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {
-		t.Errorf("probe JSON %s: %v", b, err)
-	}
-}
-
-// scrapeMetrics fetches and parses a server's /metrics (the parsing is
-// tested in internal/prom); a failed scrape names the URL, redacted.
-func TestScrapeMetrics(t *testing.T) {
-	root := strings.TrimSuffix(fixtureServer(t, map[string]string{"GET /metrics": "llamacpp-x-metrics.http"}), "/v1")
-	c := newClient(clientSpec{baseURL: root + "/v1", timeout: 10 * time.Second})
-	snap, err := scrapeMetrics(context.Background(), c, root+"/metrics")
-	if err != nil || snap["llamacpp:tokens_predicted_total"] != 8474 || len(snap) != 12 {
-		t.Errorf("scraped %v, %v", snap, err)
-	}
-	withUser := strings.Replace(root, "http://", "http://user:s3cret@", 1) + "/nothing"
-	_, err = scrapeMetrics(context.Background(), c, withUser)
-	if want := "scraping " + strings.Replace(root, "http://", "http://user:xxxxx@", 1) + "/nothing: HTTP 404"; err == nil || err.Error() != want {
-		t.Errorf("error %v; want %q", err, want)
-	}
-}
-
-// --probe runs the probe first and, having found /metrics, reports the
-// server's counters beside the client's.
-func TestProbeThenMetricsInTheReport(t *testing.T) {
-	out, _, code := runCLI(t, append([]string{"2", "--stream", "--requests", "4", "--probe", "--sim-metrics"}, fastSimArgs...)...)
-	for _, want := range []string{"Probe of http://127.0.0.1:", "Starting benchmark:", "  Server metrics (http://127.0.0.1:", "    generated tokens: 32 (client counted 32)"} {
-		if code != 0 || !strings.Contains(out, want) {
-			t.Errorf("exit %d; output lacks %q:\n%s", code, want, out)
-		}
-	}
-}
-
-func TestSelftest(t *testing.T) {
-	out, errOut, code := runCLI(t, "selftest", "--in-process", "--duration", "150ms", "--levels", "1,4")
-	if code != 0 || !strings.Contains(out, "Ceiling of this machine as a client: about ") || strings.Count(out, "\n") < 6 {
-		t.Errorf("exit %d: %s\n%s", code, errOut, out)
-	}
-	if _, _, code := runCLI(t, "selftest", "--levels", "0"); code != 2 {
-		t.Errorf("--levels 0: exit %d; want 2", code)
-	}
-}
-
+// The probe against Ollama, replayed from recorded responses.
 func TestProbeAgainstRecordedOllama(t *testing.T) {
+	t.Parallel()
 	url := fixtureServer(t, map[string]string{
 		"GET /v1/models":                    "ollama-models.http",
 		"POST /v1/chat/completions unknown": "ollama-d-unknown-model.http",
@@ -192,12 +109,13 @@ func TestProbeAgainstRecordedOllama(t *testing.T) {
 
 // The probe prints servers' messages; an echoed API key is redacted there too.
 func TestProbeRedactsKey(t *testing.T) {
+	t.Parallel()
 	const key = "sk-probe-secret-999"
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(401)
 		io.WriteString(w, `{"error":{"message":"Incorrect API key provided: `+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+`"}}`)
 	})
-	out, errOut, _ := runCLI(t, "probe", "--base-url", url, "--api-key", key)
+	out, errOut := runExpect(t, 0, "probe", "--base-url", url, "--api-key", key)
 	if strings.Contains(out+errOut, key) || !strings.Contains(out, "[redacted]") {
 		t.Errorf("probe output:\n%s%s", out, errOut)
 	}
@@ -206,6 +124,7 @@ func TestProbeRedactsKey(t *testing.T) {
 // The probe decodes chunks as the benchmark does: Ollama's "thinking" and a
 // tool call are tokens, and the reasoning field is named.
 func TestProbeCountsThinkingAndToolCalls(t *testing.T) {
+	t.Parallel()
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if !strings.Contains(string(body), `"stream":true`) {

@@ -11,6 +11,7 @@ import (
 
 // tpsbench sim serves until interrupted, at the address it prints.
 func TestSimCommand(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -44,11 +45,15 @@ func TestSimCommand(t *testing.T) {
 	}
 }
 
+// tpsbench sim refuses a bad command line in one line, with exit status 2.
 func TestSimCommandBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}} {
+	t.Parallel()
+	cmds := [][]string{{"sim", "--jitter", "2"}, {"sim", "extra"}, {"sim", "--style", "tgi"}}
+	for _, args := range cmds {
 		_, errOut, code := runCLI(t, args...)
 		if code != 2 || strings.Count(errOut, "\n") != 2 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 with a one-line error", args, code, errOut)
 		}
 	}
+	golden(t, "usage-errors-sim.golden", transcript(t, "", cmds...))
 }

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/montanaflynn/stats"
 )
@@ -14,6 +13,7 @@ import (
 // values were computed with NumPy 1.24: np.percentile(xs, [5, 50, 90, 95, 99]),
 // np.mean(xs) and np.std(xs, ddof=1).
 func TestSummarizeMatchesNumPy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                       string
 		xs                         []float64
@@ -28,6 +28,7 @@ func TestSummarizeMatchesNumPy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			d := summarize(tt.xs)
 			for _, c := range []struct {
 				what      string
@@ -52,6 +53,7 @@ func TestSummarizeMatchesNumPy(t *testing.T) {
 
 // percentileSorted must be the library's Percentile, bit for bit.
 func TestPercentileSortedIsTheLibrarys(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 1; n < 300; n += 7 {
 		xs := make([]float64, n)
@@ -69,72 +71,35 @@ func TestPercentileSortedIsTheLibrarys(t *testing.T) {
 	}
 }
 
-// recs builds Records for summary tests: stream chunks at the given
-// millisecond offsets after a send at sendMs.
-func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
-	r := newRecord(0, true)
-	r.Send = time.Duration(sendMs) * time.Millisecond
-	for _, c := range chunkMs {
-		r.Chunks = append(r.Chunks, time.Duration(c)*time.Millisecond)
+// BenchmarkSummarizeMillion measures the statistics on a million samples.
+func BenchmarkSummarizeMillion(b *testing.B) {
+	xs := make([]float64, 1_000_000)
+	for i := range xs {
+		xs[i] = float64((i * 7919) % 1_000_003)
 	}
-	r.FirstAnswer = r.First()
-	r.Done = r.Last() + time.Millisecond
-	r.OutputTokens, r.TokenSource, r.UsageTokens, r.OK = tokens, "usage", tokens, true
-	return r
-}
-
-func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
-	a := streamRec(0, 4, 100, 200, 300, 400) // TTFT 100, E2E 400, TPOT 100
-	a.InputTokens = 10
-	b := streamRec(50, 3, 250, 450, 650) // TTFT 200, E2E 600, TPOT 200
-	b.TokenSource = "tiktoken"
-	failed := newRecord(2, true)
-	failed.Send, failed.Done = 60*time.Millisecond, 1000*time.Millisecond
-	failed.fail(failHTTP, "HTTP 500: boom")
-	cancelled := newRecord(3, true)
-	cancelled.Send, cancelled.Done = 70*time.Millisecond, 5000*time.Millisecond
-	cancelled.fail(failCancelled, "cancelled")
-
-	s := summarizeRecords([]Record{a, b, failed, cancelled}, sloBounds{})
-	if s.OK != 2 || s.Failed != 1 || s.Cancelled != 1 || s.Total != 4 {
-		t.Fatalf("ok/failed/cancelled/total = %d/%d/%d/%d; want 2/1/1/4", s.OK, s.Failed, s.Cancelled, s.Total)
-	}
-	// Duration: earliest send (0) to latest end (the failed one, 1000 ms);
-	// the cancelled request is kept out of every figure.
-	if s.Duration != time.Second {
-		t.Errorf("duration = %v; want 1s", s.Duration)
-	}
-	if s.OutputTokens != 7 || s.OutputThroughput != 7 || s.RequestThroughput != 2 {
-		t.Errorf("tokens=%d throughput=%v req/s=%v; want 7, 7, 2", s.OutputTokens, s.OutputThroughput, s.RequestThroughput)
-	}
-	// Little's law: (400 + 600 + 940) ms busy over 1 s.
-	if math.Abs(s.Concurrency-1.94) > 1e-9 {
-		t.Errorf("concurrency = %v; want 1.94", s.Concurrency)
-	}
-	if s.TTFT.Mean != 150 || s.TPOT.Mean != 150 || s.E2E.Mean != 500 {
-		t.Errorf("TTFT/TPOT/E2E means = %v/%v/%v; want 150/150/500", s.TTFT.Mean, s.TPOT.Mean, s.E2E.Mean)
-	}
-	if s.ITL.N != 5 || s.ITL.Mean != 140 {
-		t.Errorf("ITL n=%d mean=%v; want 5 gaps, mean 140", s.ITL.N, s.ITL.Mean)
-	}
-	if s.DecodeTPS.Mean != 7.5 { // mean of 10 and 5 tokens/s
-		t.Errorf("decode TPS mean = %v; want 7.5", s.DecodeTPS.Mean)
-	}
-	if s.TPS.Mean != 7.5 { // 4/0.4 = 10 and 3/0.6 = 5
-		t.Errorf("TPS mean = %v; want 7.5", s.TPS.Mean)
-	}
-	if s.FromUsage != 1 || s.FromTiktoken != 1 || s.InputTokens != 10 || s.InputReported != 1 {
-		t.Errorf("sources usage=%d tiktoken=%d input=%d/%d; want 1, 1, 10 from 1", s.FromUsage, s.FromTiktoken, s.InputTokens, s.InputReported)
-	}
-	if len(s.Errors) != 1 || s.Errors[0] != (ErrorCount{"HTTP 500: boom", 1}) {
-		t.Errorf("errors = %v; want one HTTP 500", s.Errors)
+	work := make([]float64, len(xs))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(work, xs) // summarize sorts in place
+		summarize(work)
 	}
 }
 
-// A single-token stream has a TTFT but no TPOT, ITL or decode TPS.
-func TestSummarizeOneToken(t *testing.T) {
-	s := summarizeRecords([]Record{streamRec(0, 1, 100)}, sloBounds{})
-	if s.TTFT.N != 1 || s.TPOT.N != 0 || s.ITL.N != 0 || s.DecodeTPS.N != 0 {
-		t.Errorf("n of TTFT/TPOT/ITL/decode = %d/%d/%d/%d; want 1/0/0/0", s.TTFT.N, s.TPOT.N, s.ITL.N, s.DecodeTPS.N)
+// mannWhitneyP matches SciPy, and gives no verdict on too few samples.
+func TestMannWhitney(t *testing.T) {
+	t.Parallel()
+	seq := func(from, n int) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(from + i)
+		}
+		return xs
+	}
+	// scipy.stats.mannwhitneyu(range(1,11), range(11,21), method="asymptotic").pvalue
+	if p := mannWhitneyP(seq(1, 10), seq(11, 10)); math.Abs(p-0.00018267) > 1e-6 {
+		t.Errorf("p = %v; want 0.00018267", p)
+	}
+	if p := mannWhitneyP(seq(1, 4), seq(100, 4)); p != 1 {
+		t.Errorf("4 samples a side: p = %v; want 1 (no verdict)", p)
 	}
 }

@@ -1,14 +1,186 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
-// The test environment: how tests build what a run builds, the way a run
-// builds it.
+// The test environment, shared by every test of the package: how tests run
+// the program, the servers they run it against, the Client and runner built
+// the way a run builds them, fixed Records, and golden files. Helpers used by
+// one test file only live in that file.
+
+// Running the program.
+
+// The simulator's flags for end-to-end runs, written here only. A test that
+// needs one figure otherwise (a longer TTFT, say) appends that flag after
+// these: the last value of a flag wins.
+var (
+	// fastSim keeps a run quick: 16 one-token chunks, about 10 ms an answer.
+	fastSim = []string{"--sim", "--sim-ttft", "2ms", "--sim-rate", "2000", "--sim-jitter", "0", "--max-tokens", "16"}
+	// slowSim takes about 50 ms an answer, long enough that concurrent
+	// requests overlap at the server and a run takes measurable time.
+	slowSim = []string{"--sim", "--sim-ttft", "10ms", "--sim-rate", "400", "--sim-jitter", "0", "--max-tokens", "16"}
+)
+
+// withSim returns args followed by the simulator flags sim (fastSim or
+// slowSim), in a slice of its own.
+func withSim(sim []string, args ...string) []string {
+	return slices.Concat(args, sim)
+}
+
+// runCLI runs the whole program as a user would and returns what it printed
+// and its exit status.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runCLIContext(t.Context(), t, args...)
+}
+
+// runCLIContext is runCLI until ctx ends: ending it is the user's Ctrl-C.
+func runCLIContext(ctx context.Context, t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := runCommandLine(ctx, args, &out, &errb)
+	code = exitCode(err, &errb)
+	return out.String(), errb.String(), code
+}
+
+// runExpect runs the program and stops the test unless it exits with want.
+func runExpect(t *testing.T, want int, args ...string) (stdout, stderr string) {
+	t.Helper()
+	stdout, stderr, code := runCLI(t, args...)
+	if code != want {
+		t.Fatalf("tpsbench %s: exit %d; want %d\nstderr:\n%s\nstdout:\n%s", strings.Join(args, " "), code, want, stderr, stdout)
+	}
+	return stdout, stderr
+}
+
+// runJSON runs a benchmark with --json -, stops the test unless it exits
+// with want, and returns its JSON summary and its text report, which
+// --json - sends to stderr.
+func runJSON(t *testing.T, want int, args ...string) (jsonSummary, string) {
+	t.Helper()
+	out, text := runExpect(t, want, append(slices.Clone(args), "--json", "-")...)
+	return decodeSummary(t, out), text
+}
+
+// decodeSummary decodes a JSON summary strictly: a field the document has
+// and jsonSummary lacks is an error.
+func decodeSummary(t *testing.T, doc string) jsonSummary {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(doc))
+	dec.DisallowUnknownFields()
+	var s jsonSummary
+	if err := dec.Decode(&s); err != nil {
+		t.Fatalf("the JSON summary does not decode: %v\n%s", err, doc)
+	}
+	return s
+}
+
+// transcript runs each command line in turn and returns what a terminal
+// would show: the command, what it printed (stdout, then stderr) and its
+// exit status. Each occurrence of dir in it reads DIR, so that a golden
+// file does not depend on where the test's files were.
+func transcript(t *testing.T, dir string, cmds ...[]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	for _, args := range cmds {
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = a
+			if a == "" || strings.ContainsAny(a, " \t\r\n'\"\\") {
+				quoted[i] = strconv.Quote(a)
+			}
+		}
+		out, errOut, code := runCLI(t, args...)
+		fmt.Fprintf(&b, "$ %s\n%s%sexit %d\n\n", strings.Join(append([]string{"tpsbench"}, quoted...), " "), out, errOut, code)
+	}
+	if dir == "" {
+		return b.Bytes()
+	}
+	return bytes.ReplaceAll(b.Bytes(), []byte(dir), []byte("DIR"))
+}
+
+// Servers to run against.
+
+// serve starts an httptest server whose handler answers the POSTs; other
+// requests (the fingerprint's GETs of /api/version, /props, /version) get
+// 404, as from a server that has no such endpoint.
+func serve(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1"
+}
+
+// okAnswer is a whole non-streamed answer of one token.
+const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
+
+// chunkFmt is one streamed chunk carrying the content %s.
+const chunkFmt = `data: {"id":"x","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}` + "\n\n"
+
+// fixtureServer is a fake server that answers "METHOD /path" (with " stream"
+// for a streamed request, " unknown" for the probe's unknown model) with the
+// recorded response named in routes, and 404 otherwise.
+func fixtureServer(t *testing.T, routes map[string]string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		key := r.Method + " " + r.URL.Path
+		if strings.Contains(string(body), `"stream":true`) {
+			key += " stream"
+		}
+		if strings.Contains(string(body), "no-such-model") {
+			key += " unknown"
+		}
+		name, ok := routes[key]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1"
+}
+
+// The Client and the runner, built as a run builds them.
 
 // replayClient is a Client for replaying recorded responses, not for
 // sending, with the token policy a run settles its Records with.
@@ -46,10 +218,12 @@ func testRunner(t testing.TB, cfg *config, baseURL string) *runner {
 	return &runner{client: client, tokens: p.tokens, body: p.body}
 }
 
-// simRunner starts a simulator and returns a runner against it.
-func simRunner(t *testing.T, simCfg sim.Config, cfg *config) *runner {
+// simRunner starts a simulator and returns a runner against it, and the
+// simulator (whose Requests are its own timeline when simCfg.Record).
+func simRunner(t testing.TB, simCfg sim.Config, cfg *config) (*runner, *sim.Server) {
 	t.Helper()
-	running, err := sim.New(simCfg).Listen("127.0.0.1:0")
+	s := sim.New(simCfg)
+	running, err := s.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,5 +232,140 @@ func simRunner(t *testing.T, simCfg sim.Config, cfg *config) *runner {
 	if cfg.timeout == 0 {
 		cfg.timeout = 30
 	}
-	return testRunner(t, cfg, running.BaseURL)
+	return testRunner(t, cfg, running.BaseURL), s
+}
+
+// simRun benchmarks a recording simulator directly, threads times perThread
+// answers of 8 tokens, and returns both sides' records: the client's, and
+// the simulator's own timeline by response id.
+func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool) (*Client, []Record, map[string]sim.Request) {
+	t.Helper()
+	simCfg.Record = true
+	cfg := &config{threads: threads, requestsPerThread: perThread, maxTokens: 8, stream: stream}
+	r, s := simRunner(t, simCfg, cfg)
+	records, sent, err := r.runPhase(context.Background(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: threads})})
+	if err != nil || sent != len(records) {
+		t.Fatalf("%d sent, %d records, %v", sent, len(records), err)
+	}
+	byID := map[string]sim.Request{}
+	for _, r := range s.Requests() {
+		byID[r.ID] = r
+	}
+	return r.client, records, byID
+}
+
+// Recorded responses.
+
+// readFixture opens one of the responses under testdata/fixtures, recorded
+// from real servers (llama.cpp's server b4748 and Ollama v0.24.0); INDEX.md
+// there names the request behind each.
+func readFixture(t testing.TB, name string) *http.Response {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
+	if err != nil {
+		t.Fatalf("reading %s: %v", name, err)
+	}
+	return resp
+}
+
+// replay reads a recorded response through the client's response handling
+// and settles its Record as a run would; force is --force-tiktoken.
+func replay(t testing.TB, name string, stream, force bool) Record {
+	t.Helper()
+	c := testClient(t, stream, force)
+	resp := readFixture(t, name)
+	defer resp.Body.Close()
+	rec := newRecord(0, stream)
+	rec.Send, rec.Hdr = 0, 0
+	c.readResponse(context.Background(), resp, &rec)
+	c.settle(&rec)
+	return rec
+}
+
+// Fixed Records: no clock, no network.
+
+// streamRec builds an ok streamed Record: stream chunks at the given
+// millisecond offsets after a send at sendMs.
+func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
+	r := newRecord(0, true)
+	r.Send = time.Duration(sendMs) * time.Millisecond
+	for _, c := range chunkMs {
+		r.Chunks = append(r.Chunks, time.Duration(c)*time.Millisecond)
+	}
+	r.FirstAnswer = r.First()
+	r.Done = r.Last() + time.Millisecond
+	r.OutputTokens, r.TokenSource, r.UsageTokens, r.OK = tokens, "usage", tokens, true
+	return r
+}
+
+// goldenRecords is a fixed run: 8 ok streamed answers of 16 tokens (one
+// counted by tiktoken, one cross-checked), 3 HTTP failures and a timeout.
+func goldenRecords() []Record {
+	var recs []Record
+	for i := range 8 {
+		start := i * 100
+		chunks := make([]int, 0, 16)
+		for j := range 16 {
+			chunks = append(chunks, start+150+i*3+j*(25+i))
+		}
+		r := streamRec(start, 16, chunks...)
+		r.Index, r.InputTokens = i, 31
+		if i < 4 { // the first request of each thread opened a connection
+			r.NewConn, r.Connect = true, time.Duration(i+1)*time.Millisecond
+		}
+		if i == 5 {
+			r.TokenSource, r.UsageTokens, r.TiktokenTokens = "tiktoken", -1, 16
+			r.InputTokens = -1
+		}
+		if i == 6 { // cross-checked: tiktoken counted 2 more
+			r.TiktokenTokens = 18
+		}
+		recs = append(recs, r)
+	}
+	for i := range 3 {
+		r := newRecord(8+i, true)
+		r.Send, r.Done = time.Duration(900+i)*time.Millisecond, time.Duration(950+i)*time.Millisecond
+		r.fail(failHTTP, `HTTP 404: model "foo" not found`)
+		recs = append(recs, r)
+	}
+	r := newRecord(11, true)
+	r.Send, r.Done = 1000*time.Millisecond, 1100*time.Millisecond
+	r.fail(failTimeout, "timeout after 100ms")
+	return append(recs, r)
+}
+
+// readBack turns records-file lines back into Records.
+func readBack(lines []recordLine) []Record {
+	var rs []Record
+	for i := range lines {
+		rs = append(rs, lines[i].record(0))
+	}
+	return rs
+}
+
+// Golden files.
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
 }

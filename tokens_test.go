@@ -11,6 +11,7 @@ import (
 // Known encodings, offline: the token IDs are OpenAI's published ones
 // (tiktoken's README and cookbook).
 func TestTiktokenKnownStrings(t *testing.T) {
+	t.Parallel()
 	c, err := newTiktokenCounter("cl100k_base")
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +43,10 @@ func TestTiktokenKnownStrings(t *testing.T) {
 // Every embedded encoding loads offline, and the simulator's words are one
 // token each in all of them, so tiktoken agrees with the simulator's usage.
 func TestEncodingsOfflineAndSimVocabulary(t *testing.T) {
+	t.Parallel()
 	for _, name := range encodings {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			c, err := newTiktokenCounter(name)
 			if err != nil {
 				t.Fatal(err)
@@ -57,9 +60,38 @@ func TestEncodingsOfflineAndSimVocabulary(t *testing.T) {
 	}
 }
 
+// An unknown encoding is refused with the list of known ones.
 func TestUnknownEncoding(t *testing.T) {
+	t.Parallel()
 	_, err := newTiktokenCounter("gpt2")
 	if err == nil || !strings.Contains(err.Error(), "cl100k_base, o200k_base, p50k_base, r50k_base") {
 		t.Errorf("newTiktokenCounter(gpt2) error = %v; want one listing the known encodings", err)
+	}
+}
+
+// With --force-tiktoken the server's usage is ignored.
+func TestReplayForceTiktoken(t *testing.T) {
+	t.Parallel()
+	rec := replay(t, "ollama-c-stream-include-usage.http", true, true)
+	if !rec.OK || rec.TokenSource != "tiktoken" {
+		t.Fatalf("ok=%v source=%q err=%q; want ok from tiktoken", rec.OK, rec.TokenSource, rec.Err)
+	}
+	// The recorded model's own tokenizer made 16 tokens; cl100k_base splits
+	// the same text differently.
+	if rec.OutputTokens == 16 || rec.OutputTokens <= 0 {
+		t.Errorf("tiktoken count = %d; want a positive count of its own", rec.OutputTokens)
+	}
+	if rec.InputTokens != 31 {
+		t.Errorf("input tokens = %d; want 31 (usage still gives the prompt)", rec.InputTokens)
+	}
+}
+
+// Without --cross-check the encoder is not built for it: a server that
+// reports usage costs no tokenizer at all.
+func TestNoCrossCheckWithoutEncoder(t *testing.T) {
+	t.Parallel()
+	doc, text := runJSON(t, 0, withSim(fastSim, "2", "--stream", "--requests", "4")...)
+	if doc.TokenCrossCheck != nil || strings.Contains(text, "Token cross-check") {
+		t.Errorf("cross-check %+v without --cross-check or a loaded encoder:\n%s", doc.TokenCrossCheck, text)
 	}
 }

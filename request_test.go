@@ -1,47 +1,42 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
-// The fixtures under testdata/fixtures are responses recorded from real
-// servers (llama.cpp's server b4748 and Ollama v0.24.0); INDEX.md there names
-// the request behind each. These tests replay them through the client's
-// response handling.
-
-func readFixture(t testing.TB, name string) *http.Response {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures", name))
+// BenchmarkDoNonStream measures whole non-streaming round trips against
+// the in-process simulator (server costs included: the self-benchmark in
+// bench/ separates them), 64 at a time.
+func BenchmarkDoNonStream(b *testing.B) {
+	r, _ := simRunner(b, sim.Config{MaxTokens: 1}, &config{threads: 64, maxTokens: 1})
+	body, err := r.body(requestKey{})
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
-	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	return resp
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if rec := r.client.Do(context.Background(), 0, body); rec.FailKind != "" {
+				b.Fatal(rec.Err)
+			}
+		}
+	})
 }
 
-func replay(t testing.TB, name string, stream, force bool) Record {
-	t.Helper()
-	c := testClient(t, stream, force)
-	resp := readFixture(t, name)
-	defer resp.Body.Close()
-	rec := newRecord(0, stream)
-	rec.Send, rec.Hdr = 0, 0
-	c.readResponse(context.Background(), resp, &rec)
-	c.settle(&rec)
-	return rec
-}
-
+// Every recorded response, replayed through the client, settles into the
+// Record its server meant.
 func TestReplayFixtures(t *testing.T) {
+	t.Parallel()
 	// Expectations were read off the fixtures independently (a Python
 	// script over the raw files), not from this client.
 	tests := []struct {
@@ -109,6 +104,7 @@ func TestReplayFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.file, ".http"), func(t *testing.T) {
+			t.Parallel()
 			rec := replay(t, tt.file, tt.stream, false)
 			if rec.OK != tt.ok || rec.FailKind != tt.kind {
 				t.Fatalf("ok=%v kind=%q err=%q; want ok=%v kind=%q", rec.OK, rec.FailKind, rec.Err, tt.ok, tt.kind)
@@ -138,18 +134,133 @@ func TestReplayFixtures(t *testing.T) {
 	}
 }
 
-// With --force-tiktoken the server's usage is ignored.
-func TestReplayForceTiktoken(t *testing.T) {
-	rec := replay(t, "ollama-c-stream-include-usage.http", true, true)
-	if !rec.OK || rec.TokenSource != "tiktoken" {
-		t.Fatalf("ok=%v source=%q err=%q; want ok from tiktoken", rec.OK, rec.TokenSource, rec.Err)
+// Non-streaming E2E covers the server's whole answer time.
+func TestNonStreamE2EAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	cfg := sim.Config{TTFT: 20 * time.Millisecond, TokenRate: 400, Style: sim.StyleOllama}
+	client, records, byID := simRun(t, cfg, 2, 2, false)
+	for _, r := range records {
+		s := byID[r.ResponseID]
+		if !r.OK || r.Stream || r.OutputTokens != 8 || r.TokenSource != "usage" {
+			t.Fatalf("record %+v; want ok, not streamed, 8 tokens from usage", r)
+		}
+		if client.start.Add(r.Done).Before(s.Sent) || client.start.Add(r.Send).After(s.Received) {
+			t.Errorf("%s: client interval does not contain the server's", s.ID)
+		}
 	}
-	// The recorded model's own tokenizer made 16 tokens; cl100k_base splits
-	// the same text differently.
-	if rec.OutputTokens == 16 || rec.OutputTokens <= 0 {
-		t.Errorf("tiktoken count = %d; want a positive count of its own", rec.OutputTokens)
+}
+
+// Each way a request can fail is counted with its own reason, and the run
+// exits 1.
+func TestCLIFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		args    []string
+		reason  string // why every request failed
+	}{
+		{
+			name: "404 with OpenAI-style body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(404)
+				io.WriteString(w, `{"error":{"message":"model \"foo\" not found","type":"not_found_error"}}`)
+			},
+			reason: "HTTP 404: model \"foo\" not found",
+		},
+		{
+			name: "500 with Ollama-style body",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(500)
+				io.WriteString(w, `{"error":"llama runner process has terminated"}`)
+			},
+			reason: "HTTP 500: llama runner process has terminated",
+		},
+		{
+			name: "503 plain text",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "server busy, please try again.", 503)
+			},
+			reason: "HTTP 503: server busy, please try again.",
+		},
+		{
+			name: "malformed JSON",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"choices":[{"message":`)
+			},
+			reason: "malformed response: invalid JSON: unexpected end of JSON input at offset 23",
+		},
+		{
+			name: "malformed SSE chunk",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				io.WriteString(w, "data: {not json\n\n")
+			},
+			reason: "malformed stream chunk: invalid JSON: expected a string as object key at offset 1",
+		},
+		{
+			name: "error event in stream",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, chunkFmt, "a")
+				io.WriteString(w, "data: {\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\"}}\n\n")
+			},
+			reason: "error in stream: out of memory",
+		},
+		{
+			name: "stream ends without finish or [DONE]",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, chunkFmt, "a")
+			},
+			reason: "stream ended early: no finish_reason and no [DONE]",
+		},
+		{
+			name: "stream cut mid-way",
+			args: []string{"--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, chunkFmt, "a")
+				fmt.Fprintf(w, chunkFmt, "b")
+				w.(http.Flusher).Flush()
+				conn, buf, _ := w.(http.Hijacker).Hijack()
+				buf.Flush()
+				conn.Close() // no terminating chunk: the body ends in error
+			},
+			reason: "stream cut mid-answer: connection closed by the server",
+		},
+		{
+			name: "empty completion",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"completion_tokens":0}}`)
+			},
+			reason: "empty completion: no text in the answer",
+		},
+		{
+			name: "timeout",
+			args: []string{"--timeout", "0.05", "--stream"},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body) // then the server notices the client leave
+				select {                    // never answers; the client gives up
+				case <-r.Context().Done():
+				case <-time.After(10 * time.Second):
+				}
+			},
+			reason: "timeout after 50ms",
+		},
 	}
-	if rec.InputTokens != 31 {
-		t.Errorf("input tokens = %d; want 31 (usage still gives the prompt)", rec.InputTokens)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := serve(t, tt.handler)
+			doc, _ := runJSON(t, 1, append([]string{"2", "--base-url", url, "--requests-per-thread", "2"}, tt.args...)...)
+			if r := doc.Requests; r.Sent != 4 || r.OK != 0 || r.Failed != 4 || !slices.Equal(doc.Errors, []ErrorCount{{tt.reason, 4}}) {
+				t.Errorf("requests %+v, errors %v; want all 4 failed with %q", r, doc.Errors, tt.reason)
+			}
+		})
 	}
 }

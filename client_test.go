@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// The API key is sent, but never printed, even when the server echoes it.
+func TestAPIKeyNeverPrinted(t *testing.T) {
+	t.Parallel()
+	const key = "sk-very-secret-key-123"
+	var got atomic.Value
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization"))
+		w.WriteHeader(401)
+		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s"}}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	})
+	// Both renderers: the JSON on stdout, the text on stderr.
+	out, text := runExpect(t, 1, "1", "--base-url", url, "--api-key", key, "--requests-per-thread", "1", "--json", "-")
+	if got.Load() != "Bearer "+key {
+		t.Errorf("Authorization = %q; want the key sent as a bearer token", got.Load())
+	}
+	if strings.Contains(out+text, key) {
+		t.Errorf("the API key appears in the output:\n%s%s", out, text)
+	}
+	doc := decodeSummary(t, out)
+	if want := []ErrorCount{{"HTTP 401: Incorrect API key provided: [redacted]", 1}}; !slices.Equal(doc.Errors, want) || doc.Config.APIKey != "[redacted]" {
+		t.Errorf("errors %v, key %q; want the server's message with the key redacted", doc.Errors, doc.Config.APIKey)
+	}
+	if !strings.Contains(text, "  1 x HTTP 401: Incorrect API key provided: [redacted]\n") {
+		t.Errorf("want the server's message with the key redacted:\n%s", text)
+	}
+}
+
+// llama.cpp's server says Keep-Alive but drops idle connections. A request
+// written on such a dead pooled connection, with nothing received, goes out
+// again on a fresh one, and counts once.
+func TestRetryOnDeadPooledConnection(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var requests atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for served := 0; ; served++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if req.Method != http.MethodPost { // the fingerprint's GETs
+						io.WriteString(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+						served--
+						continue
+					}
+					requests.Add(1)
+					if served == 1 {
+						return // the second request on a connection: drop it unanswered
+					}
+					body := `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
+					fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nKeep-Alive: timeout=5\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				}
+			}()
+		}
+	}()
+	doc, _ := runJSON(t, 0, "1", "--base-url", "http://"+ln.Addr().String()+"/v1", "--requests-per-thread", "3")
+	// Requests 2 and 3 each met a dead pooled connection first.
+	if r := doc.Requests; r.Sent != 3 || r.OK != 3 || r.Failed != 0 || r.Retried != 2 || requests.Load() != 5 {
+		t.Errorf("requests %+v; server saw %d; want 3 ok, 2 of them retried (5 sent: 3 + 2 retries)", r, requests.Load())
+	}
+}
+
+// TLS certificates are verified unless --insecure, which the report flags.
+func TestTLSVerification(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, okAnswer)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	srv.StartTLS()
+	defer srv.Close()
+	url := srv.URL + "/v1"
+
+	out, errOut := runExpect(t, 1, "2", "--base-url", url)
+	want := "tpsbench: cannot reach " + url + ": TLS certificate not trusted: "
+	if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, " (--insecure skips the check); is the server running?\n") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("self-signed certificate: stderr %q; want a one-line refusal naming --insecure", errOut)
+	}
+	if strings.Contains(out, "Results") {
+		t.Errorf("a run that reached nothing printed a report:\n%s", out)
+	}
+	doc, text := runJSON(t, 0, "2", "--base-url", url, "--insecure", "--requests-per-thread", "1")
+	if !strings.Contains(text, "\nWARNING: --insecure") || doc.Requests.OK != 2 {
+		t.Errorf("--insecure: requests %+v:\n%s", doc.Requests, text)
+	}
+}
+
+// A redirect is reported, never followed: the key stays with the endpoint.
+func TestRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		io.WriteString(w, okAnswer)
+	}))
+	defer other.Close()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	doc, _ := runJSON(t, 1, "1", "--base-url", url, "--api-key", "sk-secret-key", "--requests-per-thread", "2")
+	want := []ErrorCount{{"HTTP 307: redirected to " + other.URL + "/v1/chat/completions (not followed: use it as --base-url)", 2}}
+	if !slices.Equal(doc.Errors, want) {
+		t.Errorf("errors %v; want %v", doc.Errors, want)
+	}
+	if elsewhere.Load() != 0 {
+		t.Errorf("the other host got %d requests; want none", elsewhere.Load())
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A bad command line is refused before anything is sent, in one line and a
+// pointer to -h, with exit status 2.
+func TestCLIUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "missing <threads>"},
+		{[]string{"0"}, "<threads> must be at least 1, got 0"},
+		{[]string{"eight"}, `<threads> must be a whole number, got "eight"`},
+		{[]string{"2", "3"}, "too many arguments: 3"},
+		{[]string{"2", "--timeout", "-1"}, "-timeout must be a positive number of seconds, got -1.0"},
+		{[]string{"2", "--timeout", "abc"}, `invalid value "abc" for flag -timeout`},
+		{[]string{"2", "--requests-per-thread", "0"}, "-requests-per-thread must be at least 1"},
+		{[]string{"2", "--max-tokens", "0"}, "-max-tokens must be at least 1"},
+		{[]string{"2", "--base-url", "localhost:11434/v1"}, "-base-url must be an http:// or https:// URL"},
+		{[]string{"2", "--base-url", "ftp://x/v1"}, "-base-url must be an http:// or https:// URL"},
+		{[]string{"2", "--encoding", "gpt2"}, "unknown encoding \"gpt2\": use one of cl100k_base, o200k_base, p50k_base, r50k_base"},
+		{[]string{"2", "--no-such-flag"}, "flag provided but not defined: -no-such-flag"},
+		{[]string{"2", "--sim-ttft", "1s"}, "-sim-ttft needs -sim"},
+		{[]string{"2", "--sim", "--base-url", "http://x/v1"}, "-sim and -base-url exclude each other"},
+		{[]string{"2", "--sim", "--sim-style", "vllm"}, `unknown style "vllm"`},
+	}
+	var cmds [][]string
+	for _, tt := range tests {
+		out, errOut, code := runCLI(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q before anything is sent", tt.args, code, out, errOut, tt.want)
+		}
+		if lines := strings.Count(errOut, "\n"); lines != 2 { // the error, and where to find usage
+			t.Errorf("%q: stderr has %d lines; want a one-line error:\n%s", tt.args, lines, errOut)
+		}
+		cmds = append(cmds, tt.args)
+	}
+	golden(t, "usage-errors.golden", transcript(t, "", cmds...))
+}
+
+// --timeout is in seconds, fractions included.
+func TestTimeoutMessageUsesFlagUnits(t *testing.T) {
+	t.Parallel()
+	if got := (&config{timeout: 1.5}).timeoutDuration(); got != 1500*time.Millisecond {
+		t.Errorf("timeoutDuration(1.5) = %v; want 1.5s", got)
+	}
+}
+
+// The README pastes `tpsbench -h`; it must not drift from the real thing.
+func TestREADMEHasCurrentHelp(t *testing.T) {
+	t.Parallel()
+	help, _, code := runCLI(t, "-h")
+	readme, err := os.ReadFile("README.md")
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	if !bytes.Contains(readme, []byte("```\n"+help+"```\n")) {
+		t.Errorf("README.md does not contain the current -h output; paste it in:\n%s", help)
+	}
+}
+
+// OPENAI_API_KEY is the default key, and -h never prints it. (Not parallel:
+// it sets the environment.)
+func TestAPIKeyNotInHelp(t *testing.T) {
+	const key = "sk-very-secret-key-123"
+	t.Setenv("OPENAI_API_KEY", key)
+	help, _, code := runCLI(t, "-h")
+	if code != 0 || strings.Contains(help, key) || !strings.Contains(help, "-requests-per-thread") {
+		t.Errorf("-h: exit %d, output:\n%s", code, help)
+	}
+}

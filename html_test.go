@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The HTML report is well-formed, self-contained, and has one SVG per chart.
+func TestHTMLReport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	page := filepath.Join(dir, "r.html")
+	recs := filepath.Join(dir, "r.jsonl")
+	runExpect(t, 0, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs)...)
+	rebuilt := filepath.Join(dir, "rebuilt.html")
+	runExpect(t, 0, "report", recs, "--html", rebuilt)
+	for _, p := range []string{page, rebuilt} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := xml.NewDecoder(bytes.NewReader(b))
+		svgs := 0
+		for {
+			tok, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s is not well-formed: %v", p, err)
+			}
+			if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "svg" {
+				svgs++
+			}
+		}
+		// TPS histogram; TTFT, TPOT, E2E CDFs; ITL; in flight; tokens/s; sweep.
+		if svgs != 8 {
+			t.Errorf("%s: %d charts; want 8", p, svgs)
+		}
+		if s := string(b); strings.Contains(s, "<script") || strings.Contains(s, "src=") || strings.Contains(s, "href=") {
+			t.Errorf("%s loads something from outside", p)
+		}
+	}
+}

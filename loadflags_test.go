@@ -1,0 +1,41 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// The load options are checked together before anything is sent.
+func TestLoadUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"2", "--rate", "5", "--sweep-concurrency", "1,2"}, "-rate and -sweep-concurrency exclude each other"},
+		{[]string{"2", "--duration", "1m", "--requests", "5"}, "-duration and -requests exclude each other"},
+		{[]string{"2", "--rate", "0"}, `"0" is not a positive number of requests per second`},
+		{[]string{"2", "--rate", "fast"}, `"fast" is not a positive number`},
+		{[]string{"2", "--burstiness", "0.5"}, "give -rate or -sweep-rate"},
+		{[]string{"2", "--sweep-concurrency", "1,x"}, `invalid value "1,x" for flag -sweep-concurrency`},
+		{[]string{"2", "--slo", "ttft=fast"}, "ttft=fast: not a positive duration"},
+		{[]string{"2", "--slo", "latency=1s"}, `unknown bound "latency"`},
+		{[]string{"2", "--extra-body", "[1,2]"}, "not a JSON object"},
+		{[]string{"2", "--header", "X-A: b\r\nX-Evil: 1"}, "control character"},
+		{[]string{"2", "--header", "no colon"}, "want 'Name: value'"},
+		{[]string{"2", "--api", "responses"}, "use chat, completions or ollama"},
+		{[]string{"2", "--prefix-tokens", "4"}, "need -input-tokens"},
+		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
+		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},
+		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
+	}
+	var cmds [][]string
+	for _, tt := range tests {
+		out, errOut, code := runCLI(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, out, errOut, tt.want)
+		}
+		cmds = append(cmds, tt.args)
+	}
+	golden(t, "usage-errors-load.golden", transcript(t, "", cmds...))
+}

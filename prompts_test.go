@@ -1,0 +1,109 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Synthetic prompts have the asked number of tokens, differ from their first
+// words, and share exactly the asked prefix.
+func TestSyntheticPrompts(t *testing.T) {
+	t.Parallel()
+	counter, _ := newTiktokenCounter("cl100k_base")
+	for _, n := range []int{1, 17, 512} {
+		src, err := syntheticPrompts("", n, 0, 0, 7, counter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			got, _ := counter.Count([]byte(src(requestKey{n: i})[0].Content))
+			if got != n {
+				t.Errorf("prompt %d of %d tokens counts %d tokens", i, n, got)
+			}
+		}
+	}
+	// Without a shared prefix, prompts differ from their first words on.
+	src, _ := syntheticPrompts("", 64, 0, 0, 7, counter)
+	seen := map[string]int{}
+	for i := range 20 {
+		head := strings.Join(strings.Fields(src(requestKey{n: i})[0].Content)[:3], " ")
+		if j, dup := seen[head]; dup {
+			t.Errorf("prompts %d and %d both start %q", j, i, head)
+		}
+		seen[head] = i
+	}
+	// With one, they share exactly that many tokens first.
+	src, _ = syntheticPrompts("sys", 64, 8, 16, 7, counter)
+	a, b := strings.Fields(src(requestKey{n: 0})[1].Content), strings.Fields(src(requestKey{n: 1})[1].Content)
+	if strings.Join(a[:16], " ") != strings.Join(b[:16], " ") || src(requestKey{n: 0})[0].Content != "sys" {
+		t.Errorf("prefixes differ: %q / %q", a[:16], b[:16])
+	}
+	var total int
+	for i := range 200 {
+		n, _ := counter.Count([]byte(src(requestKey{n: i})[1].Content))
+		total += n
+	}
+	if mean := float64(total) / 200; math.Abs(mean-64) > 2 {
+		t.Errorf("mean length with stddev 8 = %.1f tokens; want about 64", mean)
+	}
+}
+
+// Prompt files, as text or JSONL, are read, cycled in order, and refused
+// with the line at fault.
+func TestPromptFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pf, err := readPromptFile(write("a.txt", "first\n\n  second  \n"), "sys")
+	if err != nil || len(pf.prompts) != 2 || pf.prompts[1][1].Content != "second" || pf.prompts[1][0].Content != "sys" {
+		t.Errorf("text file: %+v, %v", pf, err)
+	}
+	pf, err = readPromptFile(write("b.jsonl", `{"prompt":"p1"}`+"\n"+`{"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"}]}`+"\n"), "")
+	if err != nil || len(pf.prompts) != 2 || pf.prompts[1][1].Content != "u" {
+		t.Errorf("jsonl file: %+v, %v", pf, err)
+	}
+	src := pf.cycle(false, 0)
+	if src(requestKey{n: 0})[0].Content != "p1" || src(requestKey{n: 3})[1].Content != "u" {
+		t.Errorf("in order, cycling: got %v, %v", src(requestKey{n: 0}), src(requestKey{n: 3}))
+	}
+	for _, tt := range []struct{ name, text, want string }{
+		{"empty.txt", "\n\n", "no prompts in it"},
+		{"bad.jsonl", `{"prompt":"ok"}` + "\n" + `{"prompt": 3}` + "\n", "line 2:"},
+		{"none.jsonl", `{"text":"x"}`, `line 1: no "prompt" or "messages"`},
+	} {
+		if _, err := readPromptFile(write(tt.name, tt.text), ""); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v; want %q", tt.name, err, tt.want)
+		}
+	}
+	if _, err := readPromptFile(filepath.Join(dir, "missing"), ""); err == nil || !strings.Contains(err.Error(), "reading -prompts-file") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// FuzzParsePrompts: the prompts-file reader never panics, and every prompt
+// it accepts has a message.
+func FuzzParsePrompts(f *testing.F) {
+	f.Add([]byte("a\nb\n"))
+	f.Add([]byte(`{"prompt":"x"}` + "\n" + `{"messages":[{"role":"user","content":"y"}]}`))
+	f.Add([]byte(`{"messages":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pf, err := parsePrompts(data, "")
+		if err != nil {
+			return
+		}
+		for i, p := range pf.prompts {
+			if len(p) == 0 {
+				t.Fatalf("prompt %d has no message", i)
+			}
+		}
+	})
+}

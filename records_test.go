@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Records from several machines are one run, lined up on wall-clock time.
+func TestReportMergesFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	write := func(name string, runStart time.Time, recs []Record) string {
+		var b bytes.Buffer
+		for i := range recs {
+			line, _ := json.Marshal(recs[i].line(runStart))
+			b.Write(append(line, '\n'))
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b.Bytes(), 0o644)
+		return p
+	}
+	a := write("a.jsonl", start, []Record{streamRec(0, 4, 100, 200, 300, 400)})
+	b := write("b.jsonl", start.Add(time.Second), []Record{streamRec(0, 4, 100, 200, 300, 400)})
+	files, err := readRecordFiles([]string{b, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, started := mergeRecords(files)
+	if !started.Equal(start) {
+		t.Errorf("merged run started %v; want the earliest file's start, %v", started, start)
+	}
+	s := summarizeRecords(records, sloBounds{})
+	if s.OK != 2 || s.Duration != 1400*time.Millisecond {
+		t.Errorf("merged: %d ok over %v; want 2 over 1.4s (the second machine started 1 s later)", s.OK, s.Duration)
+	}
+	for _, bad := range []string{"{}\n", "not json\n", ""} {
+		p := filepath.Join(dir, "bad.jsonl")
+		os.WriteFile(p, []byte(bad), 0o644)
+		if _, _, code := runCLI(t, "report", p); code != 2 {
+			t.Errorf("report of %q: exit %d; want 2", bad, code)
+		}
+	}
+}
+
+// FuzzParseRecords: the records reader never panics, and whatever it accepts
+// rebuilds a summary whose counts add up.
+func FuzzParseRecords(f *testing.F) {
+	seed := streamRec(0, 4, 100, 200, 300, 400)
+	line, _ := json.Marshal(seed.line(time.Unix(1_800_000_000, 0)))
+	f.Add(append(line, '\n'))
+	f.Add([]byte(`{"run_start":"2026-11-27T12:00:00Z","index":1,"ok":false,"fail_kind":"http","send_ms":1,"done_ms":2}` + "\n"))
+	f.Add([]byte("{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines, _, err := parseRecordFile(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		s := summarizeRecords(readBack(lines), sloBounds{})
+		if s.OK+s.Failed+s.Cancelled != s.Total {
+			t.Fatalf("%d ok + %d failed + %d cancelled != %d", s.OK, s.Failed, s.Cancelled, s.Total)
+		}
+	})
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every figure of a small mixed run, computed by hand from the definitions.
+func TestSummarizeRecordsFollowsMetrics(t *testing.T) {
+	t.Parallel()
+	a := streamRec(0, 4, 100, 200, 300, 400) // TTFT 100, E2E 400, TPOT 100
+	a.InputTokens = 10
+	b := streamRec(50, 3, 250, 450, 650) // TTFT 200, E2E 600, TPOT 200
+	b.TokenSource = "tiktoken"
+	failed := newRecord(2, true)
+	failed.Send, failed.Done = 60*time.Millisecond, 1000*time.Millisecond
+	failed.fail(failHTTP, "HTTP 500: boom")
+	cancelled := newRecord(3, true)
+	cancelled.Send, cancelled.Done = 70*time.Millisecond, 5000*time.Millisecond
+	cancelled.fail(failCancelled, "cancelled")
+
+	s := summarizeRecords([]Record{a, b, failed, cancelled}, sloBounds{})
+	if s.OK != 2 || s.Failed != 1 || s.Cancelled != 1 || s.Total != 4 {
+		t.Fatalf("ok/failed/cancelled/total = %d/%d/%d/%d; want 2/1/1/4", s.OK, s.Failed, s.Cancelled, s.Total)
+	}
+	// Duration: earliest send (0) to latest end (the failed one, 1000 ms);
+	// the cancelled request is kept out of every figure.
+	if s.Duration != time.Second {
+		t.Errorf("duration = %v; want 1s", s.Duration)
+	}
+	if s.OutputTokens != 7 || s.OutputThroughput != 7 || s.RequestThroughput != 2 {
+		t.Errorf("tokens=%d throughput=%v req/s=%v; want 7, 7, 2", s.OutputTokens, s.OutputThroughput, s.RequestThroughput)
+	}
+	// Little's law: (400 + 600 + 940) ms busy over 1 s.
+	if math.Abs(s.Concurrency-1.94) > 1e-9 {
+		t.Errorf("concurrency = %v; want 1.94", s.Concurrency)
+	}
+	if s.TTFT.Mean != 150 || s.TPOT.Mean != 150 || s.E2E.Mean != 500 {
+		t.Errorf("TTFT/TPOT/E2E means = %v/%v/%v; want 150/150/500", s.TTFT.Mean, s.TPOT.Mean, s.E2E.Mean)
+	}
+	if s.ITL.N != 5 || s.ITL.Mean != 140 {
+		t.Errorf("ITL n=%d mean=%v; want 5 gaps, mean 140", s.ITL.N, s.ITL.Mean)
+	}
+	if s.DecodeTPS.Mean != 7.5 { // mean of 10 and 5 tokens/s
+		t.Errorf("decode TPS mean = %v; want 7.5", s.DecodeTPS.Mean)
+	}
+	if s.TPS.Mean != 7.5 { // 4/0.4 = 10 and 3/0.6 = 5
+		t.Errorf("TPS mean = %v; want 7.5", s.TPS.Mean)
+	}
+	if s.FromUsage != 1 || s.FromTiktoken != 1 || s.InputTokens != 10 || s.InputReported != 1 {
+		t.Errorf("sources usage=%d tiktoken=%d input=%d/%d; want 1, 1, 10 from 1", s.FromUsage, s.FromTiktoken, s.InputTokens, s.InputReported)
+	}
+	if len(s.Errors) != 1 || s.Errors[0] != (ErrorCount{"HTTP 500: boom", 1}) {
+		t.Errorf("errors = %v; want one HTTP 500", s.Errors)
+	}
+}
+
+// A single-token stream has a TTFT but no TPOT, ITL or decode TPS.
+func TestSummarizeOneToken(t *testing.T) {
+	t.Parallel()
+	s := summarizeRecords([]Record{streamRec(0, 1, 100)}, sloBounds{})
+	if s.TTFT.N != 1 || s.TPOT.N != 0 || s.ITL.N != 0 || s.DecodeTPS.N != 0 {
+		t.Errorf("n of TTFT/TPOT/ITL/decode = %d/%d/%d/%d; want 1/0/0/0", s.TTFT.N, s.TPOT.N, s.ITL.N, s.DecodeTPS.N)
+	}
+}
+
+// Against the simulator, in both shapes that carry server timings: the
+// server's decode rate and prompt time stand beside the client's.
+func TestServerSideEndToEnd(t *testing.T) {
+	t.Parallel()
+	for _, shape := range [][]string{{"--api", "ollama"}, {"--sim-style", "llamacpp"}} {
+		t.Run(strings.Join(shape, " "), func(t *testing.T) {
+			t.Parallel()
+			doc, _ := runJSON(t, 0, append(withSim(slowSim, "2", "--stream", "--requests", "4"), shape...)...)
+			srv := doc.ServerSide
+			if srv == nil || srv.Answers != 4 || srv.ServerTokens != 64 || srv.ClientTokens != 64 || srv.DecodeTPS == nil || srv.DecodeTPS.Count != 4 || doc.DecodeTPS == nil {
+				t.Errorf("server side %+v, client decode TPS %+v; want the server's decode rate of 4 answers, 64 tokens, beside the client's", srv, doc.DecodeTPS)
+			}
+		})
+	}
+}
