@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The API key is sent, but never printed, even when the server echoes it.
@@ -133,5 +135,91 @@ func TestRedirectNotFollowed(t *testing.T) {
 	}
 	if elsewhere.Load() != 0 {
 		t.Errorf("the other host got %d requests; want none", elsewhere.Load())
+	}
+}
+
+// Every call a run makes to the endpoint (preflight, fingerprint, probe,
+// metrics, the benchmark itself) goes through the one helper, so each
+// carries the API key and every --header; a --metrics-url on another
+// origin gets neither.
+func TestEveryCallCarriesKeyAndHeaders(t *testing.T) {
+	t.Parallel()
+	type seen struct{ path, auth, gateway string }
+	var mu sync.Mutex
+	var calls, elsewhere []seen
+	record := func(into *[]seen, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		*into = append(*into, seen{r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Gateway")})
+	}
+	metricsText := "# TYPE vllm:generation_tokens_total counter\nvllm:generation_tokens_total 1\n"
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(&calls, r)
+		switch r.URL.Path {
+		case "/api/version":
+			io.WriteString(w, `{"version":"0.9.0"}`)
+		case "/api/ps", "/api/tags":
+			io.WriteString(w, `{"models":[]}`)
+		case "/api/show", "/api/chat":
+			io.WriteString(w, `{}`)
+		case "/metrics":
+			io.WriteString(w, metricsText)
+		case "/v1/chat/completions":
+			io.WriteString(w, okAnswer)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(endpoint.Close)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(&elsewhere, r)
+		io.WriteString(w, metricsText)
+	}))
+	t.Cleanup(other.Close)
+
+	for _, metrics := range []string{endpoint.URL + "/metrics", other.URL + "/metrics"} {
+		runExpect(t, 0, "2", "--requests", "2", "--base-url", endpoint.URL+"/v1", "--api-key", "sk-gateway-key",
+			"--header", "X-Gateway: let-me-in", "--metrics-url", metrics, "--max-tokens", "1")
+	}
+	paths := map[string]bool{}
+	for _, c := range calls {
+		paths[c.path] = true
+		if c.auth != "Bearer sk-gateway-key" || c.gateway != "let-me-in" {
+			t.Errorf("%s: Authorization %q, X-Gateway %q; want the key and the header", c.path, c.auth, c.gateway)
+		}
+	}
+	for _, p := range []string{"/api/version", "/api/ps", "/api/show", "/api/chat", "/metrics", "/v1/chat/completions"} {
+		if !paths[p] {
+			t.Errorf("no call to %s; calls: %v", p, calls)
+		}
+	}
+	if len(elsewhere) != 2 {
+		t.Errorf("%d scrapes of the other origin; want 2 (before and after)", len(elsewhere))
+	}
+	for _, c := range elsewhere {
+		if c.auth != "" || c.gateway != "" {
+			t.Errorf("another origin got Authorization %q, X-Gateway %q; want neither", c.auth, c.gateway)
+		}
+	}
+}
+
+// The origin check is on the URL as written: a port or a longer host name
+// is another origin.
+func TestSameOrigin(t *testing.T) {
+	t.Parallel()
+	c := newClient(clientSpec{baseURL: "http://user:pw@host:8000/v1", timeout: time.Second})
+	for url, want := range map[string]bool{
+		"http://user:pw@host:8000/v1/chat/completions": true,
+		"http://user:pw@host:8000/metrics":             true,
+		"http://user:pw@host:8000":                     true,
+		"http://user:pw@host:8000?x=1":                 true,
+		"http://user:pw@host:80000/metrics":            false,
+		"http://user:pw@host:8000.evil.example/x":      false,
+		"https://user:pw@host:8000/metrics":            false,
+		"http://host:9090/metrics":                     false,
+	} {
+		if got := c.sameOrigin(url); got != want {
+			t.Errorf("sameOrigin(%q) = %v; want %v", url, got, want)
+		}
 	}
 }
