@@ -24,7 +24,7 @@ func TestRequestShape(t *testing.T) {
 		mu.Unlock()
 		io.WriteString(w, `{"choices":[{"text":"hi","message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`)
 	})
-	file := writeFile(t, tempPath(t, "p.jsonl"), `{"messages":[{"role":"user","content":"from the file"}]}`)
+	file := writeFile(t, testPath(t, "p.jsonl"), `{"messages":[{"role":"user","content":"from the file"}]}`)
 
 	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--header", "X-Team: perf", "--fixed-output",
 		"--extra-body", `{"options":{"num_ctx":4096},"temperature":0.7}`, "--prompts-file", file)

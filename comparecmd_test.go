@@ -13,8 +13,7 @@ import (
 // change, and crosses a --fail-on rule. (TestCompareGolden pins the output.)
 func TestCompareCommand(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
-	base, next := dir.path("base.json"), dir.path("new.json")
+	base, next := testPath(t, "base.json"), testPath(t, "new.json")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "12", "--json", base)...)
 	runExpect(t, 0, append(withSim(fastSim, "2", "--requests", "12", "--json", next), "--sim-rate", "200")...)
 	out, _ := runExpect(t, 0, "compare", base, next)
@@ -65,20 +64,19 @@ func slower(recs []Record, factor float64) []Record {
 // they differ, a --fail-on rule crossed, and the command lines it refuses.
 func TestCompareGolden(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
 	fp := func(quant string) *fingerprint {
 		return &fingerprint{Tool: "VERSION", Server: "Ollama", ServerVersion: "0.24.0", Model: "llama3.1:8b",
 			Ollama: &ollama.Info{Version: "0.24.0", Family: "llama", Quantization: quant}, OS: "linux/amd64", CPU: "Test CPU", Cores: 2}
 	}
-	base := writeRunJSON(t, dir.path("base.json"), goldenRecords(), fp("Q4_K_M"))
-	next := writeRunJSON(t, dir.path("new.json"), slower(goldenRecords(), 1.25), fp("Q8_0"))
-	got := transcript(t, dir,
+	base := writeRunJSON(t, testPath(t, "base.json"), goldenRecords(), fp("Q4_K_M"))
+	next := writeRunJSON(t, testPath(t, "new.json"), slower(goldenRecords(), 1.25), fp("Q8_0"))
+	got := transcript(t, testDir(t),
 		[]string{"compare", base, next},
 		[]string{"compare", base, next, "--fail-on", "tps<-5%"},
 		[]string{"compare", base, next, "--fail-on", "tps<-50%"},
 		[]string{"compare", base},
 		[]string{"compare", base, next, "--fail-on", "speed<5%"},
-		[]string{"compare", base, dir.path("nonexistent")},
+		[]string{"compare", base, testPath(t, "nonexistent")},
 	)
 	golden(t, "compare.golden", got)
 }

@@ -9,8 +9,7 @@ import (
 // fingerprints differ.
 func TestFingerprintInJSONAndCompare(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
-	a, b := dir.path("a.json"), dir.path("b.json")
+	a, b := testPath(t, "a.json"), testPath(t, "b.json")
 	runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "6", "--json", a)...)
 	var doc map[string]any
 	readJSON(t, a, &doc)

@@ -11,12 +11,8 @@ import (
 // The HTML report is well-formed, self-contained, and has one SVG per chart.
 func TestHTMLReport(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
-	page, recs := dir.path("r.html"), dir.path("r.jsonl")
-	runExpect(t, 0, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs)...)
-	rebuilt := dir.path("rebuilt.html")
-	runExpect(t, 0, "report", recs, "--html", rebuilt)
-	for _, p := range []string{page, rebuilt} {
+	run := runAndRebuild(t, "--html", "r.html", withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3")...)
+	for _, p := range []string{run.live, run.rebuilt} {
 		b := readFile(t, p)
 		dec := xml.NewDecoder(bytes.NewReader(b))
 		svgs := 0

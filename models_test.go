@@ -11,9 +11,8 @@ import (
 // document with a summary per model, and each model's own files.
 func TestSeveralModels(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
-	doc := dir.path("run.json")
-	out, _ := runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", dir.path("run.jsonl"))...)
+	doc := testPath(t, "run.json")
+	out, _ := runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", testPath(t, "run.jsonl"))...)
 	if strings.Count(out, "=== Model ") != 2 || !strings.Contains(out, "Models:\n") {
 		t.Fatalf("want a report per model, then the Models table:\n%s", out)
 	}
@@ -36,7 +35,7 @@ func TestSeveralModels(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"run.llama3.1_8b.json", "run.qwen2.5_7b.jsonl"} {
-		if _, err := os.Stat(dir.path(f)); err != nil {
+		if _, err := os.Stat(testPath(t, f)); err != nil {
 			t.Errorf("per-model file: %v", err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // flag), and the server sees no request.
 func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 	t.Parallel()
-	bad := tempPath(t, "no-such-dir/out")
+	bad := testPath(t, "no-such-dir/out")
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -38,7 +38,7 @@ func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 		})
 	}
 	// report checks its files before it writes anything, too.
-	recs := tempPath(t, "run.jsonl")
+	recs := testPath(t, "run.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--records", recs)...)
 	out, errOut := runExpect(t, 1, "report", recs, "--csv", bad)
 	if out != "" || !strings.HasPrefix(errOut, "tpsbench: -csv: open "+bad) {

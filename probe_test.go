@@ -94,7 +94,7 @@ func TestProbeAgainstRecordedServers(t *testing.T) {
 				"POST /v1/chat/completions stream":  tt.server + "-c-stream-include-usage.http",
 			}
 			maps.Copy(routes, tt.extra)
-			expectProbe(t, tt.wants, "--base-url", fixtureServer(t, routes), "--model", "tiny", "--json", tempPath(t, "p.json"))
+			expectProbe(t, tt.wants, "--base-url", fixtureServer(t, routes), "--model", "tiny", "--json", testPath(t, "p.json"))
 		})
 	}
 }

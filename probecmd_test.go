@@ -8,7 +8,7 @@ import (
 // probe --json writes the table's rows as JSON, the same rows it prints.
 func TestProbeJSON(t *testing.T) {
 	t.Parallel()
-	path := tempPath(t, "probe.json")
+	path := testPath(t, "probe.json")
 	out, _ := runExpect(t, 0, withSim(fastSim, "probe", "--json", path)...)
 	var rep probeReport
 	readJSON(t, path, &rep)

@@ -13,11 +13,7 @@ import (
 // figures, the same JSON figures.
 func TestRecordsRebuildTheReport(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
-	recs, live := dir.path("run.jsonl"), dir.path("run.json")
-	out, _ := runExpect(t, 0, withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", dir.path("run.csv"))...)
-	rebuilt := dir.path("rebuilt.json")
-	again, _ := runExpect(t, 0, "report", recs, "--json", rebuilt)
+	run := runAndRebuild(t, "--json", "run.json", withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--csv", testPath(t, "run.csv"))...)
 	// The client's own health is not in the records (it is about the run,
 	// not a request): compare up to it.
 	results := func(s string) string {
@@ -25,8 +21,8 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 		r, _, _ = strings.Cut(r, "  Client: ")
 		return r
 	}
-	if results(out) == "" || results(out) != results(again) {
-		t.Errorf("rebuilt text differs:\n--- live\n%s\n--- rebuilt\n%s", results(out), results(again))
+	if results(run.liveOut) == "" || results(run.liveOut) != results(run.rebuiltOut) {
+		t.Errorf("rebuilt text differs:\n--- live\n%s\n--- rebuilt\n%s", results(run.liveOut), results(run.rebuiltOut))
 	}
 	figures := func(path string) map[string]json.RawMessage {
 		var m map[string]json.RawMessage
@@ -39,13 +35,13 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 		delete(m, "checks")      // a live run may add a client-bound check
 		return m
 	}
-	a, b := figures(live), figures(rebuilt)
+	a, b := figures(run.live), figures(run.rebuilt)
 	for k := range a {
 		if !bytes.Equal(a[k], b[k]) {
 			t.Errorf("JSON %q differs: live %s, rebuilt %s", k, a[k], b[k])
 		}
 	}
-	rows, err := csv.NewReader(bytes.NewReader(readFile(t, dir.path("run.csv")))).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(readFile(t, testPath(t, "run.csv")))).ReadAll()
 	if err != nil || len(rows) != 13 || len(rows[0]) != len(csvHeader) || rows[1][4] != "true" {
 		t.Errorf("CSV: %d rows, %v", len(rows), err)
 	}
@@ -55,8 +51,7 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 // warns when merged files differ, and compare of two records files too.
 func TestRecordsCarryTheFingerprint(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
-	a, b := dir.path("a.jsonl"), dir.path("b.jsonl")
+	a, b := testPath(t, "a.jsonl"), testPath(t, "b.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
 	out, _ := runExpect(t, 0, "report", a, b)
@@ -89,13 +84,12 @@ func writeRecords(t *testing.T, path string, runStart time.Time, fp *fingerprint
 // merged on wall-clock time (their fingerprints differ).
 func TestReportCommandGolden(t *testing.T) {
 	t.Parallel()
-	dir := newTempDir(t)
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	fp := func(model string) *fingerprint {
 		return &fingerprint{Tool: "VERSION", Server: "Ollama", ServerVersion: "0.24.0", Model: model, OS: "linux/amd64", CPU: "Test CPU", Cores: 2}
 	}
 	recs := goldenRecords()
-	a := writeRecords(t, dir.path("a.jsonl"), start, fp("llama3.1:8b"), recs[:6])
-	b := writeRecords(t, dir.path("b.jsonl"), start.Add(250*time.Millisecond), fp("qwen2.5:7b"), recs[6:])
-	golden(t, "report-command.golden", transcript(t, dir, []string{"report", a}, []string{"report", a, b}))
+	a := writeRecords(t, testPath(t, "a.jsonl"), start, fp("llama3.1:8b"), recs[:6])
+	b := writeRecords(t, testPath(t, "b.jsonl"), start.Add(250*time.Millisecond), fp("qwen2.5:7b"), recs[6:])
+	golden(t, "report-command.golden", transcript(t, testDir(t), []string{"report", a}, []string{"report", a, b}))
 }

@@ -138,7 +138,7 @@ func TestInterruptedRun(t *testing.T) {
 		<-arrived // both workers are in flight
 		cancel()
 	}()
-	records := tempPath(t, "run.jsonl")
+	records := testPath(t, "run.jsonl")
 	out, text, code := runCLIContext(ctx, t, "2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records, "--json", "-")
 	if code != 130 {
 		t.Errorf("exit %d; want 130", code)
@@ -156,7 +156,7 @@ func TestInterruptedRun(t *testing.T) {
 // request sent, and a report.
 func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	t.Parallel()
-	recs := tempPath(t, "run.jsonl")
+	recs := testPath(t, "run.jsonl")
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
 	out, text, code := runCLIContext(ctx, t, withSim(slowSim, "4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50", "--json", "-")...)

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,11 +99,30 @@ func expectText(t testing.TB, out string, wants ...string) {
 	}
 }
 
+// rebuiltRun is a run's output file and what the run printed, and the same
+// output as report rebuilt it from the run's records.
+type rebuiltRun struct {
+	live, rebuilt       string // the output files
+	liveOut, rebuiltOut string // what the run and report printed
+}
+
+// runAndRebuild runs the benchmark with args, writing its records and the
+// output flag names (--json, --html) to files named like name, then has
+// report rebuild that output from the records.
+func runAndRebuild(t *testing.T, flag, name string, args ...string) rebuiltRun {
+	t.Helper()
+	recs := testPath(t, "run.jsonl")
+	r := rebuiltRun{live: testPath(t, name), rebuilt: testPath(t, "rebuilt-"+name)}
+	r.liveOut, _ = runExpect(t, 0, append(slices.Clone(args), "--records", recs, flag, r.live)...)
+	r.rebuiltOut, _ = runExpect(t, 0, "report", recs, flag, r.rebuilt)
+	return r
+}
+
 // transcript runs each command line in turn and returns what a terminal
 // would show: the command, what it printed (stdout, then stderr) and its
 // exit status. Each occurrence of dir in it reads DIR, so that a golden
 // file does not depend on where the test's files were.
-func transcript(t *testing.T, dir tempDir, cmds ...[]string) []byte {
+func transcript(t *testing.T, dir string, cmds ...[]string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	for _, args := range cmds {
@@ -366,16 +386,24 @@ func readBack(lines []recordLine) []Record {
 
 // Files.
 
-// tempDir is a fresh temporary directory, removed when the test ends.
-type tempDir string
+// testDirs holds each test's own temporary directory, by test.
+var testDirs sync.Map
 
-func newTempDir(t testing.TB) tempDir { return tempDir(t.TempDir()) }
+// testDir returns the test's own temporary directory: the same one however
+// often it is called in one test, removed when the test ends.
+func testDir(t testing.TB) string {
+	if d, ok := testDirs.Load(t); ok {
+		return d.(string)
+	}
+	d, _ := testDirs.LoadOrStore(t, t.TempDir())
+	t.Cleanup(func() { testDirs.Delete(t) })
+	return d.(string)
+}
 
-// path names the file name in d.
-func (d tempDir) path(name string) string { return filepath.Join(string(d), name) }
-
-// tempPath names a file in a temporary directory of its own.
-func tempPath(t testing.TB, name string) string { return newTempDir(t).path(name) }
+// testPath names a file in the test's own temporary directory.
+func testPath(t testing.TB, name string) string {
+	return filepath.Join(testDir(t), name)
+}
 
 // readFile returns what the file at path holds; a file that cannot be read
 // stops the test.
