@@ -24,8 +24,9 @@ import (
 
 // The test environment, shared by every test of the package: how tests run
 // the program, the servers they run it against, the Client and runner built
-// the way a run builds them, fixed Records, and golden files. Helpers used by
-// one test file only live in that file.
+// the way a run builds them, fixed Records, the test's files, and golden
+// files. Helpers used by one test file only live in that file; what the tests
+// of several packages share is in internal/testkit.
 
 // Running the program.
 
@@ -106,9 +107,10 @@ type rebuiltRun struct {
 	liveOut, rebuiltOut string // what the run and report printed
 }
 
-// runAndRebuild runs the benchmark with args, writing its records and the
-// output flag names (--json, --html) to files named like name, then has
-// report rebuild that output from the records.
+// runAndRebuild runs the benchmark with args, writing its records and, to
+// the file name, the output that flag (--json, --html) names; then report
+// rebuilds that output from the records, to the file rebuilt-name. Both are
+// in the test's own directory.
 func runAndRebuild(t *testing.T, flag, name string, args ...string) rebuiltRun {
 	t.Helper()
 	recs := testPath(t, "run.jsonl")
