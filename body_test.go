@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,8 +24,7 @@ func TestRequestShape(t *testing.T) {
 		mu.Unlock()
 		io.WriteString(w, `{"choices":[{"text":"hi","message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`)
 	})
-	file := filepath.Join(t.TempDir(), "p.jsonl")
-	os.WriteFile(file, []byte(`{"messages":[{"role":"user","content":"from the file"}]}`), 0o644)
+	file := writeFile(t, testPath(t, "p.jsonl"), `{"messages":[{"role":"user","content":"from the file"}]}`)
 
 	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--header", "X-Team: perf", "--fixed-output",
 		"--extra-body", `{"options":{"num_ctx":4096},"temperature":0.7}`, "--prompts-file", file)

@@ -38,9 +38,7 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 	if want := []ErrorCount{{"HTTP 401: Incorrect API key provided: [redacted]", 1}}; !slices.Equal(doc.Errors, want) || doc.Config.APIKey != "[redacted]" {
 		t.Errorf("errors %v, key %q; want the server's message with the key redacted", doc.Errors, doc.Config.APIKey)
 	}
-	if !strings.Contains(text, "  1 x HTTP 401: Incorrect API key provided: [redacted]\n") {
-		t.Errorf("want the server's message with the key redacted:\n%s", text)
-	}
+	expectText(t, text, "  1 x HTTP 401: Incorrect API key provided: [redacted]\n")
 }
 
 // llama.cpp's server says Keep-Alive but drops idle connections. A request

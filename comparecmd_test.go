@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,18 +13,14 @@ import (
 // change, and crosses a --fail-on rule. (TestCompareGolden pins the output.)
 func TestCompareCommand(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
+	base, next := testPath(t, "base.json"), testPath(t, "new.json")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "12", "--json", base)...)
 	runExpect(t, 0, append(withSim(fastSim, "2", "--requests", "12", "--json", next), "--sim-rate", "200")...)
 	out, _ := runExpect(t, 0, "compare", base, next)
-	if !strings.Contains(out, "\ntps (tokens/s) ") || !strings.Contains(out, "\nttft (ms) ") {
-		t.Errorf("compare:\n%s", out)
-	}
+	expectText(t, out, "\ntps (tokens/s) ", "\nttft (ms) ")
+	// A 10x slower token rate fails tps<-5%.
 	out, _ = runExpect(t, 1, "compare", base, next, "--fail-on", "tps<-5%")
-	if !strings.Contains(out, "\nFAIL: tps -") {
-		t.Errorf("a 10x slower token rate should fail tps<-5%%:\n%s", out)
-	}
+	expectText(t, out, "\nFAIL: tps -")
 	for _, bad := range [][]string{{"compare", base}, {"compare", base, next, "--fail-on", "speed<5%"}, {"compare", base, "/nonexistent"}} {
 		runExpect(t, 2, bad...)
 	}
@@ -47,10 +40,7 @@ func writeRunJSON(t *testing.T, path string, recs []Record, fp *fingerprint) str
 	if err := renderJSON(&b, &finishedRun{cfg: cfg, baseURL: cfg.baseURL, started: time.Unix(0, 0).UTC(), s: s}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeFile(t, path, b.Bytes())
 }
 
 // slower returns recs with every ok answer's decode stretched by factor:
@@ -74,20 +64,19 @@ func slower(recs []Record, factor float64) []Record {
 // they differ, a --fail-on rule crossed, and the command lines it refuses.
 func TestCompareGolden(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	fp := func(quant string) *fingerprint {
 		return &fingerprint{Tool: "VERSION", Server: "Ollama", ServerVersion: "0.24.0", Model: "llama3.1:8b",
 			Ollama: &ollama.Info{Version: "0.24.0", Family: "llama", Quantization: quant}, OS: "linux/amd64", CPU: "Test CPU", Cores: 2}
 	}
-	base := writeRunJSON(t, filepath.Join(dir, "base.json"), goldenRecords(), fp("Q4_K_M"))
-	next := writeRunJSON(t, filepath.Join(dir, "new.json"), slower(goldenRecords(), 1.25), fp("Q8_0"))
-	got := transcript(t, dir,
+	base := writeRunJSON(t, testPath(t, "base.json"), goldenRecords(), fp("Q4_K_M"))
+	next := writeRunJSON(t, testPath(t, "new.json"), slower(goldenRecords(), 1.25), fp("Q8_0"))
+	got := transcript(t, testDir(t),
 		[]string{"compare", base, next},
 		[]string{"compare", base, next, "--fail-on", "tps<-5%"},
 		[]string{"compare", base, next, "--fail-on", "tps<-50%"},
 		[]string{"compare", base},
 		[]string{"compare", base, next, "--fail-on", "speed<5%"},
-		[]string{"compare", base, filepath.Join(dir, "nonexistent")},
+		[]string{"compare", base, testPath(t, "nonexistent")},
 	)
 	golden(t, "compare.golden", got)
 }

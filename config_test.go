@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +10,7 @@ import (
 // pointer to -h, with exit status 2.
 func TestCLIUsageErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		args []string
-		want string
-	}{
+	checkUsageErrors(t, "usage-errors.golden", []badArgs{
 		{nil, "missing <threads>"},
 		{[]string{"0"}, "<threads> must be at least 1, got 0"},
 		{[]string{"eight"}, `<threads> must be a whole number, got "eight"`},
@@ -31,19 +26,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{[]string{"2", "--sim-ttft", "1s"}, "-sim-ttft needs -sim"},
 		{[]string{"2", "--sim", "--base-url", "http://x/v1"}, "-sim and -base-url exclude each other"},
 		{[]string{"2", "--sim", "--sim-style", "vllm"}, `unknown style "vllm"`},
-	}
-	var cmds [][]string
-	for _, tt := range tests {
-		out, errOut, code := runCLI(t, tt.args...)
-		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q before anything is sent", tt.args, code, out, errOut, tt.want)
-		}
-		if lines := strings.Count(errOut, "\n"); lines != 2 { // the error, and where to find usage
-			t.Errorf("%q: stderr has %d lines; want a one-line error:\n%s", tt.args, lines, errOut)
-		}
-		cmds = append(cmds, tt.args)
-	}
-	golden(t, "usage-errors.golden", transcript(t, "", cmds...))
+	})
 }
 
 // --timeout is in seconds, fractions included.
@@ -57,12 +40,8 @@ func TestTimeoutMessageUsesFlagUnits(t *testing.T) {
 // The README pastes `tpsbench -h`; it must not drift from the real thing.
 func TestREADMEHasCurrentHelp(t *testing.T) {
 	t.Parallel()
-	help, _, code := runCLI(t, "-h")
-	readme, err := os.ReadFile("README.md")
-	if err != nil || code != 0 {
-		t.Fatalf("exit %d, %v", code, err)
-	}
-	if !bytes.Contains(readme, []byte("```\n"+help+"```\n")) {
+	help, _ := runExpect(t, 0, "-h")
+	if !strings.Contains(string(readFile(t, "README.md")), "```\n"+help+"```\n") {
 		t.Errorf("README.md does not contain the current -h output; paste it in:\n%s", help)
 	}
 }

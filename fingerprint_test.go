@@ -2,9 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -12,14 +9,10 @@ import (
 // fingerprints differ.
 func TestFingerprintInJSONAndCompare(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	a, b := testPath(t, "a.json"), testPath(t, "b.json")
 	runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "6", "--json", a)...)
 	var doc map[string]any
-	data, _ := os.ReadFile(a)
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, a, &doc)
 	fp, _ := doc["fingerprint"].(map[string]any)
 	if fp == nil || fp["server"] != "tpsbench simulator" || fp["ollama"].(map[string]any)["quantization"] != "Q4_K_M" || fp["client_cores"] == nil {
 		t.Fatalf("fingerprint %v", doc["fingerprint"])
@@ -27,9 +20,7 @@ func TestFingerprintInJSONAndCompare(t *testing.T) {
 	// The same run, but another quantization of the model.
 	fp["ollama"].(map[string]any)["quantization"] = "Q8_0"
 	changed, _ := json.Marshal(doc)
-	os.WriteFile(b, changed, 0o644)
+	writeFile(t, b, changed)
 	out, _ := runExpect(t, 0, "compare", a, b)
-	if !strings.Contains(out, `WARNING: the runs differ in quantization ("Q4_K_M" vs "Q8_0")`) {
-		t.Errorf("compare output:\n%s", out)
-	}
+	expectText(t, out, `WARNING: the runs differ in quantization ("Q4_K_M" vs "Q8_0")`)
 }

@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
 
 // --gpu with a fake nvidia-smi on PATH: it samples during the run, a field
@@ -37,37 +38,20 @@ func TestGPUWithFakeNvidiaSmi(t *testing.T) {
 		if err := os.WriteFile(start, nil, 0o644); err != nil {
 			t.Error(err)
 		}
-		waitForFile(t, printed)
+		if err := testkit.WaitForFile(printed); err != nil {
+			t.Error(err)
+		}
 		io.WriteString(w, okAnswer)
 	})
 	// (Text, not --json: with no idle baseline the JSON cannot hold its NaN.)
 	out, _ := runExpect(t, 0, "2", "--requests", "4", "--gpu", "--gpu-idle", "100ms", "--base-url", url, "--max-tokens", "8")
-	for _, want := range []string{
+	expectText(t, out,
 		"GPU: sampling with nvidia-smi; idle baseline for 100ms", "GPU Fake GPU (driver 1.0, 1000 MiB); Fake GPU",
 		"  GPU: nvidia-smi, 2 GPU(s), 3 samples: power mean 200.0 W, peak 200.0 W (idle n/a); energy ", "output tokens/J (0.000 above idle)",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	t.Setenv("PATH", t.TempDir())
 	doc, text := runJSON(t, 0, withSim(fastSim, "2", "--requests", "2", "--gpu")...)
 	if !strings.Contains(text, "\nGPU: no nvidia-smi on PATH and no AMD GPU in sysfs: no energy figures\n") || doc.GPUEnergy != nil {
 		t.Errorf("no GPU tool: energy %+v:\n%s", doc.GPUEnergy, text)
-	}
-}
-
-// waitForFile waits until path exists; the limit only stops a broken test
-// from hanging.
-func waitForFile(t *testing.T, path string) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s never appeared", path)
-			return
-		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,17 +11,9 @@ import (
 // The HTML report is well-formed, self-contained, and has one SVG per chart.
 func TestHTMLReport(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	page := filepath.Join(dir, "r.html")
-	recs := filepath.Join(dir, "r.jsonl")
-	runExpect(t, 0, withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3", "--html", page, "--records", recs)...)
-	rebuilt := filepath.Join(dir, "rebuilt.html")
-	runExpect(t, 0, "report", recs, "--html", rebuilt)
-	for _, p := range []string{page, rebuilt} {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+	run := runAndRebuild(t, "--html", "r.html", withSim(fastSim, "--stream", "--sweep-concurrency", "1,2", "--requests-per-thread", "3")...)
+	for _, p := range []string{run.live, run.rebuilt} {
+		b := readFile(t, p)
 		dec := xml.NewDecoder(bytes.NewReader(b))
 		svgs := 0
 		for {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,12 +20,7 @@ func TestJSONSummaryShape(t *testing.T) {
 	if err := renderJSON(&out, done); err != nil {
 		t.Fatal(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
-	dec.DisallowUnknownFields()
-	var doc jsonSummary
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("the JSON does not decode into jsonSummary: %v", err)
-	}
+	doc := decodeSummary(t, out.String())
 	if strings.Contains(out.String(), "sk-secret") || doc.Config.APIKey != "[redacted]" || strings.Contains(doc.Config.BaseURL, ":p@") {
 		t.Errorf("secrets in the JSON:\n%s", out.String())
 	}

@@ -1,17 +1,11 @@
 package main
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 // The load options are checked together before anything is sent.
 func TestLoadUsageErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		args []string
-		want string
-	}{
+	checkUsageErrors(t, "usage-errors-load.golden", []badArgs{
 		{[]string{"2", "--rate", "5", "--sweep-concurrency", "1,2"}, "-rate and -sweep-concurrency exclude each other"},
 		{[]string{"2", "--duration", "1m", "--requests", "5"}, "-duration and -requests exclude each other"},
 		{[]string{"2", "--rate", "0"}, `"0" is not a positive number of requests per second`},
@@ -28,14 +22,5 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
 		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},
 		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
-	}
-	var cmds [][]string
-	for _, tt := range tests {
-		out, errOut, code := runCLI(t, tt.args...)
-		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, out, errOut, tt.want)
-		}
-		cmds = append(cmds, tt.args)
-	}
-	golden(t, "usage-errors-load.golden", transcript(t, "", cmds...))
+	})
 }

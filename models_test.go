@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,29 +11,22 @@ import (
 // document with a summary per model, and each model's own files.
 func TestSeveralModels(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	doc := filepath.Join(dir, "run.json")
-	out, _ := runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", filepath.Join(dir, "run.jsonl"))...)
+	doc := testPath(t, "run.json")
+	out, _ := runExpect(t, 0, withSim(slowSim, "2", "--stream", "--requests", "4", "--model", "llama3.1:8b,qwen2.5:7b", "--json", doc, "--records", testPath(t, "run.jsonl"))...)
 	if strings.Count(out, "=== Model ") != 2 || !strings.Contains(out, "Models:\n") {
 		t.Fatalf("want a report per model, then the Models table:\n%s", out)
 	}
 	_, table, _ := strings.Cut(out, "Models:\n")
-	for _, m := range []string{"llama3.1:8b", "qwen2.5:7b"} {
-		if !strings.Contains(table, m+"   4       0") {
-			t.Errorf("no row for %s:\n%s", m, table)
-		}
-	}
+	expectText(t, table, "llama3.1:8b   4       0", "qwen2.5:7b   4       0") // a row for each
 	var combined struct {
 		Tool      string      `json:"tool"`
 		Version   string      `json:"version"`
 		StartedAt time.Time   `json:"started_at"`
 		Models    []jsonModel `json:"models"`
 	}
-	data, _ := os.ReadFile(doc)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&combined); err != nil || len(combined.Models) != 2 {
-		t.Fatalf("combined JSON %s: %v", data, err)
+	readJSON(t, doc, &combined)
+	if len(combined.Models) != 2 {
+		t.Fatalf("combined JSON has %d models; want 2", len(combined.Models))
 	}
 	for i, m := range []string{"llama3.1:8b", "qwen2.5:7b"} {
 		got := combined.Models[i]
@@ -45,7 +35,7 @@ func TestSeveralModels(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"run.llama3.1_8b.json", "run.qwen2.5_7b.jsonl"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+		if _, err := os.Stat(testPath(t, f)); err != nil {
 			t.Errorf("per-model file: %v", err)
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,7 @@ import (
 // flag), and the server sees no request.
 func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 	t.Parallel()
-	bad := filepath.Join(t.TempDir(), "no-such-dir", "out")
+	bad := testPath(t, "no-such-dir/out")
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -39,7 +38,7 @@ func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 		})
 	}
 	// report checks its files before it writes anything, too.
-	recs := filepath.Join(t.TempDir(), "run.jsonl")
+	recs := testPath(t, "run.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--records", recs)...)
 	out, errOut := runExpect(t, 1, "report", recs, "--csv", bad)
 	if out != "" || !strings.HasPrefix(errOut, "tpsbench: -csv: open "+bad) {

@@ -2,17 +2,23 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// probeRows runs tpsbench probe and returns its table as check -> line.
-func probeRows(t *testing.T, args ...string) map[string]string {
+// expectProbe runs tpsbench probe and reports each check in wants (check
+// -> the start of its result) that its table does not show.
+func expectProbe(t *testing.T, wants map[string]string, args ...string) {
 	t.Helper()
 	out, _ := runExpect(t, 0, append([]string{"probe"}, args...)...)
-	return tableRows(out)
+	rows := tableRows(out)
+	for check, want := range wants {
+		if !strings.HasPrefix(rows[check], want) {
+			t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
+		}
+	}
 }
 
 // tableRows reads the probe's table, after its title line, as check -> the
@@ -54,56 +60,42 @@ func TestProbeAgainstSimulator(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rows := probeRows(t, withSim(fastSim, tt.args...)...)
-			for check, want := range tt.wants {
-				if !strings.HasPrefix(rows[check], want) {
-					t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
-				}
-			}
+			expectProbe(t, tt.wants, withSim(fastSim, tt.args...)...)
 		})
 	}
 }
 
-// The probe against llama.cpp's server, replayed from recorded responses.
-func TestProbeAgainstRecordedLlamaCpp(t *testing.T) {
+// The probe against llama.cpp's server and Ollama, replayed from recorded
+// responses: each server's recording of the same requests, and what is
+// only one server's (llama.cpp's /metrics, Ollama's /api/version).
+func TestProbeAgainstRecordedServers(t *testing.T) {
 	t.Parallel()
-	url := fixtureServer(t, map[string]string{
-		"GET /v1/models":                    "llamacpp-models.http",
-		"POST /v1/chat/completions unknown": "llamacpp-d-unknown-model.http",
-		"POST /v1/chat/completions":         "llamacpp-f-max-tokens-1-nonstream.http",
-		"POST /v1/chat/completions stream":  "llamacpp-c-stream-include-usage.http",
-		"GET /metrics":                      "llamacpp-x-metrics.http",
-	})
-	rows := probeRows(t, "--base-url", url, "--model", "tiny", "--json", filepath.Join(t.TempDir(), "p.json"))
-	for check, want := range map[string]string{
-		"unknown model names": "accepted (HTTP 200)", "usage (streamed)": "on the finish chunk",
-		"server timings": "llama.cpp's timings object", "Prometheus /metrics": "found at",
-		"max_completion_tokens": "ignored", "tokens per chunk": "1.0 (16 tokens in 16 chunks)",
+	for _, tt := range []struct {
+		server string // the prefix of its fixtures
+		extra  map[string]string
+		wants  map[string]string
+	}{
+		{"llamacpp", map[string]string{"GET /metrics": "llamacpp-x-metrics.http"}, map[string]string{
+			"unknown model names": "accepted (HTTP 200)", "usage (streamed)": "on the finish chunk",
+			"server timings": "llama.cpp's timings object", "Prometheus /metrics": "found at",
+			"max_completion_tokens": "ignored", "tokens per chunk": "1.0 (16 tokens in 16 chunks)",
+		}},
+		{"ollama", map[string]string{"GET /api/version": "ollama-api-version.http"}, map[string]string{
+			"model listed": "yes", "unknown model names": "rejected (HTTP 404)", "usage (streamed)": "on its own chunk with empty choices",
+			"first chunk": "carries a token", "Ollama": "version 0.24.0", "Prometheus /metrics": "none", "max_tokens": "honoured (asked 4, got 1)",
+		}},
 	} {
-		if !strings.HasPrefix(rows[check], want) {
-			t.Errorf("%s = %q; want it to start %q", check, rows[check], want)
-		}
-	}
-}
-
-// The probe against Ollama, replayed from recorded responses.
-func TestProbeAgainstRecordedOllama(t *testing.T) {
-	t.Parallel()
-	url := fixtureServer(t, map[string]string{
-		"GET /v1/models":                    "ollama-models.http",
-		"POST /v1/chat/completions unknown": "ollama-d-unknown-model.http",
-		"POST /v1/chat/completions":         "ollama-f-max-tokens-1-nonstream.http",
-		"POST /v1/chat/completions stream":  "ollama-c-stream-include-usage.http",
-		"GET /api/version":                  "ollama-api-version.http",
-	})
-	rows := probeRows(t, "--base-url", url, "--model", "tiny")
-	for check, want := range map[string]string{
-		"model listed": "yes", "unknown model names": "rejected (HTTP 404)", "usage (streamed)": "on its own chunk with empty choices",
-		"first chunk": "carries a token", "Ollama": "version 0.24.0", "Prometheus /metrics": "none", "max_tokens": "honoured (asked 4, got 1)",
-	} {
-		if !strings.HasPrefix(rows[check], want) {
-			t.Errorf("%s = %q; want it to start %q", check, rows[check], want)
-		}
+		t.Run(tt.server, func(t *testing.T) {
+			t.Parallel()
+			routes := map[string]string{
+				"GET /v1/models":                    tt.server + "-models.http",
+				"POST /v1/chat/completions unknown": tt.server + "-d-unknown-model.http",
+				"POST /v1/chat/completions":         tt.server + "-f-max-tokens-1-nonstream.http",
+				"POST /v1/chat/completions stream":  tt.server + "-c-stream-include-usage.http",
+			}
+			maps.Copy(routes, tt.extra)
+			expectProbe(t, tt.wants, "--base-url", fixtureServer(t, routes), "--model", "tiny", "--json", testPath(t, "p.json"))
+		})
 	}
 }
 
@@ -137,13 +129,8 @@ func TestProbeCountsThinkingAndToolCalls(t *testing.T) {
 			`data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f"}}]},"finish_reason":"tool_calls"}]}`+"\n\n"+
 			`data: {"choices":[],"usage":{"completion_tokens":3}}`+"\n\ndata: [DONE]\n\n")
 	})
-	rows := probeRows(t, "--base-url", url)
-	for check, want := range map[string]string{
+	expectProbe(t, map[string]string{
 		"first chunk": "carries a token", "reasoning field": "thinking", "tokens per chunk": "1.0 (3 tokens in 3 chunks)",
 		"usage (streamed)": "on its own chunk", "usage (not streamed)": "reported", "[DONE]": "sent",
-	} {
-		if !strings.HasPrefix(rows[check], want) {
-			t.Errorf("%s = %q; want it to start %q (table %q)", check, rows[check], want, rows)
-		}
-	}
+	}, "--base-url", url)
 }

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,14 +8,12 @@ import (
 // probe --json writes the table's rows as JSON, the same rows it prints.
 func TestProbeJSON(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "probe.json")
+	path := testPath(t, "probe.json")
 	out, _ := runExpect(t, 0, withSim(fastSim, "probe", "--json", path)...)
 	var rep probeReport
-	b, _ := os.ReadFile(path)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rep); err != nil || len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {
-		t.Fatalf("probe JSON %s: %v", b, err)
+	readJSON(t, path, &rep)
+	if len(rep.Rows) < 10 || rep.Model != "llama3.1:8b" {
+		t.Fatalf("probe JSON: %d rows for %q; want at least 10 for llama3.1:8b", len(rep.Rows), rep.Model)
 	}
 	printed := tableRows(out)
 	for _, r := range rep.Rows {

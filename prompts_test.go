@@ -2,8 +2,6 @@ package main
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,14 +53,7 @@ func TestSyntheticPrompts(t *testing.T) {
 // with the line at fault.
 func TestPromptFiles(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, text string) string { return writeFile(t, testPath(t, name), text) }
 	pf, err := readPromptFile(write("a.txt", "first\n\n  second  \n"), "sys")
 	if err != nil || len(pf.prompts) != 2 || pf.prompts[1][1].Content != "second" || pf.prompts[1][0].Content != "sys" {
 		t.Errorf("text file: %+v, %v", pf, err)
@@ -84,7 +75,7 @@ func TestPromptFiles(t *testing.T) {
 			t.Errorf("%s: error %v; want %q", tt.name, err, tt.want)
 		}
 	}
-	if _, err := readPromptFile(filepath.Join(dir, "missing"), ""); err == nil || !strings.Contains(err.Error(), "reading -prompts-file") {
+	if _, err := readPromptFile(testPath(t, "missing"), ""); err == nil || !strings.Contains(err.Error(), "reading -prompts-file") {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -12,7 +10,6 @@ import (
 // Records from several machines are one run, lined up on wall-clock time.
 func TestReportMergesFiles(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	write := func(name string, runStart time.Time, recs []Record) string {
 		var b bytes.Buffer
@@ -20,9 +17,7 @@ func TestReportMergesFiles(t *testing.T) {
 			line, _ := json.Marshal(recs[i].line(runStart))
 			b.Write(append(line, '\n'))
 		}
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, b.Bytes(), 0o644)
-		return p
+		return writeFile(t, testPath(t, name), b.Bytes())
 	}
 	a := write("a.jsonl", start, []Record{streamRec(0, 4, 100, 200, 300, 400)})
 	b := write("b.jsonl", start.Add(time.Second), []Record{streamRec(0, 4, 100, 200, 300, 400)})
@@ -39,8 +34,7 @@ func TestReportMergesFiles(t *testing.T) {
 		t.Errorf("merged: %d ok over %v; want 2 over 1.4s (the second machine started 1 s later)", s.OK, s.Duration)
 	}
 	for _, bad := range []string{"{}\n", "not json\n", ""} {
-		p := filepath.Join(dir, "bad.jsonl")
-		os.WriteFile(p, []byte(bad), 0o644)
+		p := writeFile(t, testPath(t, "bad.jsonl"), bad)
 		if _, _, code := runCLI(t, "report", p); code != 2 {
 			t.Errorf("report of %q: exit %d; want 2", bad, code)
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +13,7 @@ import (
 // figures, the same JSON figures.
 func TestRecordsRebuildTheReport(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	recs, live := filepath.Join(dir, "run.jsonl"), filepath.Join(dir, "run.json")
-	out, _ := runExpect(t, 0, withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--records", recs, "--json", live, "--csv", filepath.Join(dir, "run.csv"))...)
-	rebuilt := filepath.Join(dir, "rebuilt.json")
-	again, _ := runExpect(t, 0, "report", recs, "--json", rebuilt)
+	run := runAndRebuild(t, "--json", "run.json", withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--csv", testPath(t, "run.csv"))...)
 	// The client's own health is not in the records (it is about the run,
 	// not a request): compare up to it.
 	results := func(s string) string {
@@ -27,15 +21,12 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 		r, _, _ = strings.Cut(r, "  Client: ")
 		return r
 	}
-	if results(out) == "" || results(out) != results(again) {
-		t.Errorf("rebuilt text differs:\n--- live\n%s\n--- rebuilt\n%s", results(out), results(again))
+	if results(run.liveOut) == "" || results(run.liveOut) != results(run.rebuiltOut) {
+		t.Errorf("rebuilt text differs:\n--- live\n%s\n--- rebuilt\n%s", results(run.liveOut), results(run.rebuiltOut))
 	}
 	figures := func(path string) map[string]json.RawMessage {
 		var m map[string]json.RawMessage
-		b, _ := os.ReadFile(path)
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
+		readJSON(t, path, &m)
 		delete(m, "config")
 		delete(m, "version")
 		delete(m, "started_at")
@@ -44,45 +35,29 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 		delete(m, "checks")      // a live run may add a client-bound check
 		return m
 	}
-	a, b := figures(live), figures(rebuilt)
+	a, b := figures(run.live), figures(run.rebuilt)
 	for k := range a {
 		if !bytes.Equal(a[k], b[k]) {
 			t.Errorf("JSON %q differs: live %s, rebuilt %s", k, a[k], b[k])
 		}
 	}
-	rows, err := csv.NewReader(mustOpen(t, filepath.Join(dir, "run.csv"))).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(readFile(t, testPath(t, "run.csv")))).ReadAll()
 	if err != nil || len(rows) != 13 || len(rows[0]) != len(csvHeader) || rows[1][4] != "true" {
 		t.Errorf("CSV: %d rows, %v", len(rows), err)
 	}
-}
-
-// mustOpen opens path for the test's duration.
-func mustOpen(t *testing.T, path string) *os.File {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
 }
 
 // A records file starts with the run's fingerprint: report shows it and
 // warns when merged files differ, and compare of two records files too.
 func TestRecordsCarryTheFingerprint(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	a, b := testPath(t, "a.jsonl"), testPath(t, "b.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
 	out, _ := runExpect(t, 0, "report", a, b)
-	if !strings.Contains(out, "\nFingerprint ("+a+"): tpsbench ") || !strings.Contains(out, "\nWARNING: the files differ in model (\"llama3.1:8b\" vs \"qwen2.5:7b\")") {
-		t.Errorf("report:\n%s", out)
-	}
+	expectText(t, out, "\nFingerprint ("+a+"): tpsbench ", "\nWARNING: the files differ in model (\"llama3.1:8b\" vs \"qwen2.5:7b\")")
 	out, _ = runExpect(t, 0, "compare", a, b)
-	if !strings.Contains(out, `WARNING: the runs differ in model ("llama3.1:8b" vs "qwen2.5:7b")`) {
-		t.Errorf("compare:\n%s", out)
-	}
+	expectText(t, out, `WARNING: the runs differ in model ("llama3.1:8b" vs "qwen2.5:7b")`)
 }
 
 // writeRecords writes recs to a records file as a run with fingerprint fp,
@@ -109,13 +84,12 @@ func writeRecords(t *testing.T, path string, runStart time.Time, fp *fingerprint
 // merged on wall-clock time (their fingerprints differ).
 func TestReportCommandGolden(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	fp := func(model string) *fingerprint {
 		return &fingerprint{Tool: "VERSION", Server: "Ollama", ServerVersion: "0.24.0", Model: model, OS: "linux/amd64", CPU: "Test CPU", Cores: 2}
 	}
 	recs := goldenRecords()
-	a := writeRecords(t, filepath.Join(dir, "a.jsonl"), start, fp("llama3.1:8b"), recs[:6])
-	b := writeRecords(t, filepath.Join(dir, "b.jsonl"), start.Add(250*time.Millisecond), fp("qwen2.5:7b"), recs[6:])
-	golden(t, "report-command.golden", transcript(t, dir, []string{"report", a}, []string{"report", a, b}))
+	a := writeRecords(t, testPath(t, "a.jsonl"), start, fp("llama3.1:8b"), recs[:6])
+	b := writeRecords(t, testPath(t, "b.jsonl"), start.Add(250*time.Millisecond), fp("qwen2.5:7b"), recs[6:])
+	golden(t, "report-command.golden", transcript(t, testDir(t), []string{"report", a}, []string{"report", a, b}))
 }

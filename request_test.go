@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -150,6 +149,21 @@ func TestNonStreamE2EAgainstSimulator(t *testing.T) {
 	}
 }
 
+// eventStream is the Content-Type of a stream of server-sent events.
+const eventStream = "text/event-stream"
+
+// answer is a handler that answers every request with status and body,
+// typed as contentType unless that is "".
+func answer(status int, contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
 // Each way a request can fail is counted with its own reason, and the run
 // exits 1.
 func TestCLIFailures(t *testing.T) {
@@ -160,22 +174,10 @@ func TestCLIFailures(t *testing.T) {
 		args    []string
 		reason  string // why every request failed
 	}{
-		{
-			name: "404 with OpenAI-style body",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(404)
-				io.WriteString(w, `{"error":{"message":"model \"foo\" not found","type":"not_found_error"}}`)
-			},
-			reason: "HTTP 404: model \"foo\" not found",
-		},
-		{
-			name: "500 with Ollama-style body",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(500)
-				io.WriteString(w, `{"error":"llama runner process has terminated"}`)
-			},
-			reason: "HTTP 500: llama runner process has terminated",
-		},
+		{name: "404 with OpenAI-style body", reason: `HTTP 404: model "foo" not found`,
+			handler: answer(404, "", `{"error":{"message":"model \"foo\" not found","type":"not_found_error"}}`)},
+		{name: "500 with Ollama-style body", reason: "HTTP 500: llama runner process has terminated",
+			handler: answer(500, "", `{"error":"llama runner process has terminated"}`)},
 		{
 			name: "503 plain text",
 			handler: func(w http.ResponseWriter, r *http.Request) {
@@ -183,49 +185,20 @@ func TestCLIFailures(t *testing.T) {
 			},
 			reason: "HTTP 503: server busy, please try again.",
 		},
-		{
-			name: "malformed JSON",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				io.WriteString(w, `{"choices":[{"message":`)
-			},
-			reason: "malformed response: invalid JSON: unexpected end of JSON input at offset 23",
-		},
-		{
-			name: "malformed SSE chunk",
-			args: []string{"--stream"},
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/event-stream")
-				io.WriteString(w, "data: {not json\n\n")
-			},
-			reason: "malformed stream chunk: invalid JSON: expected a string as object key at offset 1",
-		},
-		{
-			name: "error event in stream",
-			args: []string{"--stream"},
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/event-stream")
-				fmt.Fprintf(w, chunkFmt, "a")
-				io.WriteString(w, "data: {\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\"}}\n\n")
-			},
-			reason: "error in stream: out of memory",
-		},
-		{
-			name: "stream ends without finish or [DONE]",
-			args: []string{"--stream"},
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/event-stream")
-				fmt.Fprintf(w, chunkFmt, "a")
-			},
-			reason: "stream ended early: no finish_reason and no [DONE]",
-		},
+		{name: "malformed JSON", reason: "malformed response: invalid JSON: unexpected end of JSON input at offset 23",
+			handler: answer(200, "application/json", `{"choices":[{"message":`)},
+		{name: "malformed SSE chunk", args: []string{"--stream"}, reason: "malformed stream chunk: invalid JSON: expected a string as object key at offset 1",
+			handler: answer(200, eventStream, "data: {not json\n\n")},
+		{name: "error event in stream", args: []string{"--stream"}, reason: "error in stream: out of memory",
+			handler: answer(200, eventStream, chunk("a")+`data: {"error":{"message":"out of memory","type":"server_error"}}`+"\n\n")},
+		{name: "stream ends without finish or [DONE]", args: []string{"--stream"}, reason: "stream ended early: no finish_reason and no [DONE]",
+			handler: answer(200, eventStream, chunk("a"))},
 		{
 			name: "stream cut mid-way",
 			args: []string{"--stream"},
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/event-stream")
-				fmt.Fprintf(w, chunkFmt, "a")
-				fmt.Fprintf(w, chunkFmt, "b")
+				w.Header().Set("Content-Type", eventStream)
+				io.WriteString(w, chunk("a")+chunk("b"))
 				w.(http.Flusher).Flush()
 				conn, buf, _ := w.(http.Hijacker).Hijack()
 				buf.Flush()
@@ -233,13 +206,8 @@ func TestCLIFailures(t *testing.T) {
 			},
 			reason: "stream cut mid-answer: connection closed by the server",
 		},
-		{
-			name: "empty completion",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"completion_tokens":0}}`)
-			},
-			reason: "empty completion: no text in the answer",
-		},
+		{name: "empty completion", reason: "empty completion: no text in the answer",
+			handler: answer(200, "", `{"choices":[{"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"completion_tokens":0}}`)},
 		{
 			name: "timeout",
 			args: []string{"--timeout", "0.05", "--stream"},

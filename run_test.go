@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -139,7 +138,7 @@ func TestInterruptedRun(t *testing.T) {
 		<-arrived // both workers are in flight
 		cancel()
 	}()
-	records := filepath.Join(t.TempDir(), "run.jsonl")
+	records := testPath(t, "run.jsonl")
 	out, text, code := runCLIContext(ctx, t, "2", "--base-url", url, "--stream", "--grace", "10ms", "--records", records, "--json", "-")
 	if code != 130 {
 		t.Errorf("exit %d; want 130", code)
@@ -150,16 +149,14 @@ func TestInterruptedRun(t *testing.T) {
 	if r := decodeSummary(t, out).Requests; r.Sent != 2 || r.OK != 0 || r.Failed != 0 || r.Cancelled != 2 {
 		t.Errorf("requests %+v; want 2 sent, both cancelled", r)
 	}
-	if !strings.Contains(text, "\nInterrupted: ") {
-		t.Errorf("the report does not say the run was interrupted:\n%s", text)
-	}
+	expectText(t, text, "\nInterrupted: ")
 }
 
 // Interrupted mid-run against the simulator: complete records of every
 // request sent, and a report.
 func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	t.Parallel()
-	recs := filepath.Join(t.TempDir(), "run.jsonl")
+	recs := testPath(t, "run.jsonl")
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel) // whenever it lands, the invariants hold
 	out, text, code := runCLIContext(ctx, t, withSim(slowSim, "4", "--stream", "--records", recs, "--grace", "50ms", "--requests-per-thread", "50", "--json", "-")...)
@@ -245,9 +242,7 @@ func waitGoroutines(t *testing.T, before int) {
 func TestWarmupAndGoodput(t *testing.T) {
 	t.Parallel()
 	doc, text := runJSON(t, 0, append(withSim(fastSim, "2", "--stream", "--warmup", "3", "--requests", "6", "--slo", "ttft=1ms"), "--sim-ttft", "20ms")...)
-	if !strings.Contains(text, "\nWarm-up: 3 requests sent first (3 ok / 0 failed), left out of every figure\n") {
-		t.Errorf("no warm-up line:\n%s", text)
-	}
+	expectText(t, text, "\nWarm-up: 3 requests sent first (3 ok / 0 failed), left out of every figure\n")
 	if r := doc.Requests; r.Sent != 6 || r.OK != 6 || r.Failed != 0 || doc.TTFTMs == nil || doc.TTFTMs.Count != 6 || doc.Config.WarmupRequests != 3 {
 		t.Errorf("requests %+v, TTFTs %+v; want the 6 measured ones only", r, doc.TTFTMs)
 	}
@@ -265,9 +260,7 @@ func TestWarmupAndGoodput(t *testing.T) {
 func TestOpenLoopReport(t *testing.T) {
 	t.Parallel()
 	doc, text := runJSON(t, 0, withSim(fastSim, "4", "--stream", "--rate", "200", "--requests", "10", "--seed", "3")...)
-	if !strings.Contains(text, "\nLoad: open loop at 200 req/s, Poisson arrivals, seed 3\n") {
-		t.Errorf("no open-loop header:\n%s", text)
-	}
+	expectText(t, text, "\nLoad: open loop at 200 req/s, Poisson arrivals, seed 3\n")
 	c := doc.Config
 	if c.RatePerS == nil || *c.RatePerS != 200 || c.Burstiness != 1 || c.Seed == nil || *c.Seed != 3 || doc.Requests.OK != 10 {
 		t.Errorf("config %+v, requests %+v; want 10 ok at 200/s, seed 3", *c, doc.Requests)
@@ -297,7 +290,5 @@ func TestProbeThenMetricsInTheReport(t *testing.T) {
 	if m == nil || !strings.HasPrefix(m.URL, "http://127.0.0.1:") || m.GeneratedTokens == nil || *m.GeneratedTokens != 64 || doc.Tokens.Output != 64 {
 		t.Errorf("server metrics %+v, client counted %d; want 64 tokens generated, 64 counted", m, doc.Tokens.Output)
 	}
-	if !strings.Contains(header, "\n  Server metrics (http://127.0.0.1:") {
-		t.Errorf("the report lacks the server's counters:\n%s", text)
-	}
+	expectText(t, header, "\n  Server metrics (http://127.0.0.1:")
 }

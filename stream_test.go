@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,28 +14,8 @@ import (
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/sim"
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
-
-// stepReader hands out one part per Read and moves a fake clock to that
-// part's arrival time, as bytes arriving off a connection would.
-type stepReader struct {
-	parts []string
-	times []time.Duration
-	now   time.Duration
-}
-
-func (r *stepReader) Read(p []byte) (int, error) {
-	if len(r.parts) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.parts[0])
-	r.parts[0] = r.parts[0][n:]
-	r.now = r.times[0]
-	if r.parts[0] == "" {
-		r.parts, r.times = r.parts[1:], r.times[1:]
-	}
-	return n, nil
-}
 
 // FuzzReadStream: the client's whole stream path never panics, and never
 // finds more token-bearing chunks than events.
@@ -57,24 +34,11 @@ func FuzzReadStream(f *testing.F) {
 	})
 }
 
-// streamBody builds an Ollama-shaped stream of n one-token chunks, with the
-// finish, usage and [DONE] events at the end.
-func streamBody(n int) []byte {
-	var b bytes.Buffer
-	words := []string{" the", " of", " and", " to", " in", " is"}
-	for i := range n {
-		fmt.Fprintf(&b, `data: {"id":"chatcmpl-872","object":"chat.completion.chunk","created":1795815371,"model":"llama3.1:8b","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":%q},"finish_reason":null}]}`+"\n\n", words[i%len(words)])
-	}
-	fmt.Fprintf(&b, `data: {"id":"chatcmpl-872","object":"chat.completion.chunk","created":1795815371,"model":"llama3.1:8b","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":"length"}]}`+"\n\n")
-	fmt.Fprintf(&b, `data: {"id":"chatcmpl-872","object":"chat.completion.chunk","created":1795815371,"model":"llama3.1:8b","system_fingerprint":"fp_ollama","choices":[],"usage":{"prompt_tokens":31,"completion_tokens":%d,"total_tokens":%d}}`+"\n\ndata: [DONE]\n\n", n, n+31)
-	return b.Bytes()
-}
-
 // BenchmarkReadStream measures the client's whole per-chunk path (SSE
 // framing, timestamps, chunk decoding) over a 256-token answer; ns/op is
 // per answer, so divide by 256 for the cost per token.
 func BenchmarkReadStream(b *testing.B) {
-	body := streamBody(256)
+	body := testkit.StreamBody(256)
 	c := testClient(b, true, false)
 	c.maxTokens = 256
 	b.SetBytes(int64(len(body)))
@@ -162,8 +126,7 @@ func TestStreamHeldOpenAfterDone(t *testing.T) {
 	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprintf(w, chunkFmt, "a")
-		io.WriteString(w, "data: [DONE]\n\n")
+		io.WriteString(w, chunk("a")+"data: [DONE]\n\n")
 		w.(http.Flusher).Flush()
 		select {
 		case <-r.Context().Done():
@@ -193,10 +156,7 @@ var recvLine = regexp.MustCompile(`^\+\s*([0-9.]+)ms\s+\d+B\s+b(['"])(.*)['"]$`)
 // readCapture returns the received parts and their arrival times.
 func readCapture(t *testing.T, name string) (parts []string, times []time.Duration) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readFile(t, fixturePath(name))
 	for _, line := range strings.Split(string(b), "\n") {
 		m := recvLine.FindStringSubmatch(line)
 		if m == nil {
@@ -265,9 +225,9 @@ func TestReplayTimedCaptures(t *testing.T) {
 				}
 			}
 			base := time.Unix(1_800_000_000, 0)
-			r := &stepReader{parts: slices.Clone(parts), times: slices.Clone(times)}
-			clock := func() time.Time { return base.Add(r.now) }
-			resp, err := readResponseFrom(r)
+			r := testkit.NewStepReader(parts, times)
+			clock := r.Clock(base)
+			resp, err := http.ReadResponse(bufio.NewReader(r), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,10 +252,6 @@ func TestReplayTimedCaptures(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readResponseFrom(r *stepReader) (*http.Response, error) {
-	return http.ReadResponse(bufio.NewReader(r), nil)
 }
 
 // Ollama's native stream: NDJSON lines, each stamped as it arrives, ending

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,16 +14,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/sim"
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
 
 // The test environment, shared by every test of the package: how tests run
 // the program, the servers they run it against, the Client and runner built
-// the way a run builds them, fixed Records, and golden files. Helpers used by
-// one test file only live in that file.
+// the way a run builds them, fixed Records, the test's files, and golden
+// files. Helpers used by one test file only live in that file; what the tests
+// of several packages share is in internal/testkit.
 
 // Running the program.
 
@@ -80,17 +82,42 @@ func runJSON(t *testing.T, want int, args ...string) (jsonSummary, string) {
 	return decodeSummary(t, out), text
 }
 
-// decodeSummary decodes a JSON summary strictly: a field the document has
-// and jsonSummary lacks is an error.
-func decodeSummary(t *testing.T, doc string) jsonSummary {
+// decodeSummary decodes a JSON summary strictly (decodeStrict).
+func decodeSummary(t testing.TB, doc string) jsonSummary {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(doc))
-	dec.DisallowUnknownFields()
 	var s jsonSummary
-	if err := dec.Decode(&s); err != nil {
-		t.Fatalf("the JSON summary does not decode: %v\n%s", err, doc)
-	}
+	decodeStrict(t, []byte(doc), &s)
 	return s
+}
+
+// expectText reports each of wants that the output out lacks.
+func expectText(t testing.TB, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// rebuiltRun is a run's output file and what the run printed, and the same
+// output as report rebuilt it from the run's records.
+type rebuiltRun struct {
+	live, rebuilt       string // the output files
+	liveOut, rebuiltOut string // what the run and report printed
+}
+
+// runAndRebuild runs the benchmark with args, writing its records and, to
+// the file name, the output that flag (--json, --html) names; then report
+// rebuilds that output from the records, to the file rebuilt-name. Both are
+// in the test's own directory.
+func runAndRebuild(t *testing.T, flag, name string, args ...string) rebuiltRun {
+	t.Helper()
+	recs := testPath(t, "run.jsonl")
+	r := rebuiltRun{live: testPath(t, name), rebuilt: testPath(t, "rebuilt-"+name)}
+	r.liveOut, _ = runExpect(t, 0, append(slices.Clone(args), "--records", recs, flag, r.live)...)
+	r.rebuiltOut, _ = runExpect(t, 0, "report", recs, flag, r.rebuilt)
+	return r
 }
 
 // transcript runs each command line in turn and returns what a terminal
@@ -117,6 +144,32 @@ func transcript(t *testing.T, dir string, cmds ...[]string) []byte {
 	return bytes.ReplaceAll(b.Bytes(), []byte(dir), []byte("DIR"))
 }
 
+// badArgs is a bad command line and what its error says.
+type badArgs struct {
+	args []string
+	want string // in the error
+}
+
+// checkUsageErrors runs each bad command line, which must be refused before
+// anything is sent: exit 2, nothing on stdout, and on stderr the error in
+// one line, then where to find usage. The transcript of them all is the
+// golden file name.
+func checkUsageErrors(t *testing.T, name string, cases []badArgs) {
+	t.Helper()
+	var cmds [][]string
+	for _, tt := range cases {
+		out, errOut, code := runCLI(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q before anything is sent", tt.args, code, out, errOut, tt.want)
+		}
+		if lines := strings.Count(errOut, "\n"); lines != 2 { // the error, and where to find usage
+			t.Errorf("%q: stderr has %d lines; want a one-line error:\n%s", tt.args, lines, errOut)
+		}
+		cmds = append(cmds, tt.args)
+	}
+	golden(t, name, transcript(t, "", cmds...))
+}
+
 // Servers to run against.
 
 // serve starts an httptest server whose handler answers the POSTs; other
@@ -138,8 +191,10 @@ func serve(t *testing.T, h http.HandlerFunc) string {
 // okAnswer is a whole non-streamed answer of one token.
 const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
 
-// chunkFmt is one streamed chunk carrying the content %s.
-const chunkFmt = `data: {"id":"x","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}` + "\n\n"
+// chunk is one streamed chunk (an SSE event) carrying content.
+func chunk(content string) string {
+	return `data: {"id":"x","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":null}]}` + "\n\n"
+}
 
 // fixtureServer is a fake server that answers "METHOD /path" (with " stream"
 // for a streamed request, " unknown" for the probe's unknown model) with the
@@ -160,21 +215,7 @@ func fixtureServer(t *testing.T, routes map[string]string) string {
 			http.NotFound(w, r)
 			return
 		}
-		b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		testkit.Replay(t, w, fixturePath(name))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/v1"
@@ -256,21 +297,18 @@ func simRun(t *testing.T, simCfg sim.Config, threads, perThread int, stream bool
 
 // Recorded responses.
 
-// readFixture opens one of the responses under testdata/fixtures, recorded
-// from real servers (llama.cpp's server b4748 and Ollama v0.24.0); INDEX.md
-// there names the request behind each.
+// fixturePath names one of the files under testdata/fixtures: responses
+// recorded from real servers (llama.cpp's server b4748 and Ollama v0.24.0),
+// and raw captures of their streams; INDEX.md there names the request
+// behind each.
+func fixturePath(name string) string {
+	return filepath.Join("testdata", "fixtures", name)
+}
+
+// readFixture opens one of the recorded responses.
 func readFixture(t testing.TB, name string) *http.Response {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "fixtures", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
-	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	return resp
+	return testkit.ReadResponse(t, fixturePath(name))
 }
 
 // replay reads a recorded response through the client's response handling
@@ -346,6 +384,65 @@ func readBack(lines []recordLine) []Record {
 		rs = append(rs, lines[i].record(0))
 	}
 	return rs
+}
+
+// Files.
+
+// testDirs holds each test's own temporary directory, by test.
+var testDirs sync.Map
+
+// testDir returns the test's own temporary directory: the same one however
+// often it is called in one test, removed when the test ends.
+func testDir(t testing.TB) string {
+	if d, ok := testDirs.Load(t); ok {
+		return d.(string)
+	}
+	d, _ := testDirs.LoadOrStore(t, t.TempDir())
+	t.Cleanup(func() { testDirs.Delete(t) })
+	return d.(string)
+}
+
+// testPath names a file in the test's own temporary directory.
+func testPath(t testing.TB, name string) string {
+	return filepath.Join(testDir(t), name)
+}
+
+// readFile returns what the file at path holds; a file that cannot be read
+// stops the test.
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// writeFile writes data to the file at path and returns path; a file that
+// cannot be written stops the test.
+func writeFile[T string | []byte](t testing.TB, path string, data T) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// readJSON decodes the JSON file at path into v, strictly (decodeStrict).
+func readJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	decodeStrict(t, readFile(t, path), v)
+}
+
+// decodeStrict decodes the JSON document doc into v, or stops the test: a
+// field doc has and v lacks is an error.
+func decodeStrict(t testing.TB, doc []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("the JSON does not decode into %T: %v\n%s", v, err, doc)
+	}
 }
 
 // Golden files.

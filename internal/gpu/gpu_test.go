@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
 
 func TestEnergyArithmetic(t *testing.T) {
@@ -105,7 +107,9 @@ func TestNvidiaSampler(t *testing.T) {
 	if g == nil || g.Source() != SourceNvidia {
 		t.Fatalf("sampler = %+v", g)
 	}
-	waitFor(t, filepath.Join(dir, "printed"))
+	if err := testkit.WaitForFile(filepath.Join(dir, "printed")); err != nil {
+		t.Fatal(err)
+	}
 	stopped := time.Now()
 	g.Stop() // kills the waiting fake; the lines in the pipe are still read
 	if waited := time.Since(stopped); waited > 15*time.Second {
@@ -118,20 +122,6 @@ func TestNvidiaSampler(t *testing.T) {
 	args, _ := os.ReadFile(filepath.Join(dir, "args"))
 	if want := "--query-gpu=index,power.draw,utilization.gpu,memory.used --format=csv,noheader,nounits -lms 200\n"; string(args) != want {
 		t.Errorf("nvidia-smi run with %q; want %q", args, want)
-	}
-}
-
-// waitFor waits until path exists; the limit only stops a broken test
-// from hanging.
-func waitFor(t *testing.T, path string) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never appeared", path)
-		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package ollama
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,10 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
 
 // caller is a plain Caller over net/http, as a program would supply.
@@ -67,7 +67,7 @@ func replay(t *testing.T, routes map[string]any) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch route := routes[r.Method+" "+r.URL.Path].(type) {
 		case string:
-			writeRecorded(t, w, route)
+			testkit.Replay(t, w, filepath.Join("testdata", route))
 		case http.HandlerFunc:
 			route(w, r)
 		default:
@@ -76,26 +76,6 @@ func replay(t *testing.T, routes map[string]any) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-func writeRecorded(t *testing.T, w http.ResponseWriter, name string) {
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	defer f.Close()
-	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
-	if err != nil {
-		t.Errorf("reading %s: %v", name, err)
-		return
-	}
-	defer resp.Body.Close()
-	for k, vs := range resp.Header {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
 }
 
 func TestVersion(t *testing.T) {

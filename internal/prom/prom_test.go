@@ -1,37 +1,20 @@
 package prom
 
 import (
-	"bufio"
 	"errors"
 	"math"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// readFixture returns the body of a recorded HTTP response.
-func readFixture(t *testing.T, name string) *http.Response {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
-	if err != nil {
-		t.Fatalf("reading %s: %v", name, err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
-}
+	"github.com/tpsbench/tpsbench/internal/testkit"
+)
 
 // llama.cpp's recorded /metrics, then its change from an earlier scrape.
 func TestPrometheusFixture(t *testing.T) {
 	t.Parallel()
-	snap, err := Parse(readFixture(t, "llamacpp-x-metrics.http").Body)
+	snap, err := Parse(testkit.ReadResponse(t, filepath.Join("testdata", "llamacpp-x-metrics.http")).Body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,28 +3,12 @@ package sim
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 )
-
-// send posts body to path on srv and returns the status and body.
-func send(t *testing.T, srv *httptest.Server, path, body string) (int, string) {
-	t.Helper()
-	resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
 
 // Requests are read and checked before any answer is planned: a refused
 // request takes no number, so the next accepted one is chatcmpl-sim-1.
@@ -44,9 +28,9 @@ func TestReadChat(t *testing.T) {
 		{"/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":"a"}],"max_tokens":1}`, 200, `"id":"chatcmpl-sim-1"`},
 		{"/v1/completions", `{"model":"m","prompt":"a b","max_tokens":1}`, 200, `"id":"chatcmpl-sim-2","object":"text_completion"`},
 	} {
-		status, body := send(t, srv, tt.path, tt.body)
-		if status != tt.status || !strings.Contains(body, tt.want) {
-			t.Errorf("%s %s: %d %s; want %d with %q", tt.path, tt.body, status, body, tt.status, tt.want)
+		resp, body := send(t, srv, tt.path, tt.body)
+		if resp.StatusCode != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s: %d %s; want %d with %q", tt.path, tt.body, resp.StatusCode, body, tt.status, tt.want)
 		}
 	}
 }
@@ -73,15 +57,15 @@ func TestPlanLength(t *testing.T) {
 			t.Parallel()
 			srv := httptest.NewServer(New(tt.cfg))
 			defer srv.Close()
-			status, body := send(t, srv, tt.path, tt.body)
+			resp, body := send(t, srv, tt.path, tt.body)
 			var got struct {
 				Usage struct {
 					CompletionTokens int `json:"completion_tokens"`
 				}
 				EvalCount int `json:"eval_count"`
 			}
-			if err := json.Unmarshal([]byte(body), &got); err != nil || status != 200 {
-				t.Fatalf("status %d, %v: %s", status, err, body)
+			if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("status %d, %v: %s", resp.StatusCode, err, body)
 			}
 			if n := max(got.Usage.CompletionTokens, got.EvalCount); n != tt.want {
 				t.Errorf("%d tokens; want %d: %s", n, tt.want, body)
@@ -125,9 +109,9 @@ func TestQueue(t *testing.T) {
 	cancel2 := start()
 	defer cancel2()
 	waitFor("the second request waits", func() bool { return s.waiting.Load() == 1 })
-	status, b := send(t, srv, "/v1/chat/completions", body)
-	if status != http.StatusServiceUnavailable || !strings.Contains(b, "server busy") {
-		t.Errorf("third request: %d %s; want 503 server busy", status, b)
+	resp, b := send(t, srv, "/v1/chat/completions", body)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(b, "server busy") {
+		t.Errorf("third request: %d %s; want 503 server busy", resp.StatusCode, b)
 	}
 	freed := time.Now()
 	cancel1()

@@ -28,11 +28,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	for s.inFlight.Load() == 0 { // wait until the first request holds the only slot
 		time.Sleep(time.Millisecond)
 	}
-	resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := send(t, srv, "/v1/chat/completions", body)
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" {
 		t.Errorf("status %d, Retry-After %q; want 429 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}

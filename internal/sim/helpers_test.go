@@ -15,7 +15,15 @@ func post(t *testing.T, cfg Config, body string) (*http.Response, string, *Serve
 	s := New(cfg)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	resp, answer := send(t, srv, "/v1/chat/completions", body)
+	return resp, answer, s
+}
+
+// send posts body to path on srv and returns the response and its body,
+// read whole.
+func send(t *testing.T, srv *httptest.Server, path, body string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +32,7 @@ func post(t *testing.T, cfg Config, body string) (*http.Response, string, *Serve
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp, string(b), s
+	return resp, string(b)
 }
 
 type event struct {

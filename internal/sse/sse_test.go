@@ -3,13 +3,14 @@ package sse
 import (
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
 
 // readAll collects every event's data.
@@ -76,37 +77,16 @@ func TestSSEReaderReadError(t *testing.T) {
 	}
 }
 
-// stepReader hands out one part per Read and moves a fake clock to that
-// part's arrival time, as bytes arriving off a connection would.
-type stepReader struct {
-	parts []string
-	times []time.Duration
-	now   time.Duration
-}
-
-func (r *stepReader) Read(p []byte) (int, error) {
-	if len(r.parts) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.parts[0])
-	r.parts[0] = r.parts[0][n:]
-	r.now = r.times[0]
-	if r.parts[0] == "" {
-		r.parts, r.times = r.parts[1:], r.times[1:]
-	}
-	return n, nil
-}
-
 // An event's time is when the read that completed it returned, however the
 // events are split across reads.
 func TestSSEReaderStampsArrival(t *testing.T) {
 	t.Parallel()
 	base := time.Unix(1000, 0)
-	r := &stepReader{
-		parts: []string{"data: a\n\nda", "ta: b\n", "\ndata: c\n\ndata: d\n\n"},
-		times: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond},
-	}
-	s := NewReader(r, func() time.Time { return base.Add(r.now) })
+	r := testkit.NewStepReader(
+		[]string{"data: a\n\nda", "ta: b\n", "\ndata: c\n\ndata: d\n\n"},
+		[]time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond},
+	)
+	s := NewReader(r, r.Clock(base))
 	var got []time.Duration
 	for s.Next() {
 		got = append(got, s.At().Sub(base))
@@ -154,19 +134,8 @@ func (infiniteX) Read(p []byte) (int, error) {
 // there are data lines, and a [DONE] event's data is exactly that.
 func FuzzSSEReader(f *testing.F) {
 	// The recorded answers of the fixtures (shared with package main's tests).
-	seeds, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "fixtures", "*stream*.http"))
-	if len(seeds) == 0 {
-		f.Fatal("no recorded stream fixture found")
-	}
-	for _, name := range seeds {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		if i := strings.Index(string(b), "\n\n"); i >= 0 {
-			b = b[i+2:] // the body
-		}
-		f.Add(b)
+	for _, body := range testkit.RecordedBodies(f, filepath.Join("..", "..", "testdata", "fixtures", "*stream*.http")) {
+		f.Add(body)
 	}
 	f.Add([]byte("data: a\r\n\r\n: c\ndata:b\ndata: c\n\ndata: [DONE]\n\n"))
 	f.Add([]byte("data: {\"error\":{\"message\":\"x\"}}\n\n"))
@@ -187,11 +156,11 @@ func FuzzSSEReader(f *testing.F) {
 func TestNDJSONReader(t *testing.T) {
 	t.Parallel()
 	base := time.Unix(1000, 0)
-	r := &stepReader{
-		parts: []string{"{\"a\":1}\n\n{\"b\"", ":2}\r\n{\"c\":3}\n"},
-		times: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond},
-	}
-	s := NewNDJSONReader(r, func() time.Time { return base.Add(r.now) })
+	r := testkit.NewStepReader(
+		[]string{"{\"a\":1}\n\n{\"b\"", ":2}\r\n{\"c\":3}\n"},
+		[]time.Duration{10 * time.Millisecond, 20 * time.Millisecond},
+	)
+	s := NewNDJSONReader(r, r.Clock(base))
 	var got []string
 	var at []time.Duration
 	for s.Next() {

@@ -3,11 +3,12 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tpsbench/tpsbench/internal/testkit"
 )
 
 // wireUsage is the OpenAI usage object.
@@ -247,21 +248,9 @@ func chunkSeeds(f *testing.F) [][]byte {
 		[]byte(`{"choices":[{"delta":{"role":"assistant","reasoning":"r"}}],"error":"boom"}`),
 	}
 	// The recorded answers of the fixtures (shared with package main's tests).
-	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "fixtures", "*.http"))
-	if len(files) == 0 {
-		f.Fatal("no recorded fixture found")
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		_, body, _ := strings.Cut(string(b), "\r\n\r\n")
-		if body == "" {
-			_, body, _ = strings.Cut(string(b), "\n\n")
-		}
-		seeds = append(seeds, []byte(body))
-		for _, line := range strings.Split(body, "\n") {
+	for _, body := range testkit.RecordedBodies(f, filepath.Join("..", "..", "testdata", "fixtures", "*.http")) {
+		seeds = append(seeds, body)
+		for _, line := range strings.Split(string(body), "\n") {
 			if data, ok := strings.CutPrefix(line, "data: "); ok {
 				seeds = append(seeds, []byte(data))
 			}
