@@ -163,31 +163,49 @@ func (c *Client) call(ctx context.Context, method, url string, body []byte, head
 const auxTimeout = 3 * time.Second
 
 // GetJSON GETs url and decodes its JSON into v (at most 4 MiB), within
-// auxTimeout and the run's --timeout.
+// auxTimeout and the run's --timeout; any status but 200 is an error.
 func (c *Client) GetJSON(ctx context.Context, url string, v any) error {
+	status, err := c.fetchJSON(ctx, url, v)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("HTTP %d", status)
+	}
+	return err
+}
+
+// fetchJSON GETs url as GetJSON does, decodes the answer only when its
+// status is 200, and returns the status: 0 when no answer came.
+func (c *Client) fetchJSON(ctx context.Context, url string, v any) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, min(auxTimeout, c.timeout))
 	defer cancel()
 	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
-		return errors.New(c.redact(rootCause(err)))
+		return 0, errors.New(c.redact(rootCause(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
+		return resp.StatusCode, nil
 	}
-	return json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(v)
+	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(v)
+}
+
+// callJSON sends one call with body encoded as JSON (nil: no body).
+func (c *Client) callJSON(ctx context.Context, method, url string, body any) (*http.Response, error) {
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("encoding the request body: %w", err)
+		}
+	}
+	return c.call(ctx, method, url, b, c.auxHeader)
 }
 
 // PostJSON POSTs body as JSON to url and decodes the answer into v (nil:
 // ignore it), within the run's --timeout.
 func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	resp, err := c.call(ctx, http.MethodPost, url, b, c.auxHeader)
+	resp, err := c.callJSON(ctx, http.MethodPost, url, body)
 	if err != nil {
 		return errors.New(c.redact(rootCause(err)))
 	}

@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/ollama"
 	"github.com/tpsbench/tpsbench/internal/sse"
 	"github.com/tpsbench/tpsbench/internal/wire"
 )
@@ -116,14 +116,7 @@ func (p *prober) ask(ctx context.Context) (*probeFacts, error) {
 
 // request sends one of the probe's requests, body encoded as JSON.
 func (p *prober) request(ctx context.Context, method, url string, body any) (*http.Response, error) {
-	var b []byte
-	if body != nil {
-		var err error
-		if b, err = json.Marshal(body); err != nil {
-			return nil, fmt.Errorf("probe request body: %w", err)
-		}
-	}
-	return p.client.call(ctx, method, url, b, p.client.auxHeader)
+	return p.client.callJSON(ctx, method, url, body)
 }
 
 func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
@@ -137,22 +130,20 @@ func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
 // listModels asks GET /models: is the endpoint reachable, and which model
 // ids does it list?
 func (p *prober) listModels(ctx context.Context) (int, []string, error) {
-	resp, err := p.request(ctx, http.MethodGet, p.base+"/models", nil)
-	if err != nil {
-		return 0, nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), rootCause(err))
-	}
-	defer resp.Body.Close()
 	var models struct {
 		Data []struct {
 			ID string `json:"id"`
 		} `json:"data"`
 	}
-	json.NewDecoder(io.LimitReader(resp.Body, maxWholeBody)).Decode(&models)
+	status, err := p.client.fetchJSON(ctx, p.base+"/models", &models)
+	if status == 0 {
+		return 0, nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), err)
+	}
 	var ids []string
 	for _, m := range models.Data {
 		ids = append(ids, m.ID)
 	}
-	return resp.StatusCode, ids, nil
+	return status, ids, nil
 }
 
 // unknownModel asks for a model no server has: the answer's HTTP status,
@@ -274,11 +265,8 @@ func (p *prober) warmTTFT(ctx context.Context) time.Duration {
 
 // ollamaVersion asks Ollama's native API at the server root for its version.
 func (p *prober) ollamaVersion(ctx context.Context) (string, bool) {
-	v := p.getJSON(ctx, p.root+"/api/version")["version"]
-	if v == nil {
-		return "", false
-	}
-	return fmt.Sprint(v), true
+	v, err := ollama.Version(ctx, p.client, p.root)
+	return v, err == nil
 }
 
 // metrics looks for a Prometheus endpoint at the server root: whether
@@ -295,17 +283,4 @@ func (p *prober) metrics(ctx context.Context) (bool, string) {
 		return true, url
 	}
 	return true, ""
-}
-
-func (p *prober) getJSON(ctx context.Context, url string) map[string]any {
-	resp, err := p.request(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	if resp.StatusCode == http.StatusOK {
-		json.NewDecoder(io.LimitReader(resp.Body, probeMaxAuxBody)).Decode(&m)
-	}
-	return m
 }
