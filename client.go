@@ -39,6 +39,7 @@ type Client struct {
 	start     time.Time   // run start: Record times are offsets from it
 	header    http.Header // of every benchmark request, built once
 	auxHeader http.Header // of every other call
+	sseHeader http.Header // of a streamed call that is not the benchmark's (the probe's)
 	now       func() time.Time
 }
 
@@ -72,12 +73,12 @@ func newClient(spec clientSpec) *Client {
 		start:     time.Now(),
 		now:       time.Now,
 	}
-	accept := "application/json"
-	if spec.stream {
-		accept = "text/event-stream"
-	}
-	c.header = requestHeader(spec.apiKey, spec.headers, accept)
 	c.auxHeader = requestHeader(spec.apiKey, spec.headers, "application/json")
+	c.sseHeader = requestHeader(spec.apiKey, spec.headers, "text/event-stream")
+	c.header = c.auxHeader
+	if spec.stream {
+		c.header = c.sseHeader
+	}
 	return c
 }
 
@@ -165,17 +166,18 @@ const auxTimeout = 3 * time.Second
 // GetJSON GETs url and decodes its JSON into v (at most 4 MiB), within
 // auxTimeout and the run's --timeout; any status but 200 is an error.
 func (c *Client) GetJSON(ctx context.Context, url string, v any) error {
-	status, err := c.fetchJSON(ctx, url, v)
+	status, err := c.fetchJSON(ctx, url, v, min(auxTimeout, c.timeout), 4<<20)
 	if err == nil && status != http.StatusOK {
 		err = fmt.Errorf("HTTP %d", status)
 	}
 	return err
 }
 
-// fetchJSON GETs url as GetJSON does, decodes the answer only when its
-// status is 200, and returns the status: 0 when no answer came.
-func (c *Client) fetchJSON(ctx context.Context, url string, v any) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, min(auxTimeout, c.timeout))
+// fetchJSON GETs url within timeout, decodes the answer (at most limit
+// bytes) only when its status is 200, and returns the status: 0 when no
+// answer came.
+func (c *Client) fetchJSON(ctx context.Context, url string, v any, timeout time.Duration, limit int64) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
@@ -185,11 +187,12 @@ func (c *Client) fetchJSON(ctx context.Context, url string, v any) (int, error) 
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, nil
 	}
-	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(v)
+	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, limit)).Decode(v)
 }
 
-// callJSON sends one call with body encoded as JSON (nil: no body).
-func (c *Client) callJSON(ctx context.Context, method, url string, body any) (*http.Response, error) {
+// callJSON sends one call with body encoded as JSON (nil: no body) and
+// the header given (auxHeader, or sseHeader for a stream).
+func (c *Client) callJSON(ctx context.Context, method, url string, body any, header http.Header) (*http.Response, error) {
 	var b []byte
 	if body != nil {
 		var err error
@@ -197,7 +200,7 @@ func (c *Client) callJSON(ctx context.Context, method, url string, body any) (*h
 			return nil, fmt.Errorf("encoding the request body: %w", err)
 		}
 	}
-	return c.call(ctx, method, url, b, c.auxHeader)
+	return c.call(ctx, method, url, b, header)
 }
 
 // PostJSON POSTs body as JSON to url and decodes the answer into v (nil:
@@ -205,7 +208,7 @@ func (c *Client) callJSON(ctx context.Context, method, url string, body any) (*h
 func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	resp, err := c.callJSON(ctx, http.MethodPost, url, body)
+	resp, err := c.callJSON(ctx, http.MethodPost, url, body, c.auxHeader)
 	if err != nil {
 		return errors.New(c.redact(rootCause(err)))
 	}

@@ -74,7 +74,7 @@ func (r *runner) runPhase(ctx context.Context, p phaseRun) ([]Record, int, error
 	}
 	fire := func(i int, body []byte, due time.Time) {
 		r.prog.sentOne()
-		rec := r.client.Do(ctx, i, body)
+		rec := r.client.Do(ctx, int(requestKey{p.number, i}.stream()), body)
 		rec.Sched, rec.Warmup = none, p.warmup
 		if !due.IsZero() {
 			rec.Sched = r.client.since(due)

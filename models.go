@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -19,11 +18,11 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 	started := time.Now()
 	if path := cfg.out.json; path != "" && path != "-" {
 		// Checked before the first request, like every output.
-		f, err := os.Create(path)
+		f, err := createPending(path)
 		if err != nil {
 			return fmt.Errorf("-json: %w", err)
 		}
-		f.Close()
+		f.abandon()
 	}
 	for _, model := range models {
 		if ctx.Err() != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -31,7 +33,7 @@ func outputTable(out outputs) []struct {
 type outputFile struct {
 	flag   string
 	w      io.Writer
-	file   *os.File // nil for stdout
+	file   *pendingFile // nil for stdout
 	render renderer
 }
 
@@ -52,7 +54,7 @@ func openOutputs(out outputs, stdout io.Writer) (*runFiles, error) {
 		}
 		of := &outputFile{flag: o.flag, w: stdout, render: o.render}
 		if o.path != "-" {
-			file, err := os.Create(o.path)
+			file, err := createPending(o.path)
 			if err != nil {
 				f.close()
 				return nil, fmt.Errorf("-%s: %w", o.flag, err)
@@ -92,7 +94,9 @@ func (f *runFiles) write(r *finishedRun) error {
 			err = fmt.Errorf("writing -%s: %w", o.flag, err)
 		}
 		if o.file != nil {
-			if cerr := o.file.Close(); err == nil && cerr != nil {
+			if err != nil {
+				o.file.abandon()
+			} else if cerr := o.file.commit(); cerr != nil {
 				err = fmt.Errorf("writing -%s: %w", o.flag, cerr)
 			}
 		}
@@ -103,12 +107,12 @@ func (f *runFiles) write(r *finishedRun) error {
 }
 
 // close closes what write did not: a run that ended in an error leaves
-// its files empty.
+// the files it would have written as they were.
 func (f *runFiles) close() {
 	f.records.close()
 	for _, o := range f.files {
 		if o.file != nil {
-			o.file.Close()
+			o.file.abandon()
 		}
 	}
 	f.files, f.records = nil, nil
@@ -116,16 +120,84 @@ func (f *runFiles) close() {
 
 // writeJSONFile writes v as indented JSON to path, or to stdout for "-".
 func writeJSONFile(path, flag string, v any, stdout io.Writer) error {
-	w := stdout
-	if path != "-" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("-%s: %w", flag, err)
-		}
-		defer f.Close()
-		w = f
+	enc := func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if path == "-" {
+		return enc(stdout)
+	}
+	f, err := createPending(path)
+	if err != nil {
+		return fmt.Errorf("-%s: %w", flag, err)
+	}
+	if err := enc(f); err != nil {
+		f.abandon()
+		return fmt.Errorf("writing -%s: %w", flag, err)
+	}
+	if err := f.commit(); err != nil {
+		return fmt.Errorf("writing -%s: %w", flag, err)
+	}
+	return nil
+}
+
+// pendingFile is an output written beside its path and moved onto it only
+// once complete: a run that fails, or two outputs named alike, never leave
+// a file half written or an earlier one emptied. A path that exists and is
+// not a regular file (/dev/stdout, a pipe) is written in place.
+type pendingFile struct {
+	*os.File
+	path string
+	tmp  string // the file being written; "" when in place
+}
+
+// createPending checks that path can be written, and opens where it will
+// be written.
+func createPending(path string) (*pendingFile, error) {
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			f, err := os.Create(path)
+			if err != nil {
+				return nil, err
+			}
+			return &pendingFile{File: f, path: path}, nil
+		}
+		mode = fi.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &pendingFile{File: f, path: path, tmp: f.Name()}, nil
+}
+
+// commit closes the file and puts it in place.
+func (p *pendingFile) commit() error {
+	if err := p.Close(); err != nil {
+		p.abandon()
+		return err
+	}
+	if p.tmp == "" {
+		return nil
+	}
+	return os.Rename(p.tmp, p.path)
+}
+
+// abandon closes the file and removes what was written of it.
+func (p *pendingFile) abandon() {
+	p.Close()
+	if p.tmp != "" {
+		os.Remove(p.tmp)
+	}
 }

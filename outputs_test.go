@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,5 +48,36 @@ func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 	out, errOut := runExpect(t, 1, "report", recs, "--csv", bad)
 	if out != "" || !strings.HasPrefix(errOut, "tpsbench: -csv: open "+bad) {
 		t.Errorf("report with a bad --csv: stdout %q, stderr %q", out, errOut)
+	}
+}
+
+// A run that fails after its files were opened leaves an earlier file as
+// it was, and nothing of its own beside it.
+func TestFailedRunKeepsEarlierFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	prev := filepath.Join(dir, "run.json")
+	writeFile(t, prev, "PREV")
+	runExpect(t, 1, "2", "--requests", "2", "--base-url", "http://127.0.0.1:1/v1", "--json", prev, "--csv", filepath.Join(dir, "run.csv"))
+	if got := string(readFile(t, prev)); got != "PREV" {
+		t.Errorf("the earlier --json file now holds %q; want it untouched", got)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("files left in %s: %v; want only the earlier run.json", dir, entries)
+	}
+}
+
+// Two outputs named alike leave one complete file, never two interleaved.
+func TestOutputsOnOnePath(t *testing.T) {
+	t.Parallel()
+	path := testPath(t, "out")
+	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--json", path, "--csv", path)...)
+	data := readFile(t, path)
+	var doc jsonSummary
+	jsonErr := json.Unmarshal(data, &doc)
+	rows, csvErr := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if (jsonErr == nil) == (csvErr == nil && len(rows) == 3) {
+		t.Errorf("the file is neither one whole JSON document nor one whole CSV (json: %v, csv: %v):\n%s", jsonErr, csvErr, data)
 	}
 }

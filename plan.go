@@ -17,6 +17,11 @@ type plan struct {
 	tokens     *tokenPolicy
 }
 
+// warmupPhase numbers the warm-up's requests apart from every measured
+// phase's (those count from 0, one per sweep level), so its prompts and
+// record indices are its own.
+const warmupPhase = 1 << 8
+
 // loadLevel is one level of a sweep: a concurrency (closed loop) or a rate
 // (open loop).
 type loadLevel struct {
@@ -49,16 +54,13 @@ func newPlan(cfg *config) (*plan, error) {
 		tokens:     &tokenPolicy{counter: counter, force: cfg.forceTiktoken, crossCheck: cfg.crossCheck},
 	}
 	if w := cfg.load.warmup; w > 0 {
-		p.phases = append(p.phases, phaseRun{load: load.Phase{Threads: min(cfg.threads, w), Total: w}, warmup: true})
+		p.phases = append(p.phases, phaseRun{load: load.Phase{Threads: min(cfg.threads, w), Total: w}, warmup: true, number: warmupPhase})
 	}
-	for _, l := range cfg.loadLevels() {
-		p.phases = append(p.phases, phaseRun{load: measuredPhase(cfg, l), level: l.String()})
+	for i, l := range cfg.loadLevels() {
+		p.phases = append(p.phases, phaseRun{load: measuredPhase(cfg, l), level: l.String(), number: i})
 	}
 	if !cfg.load.sweeping() {
 		p.phases[len(p.phases)-1].level = ""
-	}
-	for i := range p.phases {
-		p.phases[i].number = i
 	}
 	return p, nil
 }

@@ -114,9 +114,18 @@ func (p *prober) ask(ctx context.Context) (*probeFacts, error) {
 	return f, nil
 }
 
-// request sends one of the probe's requests, body encoded as JSON.
-func (p *prober) request(ctx context.Context, method, url string, body any) (*http.Response, error) {
-	return p.client.callJSON(ctx, method, url, body)
+// exchange sends one of the probe's requests, body encoded as JSON, and
+// reads at most limit bytes of the answer, all within --timeout.
+func (p *prober) exchange(ctx context.Context, method, url string, body any, limit int64) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.client.timeout)
+	defer cancel()
+	resp, err := p.client.callJSON(ctx, method, url, body, p.client.auxHeader)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return resp.StatusCode, data, nil
 }
 
 func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
@@ -135,7 +144,7 @@ func (p *prober) listModels(ctx context.Context) (int, []string, error) {
 			ID string `json:"id"`
 		} `json:"data"`
 	}
-	status, err := p.client.fetchJSON(ctx, p.base+"/models", &models)
+	status, err := p.client.fetchJSON(ctx, p.base+"/models", &models, p.client.timeout, maxWholeBody)
 	if status == 0 {
 		return 0, nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), err)
 	}
@@ -149,28 +158,21 @@ func (p *prober) listModels(ctx context.Context) (int, []string, error) {
 // unknownModel asks for a model no server has: the answer's HTTP status,
 // or 0 when there was none.
 func (p *prober) unknownModel(ctx context.Context) int {
-	resp, err := p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(probeNoSuchModel, map[string]any{"max_tokens": 1}))
-	if err != nil {
-		return 0
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxWholeBody))
-	resp.Body.Close()
-	return resp.StatusCode
+	status, _, _ := p.exchange(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(probeNoSuchModel, map[string]any{"max_tokens": 1}), maxWholeBody)
+	return status
 }
 
 // plainAnswer asks for a short answer, not streamed: is usage reported, is
 // max_tokens honoured?
 func (p *prober) plainAnswer(ctx context.Context) plainAnswer {
-	resp, err := p.request(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": probeAsked}))
+	status, data, err := p.exchange(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": probeAsked}), maxWholeBody)
 	if err != nil {
 		return plainAnswer{err: err, completion: -1}
 	}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxWholeBody))
-	resp.Body.Close()
 	var answer wire.Chunk
 	wire.Decode(data, &answer, nil)
-	got := plainAnswer{status: resp.StatusCode, completion: answer.Usage.Completion}
-	if resp.StatusCode/100 != 2 {
+	got := plainAnswer{status: status, completion: answer.Usage.Completion}
+	if status/100 != 2 {
 		got.message = wire.ServerMessage(data)
 	}
 	return got
@@ -187,7 +189,7 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 		body[k] = v
 	}
 	start := time.Now()
-	resp, err := p.request(ctx, http.MethodPost, p.base+"/chat/completions", body)
+	resp, err := p.client.callJSON(ctx, http.MethodPost, p.base+"/chat/completions", body, p.client.sseHeader)
 	if err != nil {
 		return seen, err
 	}
@@ -273,13 +275,11 @@ func (p *prober) ollamaVersion(ctx context.Context) (string, bool) {
 // GET /metrics got an answer, and its URL if it is one.
 func (p *prober) metrics(ctx context.Context) (bool, string) {
 	url := p.root + "/metrics"
-	resp, err := p.request(ctx, http.MethodGet, url, nil)
+	status, b, err := p.exchange(ctx, http.MethodGet, url, nil, probeMaxAuxBody)
 	if err != nil {
 		return false, ""
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, probeMaxAuxBody))
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusOK && bytes.Contains(b, []byte("# TYPE")) {
+	if status == http.StatusOK && bytes.Contains(b, []byte("# TYPE")) {
 		return true, url
 	}
 	return true, ""

@@ -16,8 +16,9 @@ import (
 // requestKey names one request of a plan: the n-th of its phase.
 type requestKey struct{ phase, n int }
 
-// stream is the key as one number, for seeding what differs per request:
-// each phase has 2^32 numbers of its own.
+// stream is the key as one number, unique in a run: a request's index in
+// the records, and the seed of what differs per request. Each phase has
+// 2^32 numbers of its own.
 func (k requestKey) stream() uint64 { return uint64(k.phase)<<32 | uint64(k.n) }
 
 // promptSource gives the messages of a request. It is a pure function of

@@ -88,8 +88,8 @@ func (r *textReport) printLevel(label string, s Summary) {
 }
 
 // results prints the figures: a sweep's table, or one run's results.
-func (r *textReport) printResults(s Summary, levels []sweepLevel) {
-	if len(levels) == 0 {
+func (r *textReport) printResults(s Summary, levels []sweepLevel, sweep bool) {
+	if !sweep {
 		writeText(r.w, s)
 		return
 	}

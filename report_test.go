@@ -123,7 +123,7 @@ func TestReportGoldenWholeRun(t *testing.T) {
 	rep.printGPU(gpuRemote, nil, 0)
 	rep.printSending()
 	rep.printWarmupDone(3, 2)
-	rep.printResults(s, nil)
+	rep.printResults(s, nil, false)
 	rep.printInterrupted()
 	golden(t, "report-whole-run.golden", b.Bytes())
 }
@@ -156,6 +156,6 @@ func TestReportGoldenSweep(t *testing.T) {
 	for _, l := range levels {
 		rep.printLevel(l.label, l.s)
 	}
-	rep.printResults(s, levels)
+	rep.printResults(s, levels, true)
 	golden(t, "report-sweep.golden", b.Bytes())
 }

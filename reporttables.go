@@ -114,13 +114,17 @@ type selftestRow struct {
 	bound       bool
 }
 
-// writeSelftest prints the selftest's table and the machine's ceiling.
-func writeSelftest(w io.Writer, inProcess bool, each time.Duration, rows []selftestRow) {
+// writeSelftestHeading says what the selftest measures, before it starts.
+func writeSelftestHeading(w io.Writer, inProcess bool, each time.Duration) {
 	where := "a child process"
 	if inProcess {
 		where = "in this process"
 	}
 	fmt.Fprintf(w, "Selftest: streaming 256-token answers from a simulator with no delays (%s), %s per level\n\n", where, each)
+}
+
+// writeSelftest prints the selftest's table and the machine's ceiling.
+func writeSelftest(w io.Writer, rows []selftestRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "streams\ttokens/s\tclient CPU µs/token\tready-goroutine wait p99 ms\tclient-bound\t")
 	var best selftestRow

@@ -51,7 +51,7 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 		return Summary{}, err
 	}
 	s := summarise(res.records, res.facts)
-	b.rep.printResults(s, res.levels)
+	b.rep.printResults(s, res.levels, cfg.load.sweeping())
 	if ctx.Err() != nil {
 		b.rep.printInterrupted()
 	}
@@ -151,6 +151,7 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 		}
 	}
 	side := watchSide(ctx, b.cfg, b.client, metricsURL, b.rep)
+	defer side.close()
 	err = b.sendMeasured(ctx, inflight, rn, &res)
 	prog.close()
 	if err != nil {

@@ -292,3 +292,23 @@ func TestProbeThenMetricsInTheReport(t *testing.T) {
 	}
 	expectText(t, header, "\n  Server metrics (http://127.0.0.1:")
 }
+
+// A sweep interrupted before its first level still reports as a sweep.
+func TestSweepInterruptedBeforeItsFirstLevel(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan struct{}, 8)
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so the server sees the client hang up
+		arrived <- struct{}{}
+		<-r.Context().Done() // the warm-up never ends on its own
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	out, _, code := runCLIContext(ctx, t, "--sweep-concurrency", "1,2", "--requests-per-thread", "1", "--warmup", "1", "--grace", "10ms", "--base-url", url)
+	if code != 130 || !strings.Contains(out, "\nSweep:\n") || strings.Contains(out, "Results:") {
+		t.Errorf("exit %d; want 130 and the sweep's table:\n%s", code, out)
+	}
+}

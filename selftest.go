@@ -45,6 +45,7 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		return err
 	}
 	defer stop()
+	writeSelftestHeading(stdout, *inProcess, *each)
 	var rows []selftestRow
 	for _, c := range levels {
 		if ctx.Err() != nil {
@@ -56,7 +57,7 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		}
 		rows = append(rows, row)
 	}
-	writeSelftest(stdout, *inProcess, *each, rows)
+	writeSelftest(stdout, rows)
 	return nil
 }
 

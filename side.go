@@ -44,6 +44,13 @@ func watchSide(ctx context.Context, cfg *config, c *Client, metricsURL string, r
 	return w
 }
 
+// close stops the GPU sampler, whether or not the run got to finish.
+func (w *sideWatch) close() {
+	if w.gpus != nil {
+		w.gpus.Stop()
+	}
+}
+
 // finish stops watching and puts what was seen in facts.
 func (w *sideWatch) finish(ctx context.Context, facts *runFacts) {
 	h := w.watch.measure()

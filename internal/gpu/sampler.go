@@ -43,8 +43,9 @@ type Sampler struct {
 	gpus   int
 	mu     sync.Mutex
 	ticks  []Tick
-	stop   func()
-	done   chan struct{}
+	stop     func()
+	stopOnce sync.Once
+	done     chan struct{}
 }
 
 // Start starts sampling, with nvidia-smi when it is on PATH, else from the
@@ -83,8 +84,9 @@ func (g *Sampler) Window(from, to time.Time) []Tick {
 	return w
 }
 
-// Stop ends sampling and waits until every sample read is kept.
-func (g *Sampler) Stop() { g.stop() }
+// Stop ends sampling and waits until every sample read is kept; a second
+// Stop does nothing.
+func (g *Sampler) Stop() { g.stopOnce.Do(g.stop) }
 
 // add keeps a finished tick and the number of GPUs it covered.
 func (g *Sampler) add(t Tick, gpus int) {
