@@ -39,10 +39,10 @@ type Tick struct {
 
 // Sampler collects ticks until stopped.
 type Sampler struct {
-	source string
-	gpus   int
-	mu     sync.Mutex
-	ticks  []Tick
+	source   string
+	gpus     int
+	mu       sync.Mutex
+	ticks    []Tick
 	stop     func()
 	stopOnce sync.Once
 	done     chan struct{}
