@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -13,30 +12,19 @@ import (
 // legacy API, prompts from a file.
 func TestRequestShape(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var bodies []map[string]any
-	var paths, teams []string
-	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		bodies, paths, teams = append(bodies, body), append(paths, r.URL.Path), append(teams, r.Header.Get("X-Team"))
-		mu.Unlock()
-		io.WriteString(w, `{"choices":[{"text":"hi","message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`)
-	})
+	url, seen := captureServer(t, `{"choices":[{"text":"hi","message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`)
 	file := writeFile(t, testPath(t, "p.jsonl"), `{"messages":[{"role":"user","content":"from the file"}]}`)
 
 	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--header", "X-Team: perf", "--fixed-output",
 		"--extra-body", `{"options":{"num_ctx":4096},"temperature":0.7}`, "--prompts-file", file)
 	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--api", "completions", "--prompt", "Once")
-	mu.Lock()
-	defer mu.Unlock()
-	if len(bodies) != 2 {
-		t.Fatalf("%d requests; want 2", len(bodies))
+	reqs := seen()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests; want 2", len(reqs))
 	}
-	chat, legacy := bodies[0], bodies[1]
-	if paths[0] != "/v1/chat/completions" || teams[0] != "perf" {
-		t.Errorf("path %q, X-Team %q", paths[0], teams[0])
+	chat, legacy := reqs[0].body, reqs[1].body
+	if reqs[0].path != "/v1/chat/completions" || reqs[0].header.Get("X-Team") != "perf" {
+		t.Errorf("path %q, X-Team %q", reqs[0].path, reqs[0].header.Get("X-Team"))
 	}
 	msgs, _ := chat["messages"].([]any)
 	if len(msgs) != 1 || msgs[0].(map[string]any)["content"] != "from the file" {
@@ -46,8 +34,8 @@ func TestRequestShape(t *testing.T) {
 		chat["options"].(map[string]any)["num_ctx"] != float64(4096) || chat["max_tokens"] != float64(128) {
 		t.Errorf("chat body = %v", chat)
 	}
-	if paths[1] != "/v1/completions" || !strings.HasPrefix(legacy["prompt"].(string), "Once ") || legacy["messages"] != nil {
-		t.Errorf("legacy: path %q body %v", paths[1], legacy)
+	if reqs[1].path != "/v1/completions" || !strings.HasPrefix(legacy["prompt"].(string), "Once ") || legacy["messages"] != nil {
+		t.Errorf("legacy: path %q body %v", reqs[1].path, legacy)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -97,4 +98,23 @@ func FuzzParsePrompts(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A prompts file is taken in order from the first measured request on,
+// whatever the warm-up took.
+func TestPromptsFileInOrderAfterWarmup(t *testing.T) {
+	t.Parallel()
+	url, seen := captureServer(t, okAnswer)
+	file := writeFile(t, testPath(t, "prompts.txt"), "P0\nP1\nP2\n")
+	runExpect(t, 0, "1", "--base-url", url, "--prompts-file", file, "--warmup", "1", "--requests", "3")
+	var prompts []string
+	for _, r := range seen() {
+		msgs, _ := r.body["messages"].([]any)
+		if len(msgs) > 0 {
+			prompts = append(prompts, fmt.Sprint(msgs[len(msgs)-1].(map[string]any)["content"]))
+		}
+	}
+	if len(prompts) != 4 || strings.Join(prompts[1:], ",") != "P0,P1,P2" {
+		t.Errorf("prompts sent %q; want a warm-up, then P0, P1, P2 in order", prompts)
+	}
 }

@@ -3,10 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -66,9 +62,8 @@ func FuzzParseRecords(f *testing.F) {
 }
 
 // Every record of a run has an index of its own, warm-up and sweep levels
-// included, and a prompts file is taken in order from the first measured
-// request on.
-func TestRecordIndicesUniqueAndPromptsInOrder(t *testing.T) {
+// included.
+func TestRecordIndicesUnique(t *testing.T) {
 	t.Parallel()
 	recs := testPath(t, "run.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--warmup", "2", "--sweep-concurrency", "1,2", "--requests-per-thread", "2", "--records", recs)...)
@@ -87,21 +82,4 @@ func TestRecordIndicesUniqueAndPromptsInOrder(t *testing.T) {
 		t.Errorf("%d records; want 2 warm-up + 2 + 4", len(f.lines))
 	}
 
-	var mu sync.Mutex
-	var prompts []string
-	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Messages []chatMessage `json:"messages"`
-		}
-		json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		prompts = append(prompts, body.Messages[len(body.Messages)-1].Content)
-		mu.Unlock()
-		io.WriteString(w, okAnswer)
-	})
-	file := writeFile(t, testPath(t, "prompts.txt"), "P0\nP1\nP2\n")
-	runExpect(t, 0, "1", "--base-url", url, "--prompts-file", file, "--warmup", "1", "--requests", "3")
-	if len(prompts) != 4 || strings.Join(prompts[1:], ",") != "P0,P1,P2" {
-		t.Errorf("prompts sent %q; want a warm-up, then P0, P1, P2 in order", prompts)
-	}
 }

@@ -189,6 +189,34 @@ func serve(t *testing.T, h http.HandlerFunc) string {
 }
 
 // okAnswer is a whole non-streamed answer of one token.
+// capturedRequest is what a capture server saw of one request.
+type capturedRequest struct {
+	path   string
+	header http.Header
+	body   map[string]any
+}
+
+// captureServer answers every POST with answer and keeps what it saw;
+// seen returns the requests in the order they came.
+func captureServer(t *testing.T, answer string) (url string, seen func() []capturedRequest) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []capturedRequest
+	url = serve(t, func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		got = append(got, capturedRequest{r.URL.Path, r.Header.Clone(), body})
+		mu.Unlock()
+		io.WriteString(w, answer)
+	})
+	return url, func() []capturedRequest {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
 const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
 
 // chunk is one streamed chunk (an SSE event) carrying content.
