@@ -188,7 +188,6 @@ func serve(t *testing.T, h http.HandlerFunc) string {
 	return srv.URL + "/v1"
 }
 
-// okAnswer is a whole non-streamed answer of one token.
 // capturedRequest is what a capture server saw of one request.
 type capturedRequest struct {
 	path   string
@@ -217,6 +216,7 @@ func captureServer(t *testing.T, answer string) (url string, seen func() []captu
 	}
 }
 
+// okAnswer is a whole non-streamed answer of one token.
 const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
 
 // chunk is one streamed chunk (an SSE event) carrying content.
