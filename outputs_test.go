@@ -81,3 +81,22 @@ func TestOutputsOnOnePath(t *testing.T) {
 		t.Errorf("the file is neither one whole JSON document nor one whole CSV (json: %v, csv: %v):\n%s", jsonErr, csvErr, data)
 	}
 }
+
+// A records file that cannot be written (a full disk) loses nothing else:
+// the other files are written, and the run says so and fails.
+func TestRecordsWriteFailureKeepsOtherOutputs(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	doc, page := testPath(t, "run.json"), testPath(t, "run.html")
+	_, errOut := runExpect(t, 1, withSim(fastSim, "2", "--requests", "2", "--records", "/dev/full", "--json", doc, "--html", page)...)
+	if !strings.HasPrefix(errOut, "tpsbench: writing -records: ") {
+		t.Errorf("stderr %q; want the records file's failure", errOut)
+	}
+	var s jsonSummary
+	readJSON(t, doc, &s)
+	if s.Requests.OK != 2 || len(readFile(t, page)) == 0 {
+		t.Errorf("--json %+v and --html not written whole beside a failed --records", s.Requests)
+	}
+}

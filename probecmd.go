@@ -20,7 +20,10 @@ func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	client := newClient(cfg.clientSpec(tgt.baseURL))
 	defer client.http.CloseIdleConnections()
 	facts, err := newProber(cfg, client).ask(ctx)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return errInterrupted
+	case err != nil:
 		return err
 	}
 	found := newProbeReport(facts, client.redact)
@@ -29,8 +32,13 @@ func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		text = stderr
 	}
 	writeProbe(text, found)
-	if cfg.out.json == "" {
-		return nil
+	if cfg.out.json != "" {
+		if err := writeJSONFile(cfg.out.json, "json", found, stdout); err != nil {
+			return err
+		}
 	}
-	return writeJSONFile(cfg.out.json, "json", found, stdout)
+	if ctx.Err() != nil {
+		return errInterrupted // what was found before the interrupt is printed
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,22 @@ func TestProbeJSON(t *testing.T) {
 	for _, r := range rep.Rows {
 		if !strings.HasPrefix(printed[r.Check], r.Result) {
 			t.Errorf("%s: JSON %q, printed %q", r.Check, r.Result, printed[r.Check])
+		}
+	}
+}
+
+// An interrupted probe or selftest exits 130, as an interrupted run does.
+func TestInterruptedCommandsExit130(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, args := range [][]string{
+		withSim(fastSim, "probe"),
+		{"selftest", "--in-process", "--duration", "50ms", "--levels", "1"},
+	} {
+		out, errOut, code := runCLIContext(ctx, t, args...)
+		if code != 130 {
+			t.Errorf("%v: exit %d; want 130\n%s%s", args, code, out, errOut)
 		}
 	}
 }

@@ -139,6 +139,9 @@ func writeSelftest(w io.Writer, rows []selftestRow) {
 		}
 	}
 	tw.Flush()
+	if len(rows) == 0 {
+		return
+	}
 	fmt.Fprintf(w, "\nCeiling of this machine as a client: about %.0f tokens/s (at %d streams). A server measured near it is measured as much as the client.\n", best.tokensPerS, best.streams)
 }
 

@@ -52,12 +52,18 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 			break
 		}
 		row, err := selftestLevel(ctx, base, c, *each)
+		if ctx.Err() != nil {
+			break // a level cut short measures nothing
+		}
 		if err != nil {
 			return err
 		}
 		rows = append(rows, row)
 	}
 	writeSelftest(stdout, rows)
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
 	return nil
 }
 
