@@ -51,8 +51,23 @@ type recordLine struct {
 	ResponseID   string       `json:"response_id,omitempty"`
 	Server       *ServerTimes `json:"server,omitempty"` // the server's own timings
 
-	// The first line of a file is a run header instead: its fingerprint.
+	// The first line of a file is a recordsHeader instead: these fields
+	// tell it (files before format 1 marked it with index -1 and a
+	// fingerprint only).
+	Format      string       `json:"tpsbench_records,omitempty"`
 	Fingerprint *fingerprint `json:"fingerprint,omitempty"`
+}
+
+// recordsFormat is the records format's version, in each file's header.
+const recordsFormat = "1"
+
+// recordsHeader is the first line of a records file: not a request, but
+// the run's start and fingerprint, in a shape of its own (no "ok", no
+// "index"), so that counting requests from the JSON lines counts no header.
+type recordsHeader struct {
+	RunStart    time.Time    `json:"run_start"`
+	Format      string       `json:"tpsbench_records"`
+	Fingerprint *fingerprint `json:"fingerprint"`
 }
 
 func fromMs(ms float64) time.Duration { return time.Duration(math.Round(ms * 1e6)) }
@@ -155,7 +170,7 @@ func openRecordSink(path string) (*recordSink, error) {
 // begin writes the header line: the run's start and fingerprint.
 func (s *recordSink) begin(runStart time.Time, fp *fingerprint) error {
 	s.runStart = runStart
-	b, err := json.Marshal(recordLine{RunStart: runStart, Index: -1, Fingerprint: fp})
+	b, err := json.Marshal(recordsHeader{RunStart: runStart, Format: recordsFormat, Fingerprint: fp})
 	if err == nil {
 		s.w.Write(append(b, '\n'))
 		s.err = s.w.Flush()
@@ -261,7 +276,7 @@ func parseRecordFile(r io.Reader) ([]recordLine, *fingerprint, error) {
 		if l.RunStart.IsZero() {
 			return nil, nil, fmt.Errorf("line %d: not a tpsbench record: no run_start", n)
 		}
-		if l.Fingerprint != nil {
+		if l.Fingerprint != nil || l.Format != "" {
 			fp = l.Fingerprint
 			continue
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -82,4 +83,25 @@ func TestRecordIndicesUnique(t *testing.T) {
 		t.Errorf("%d records; want 2 warm-up + 2 + 4", len(f.lines))
 	}
 
+}
+
+// The header line of a records file is not a request: it has no "ok" and
+// no "index", and a file from before the format had its own header still
+// reads.
+func TestRecordsHeaderIsNoRequest(t *testing.T) {
+	t.Parallel()
+	recs := testPath(t, "run.jsonl")
+	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--records", recs)...)
+	first, _, _ := strings.Cut(string(readFile(t, recs)), "\n")
+	var head map[string]any
+	decodeStrict(t, []byte(first), &head)
+	if _, ok := head["ok"]; ok || head["index"] != nil || head["tpsbench_records"] != "1" || head["fingerprint"] == nil || head["run_start"] == nil {
+		t.Errorf("header line %s; want run_start, tpsbench_records and fingerprint only", first)
+	}
+	old := `{"run_start":"2026-11-27T12:00:00Z","index":-1,"stream":false,"ok":false,"send_ms":0,"output_tokens":0,"fingerprint":{"tool_version":"v","server":"x","model":"m","client_os":"linux","client_cpu":"c","client_cores":2}}` + "\n" +
+		`{"run_start":"2026-11-27T12:00:00Z","index":0,"stream":false,"ok":true,"send_ms":1,"done_ms":2,"output_tokens":3,"token_source":"usage"}` + "\n"
+	lines, fp, err := parseRecordFile(strings.NewReader(old))
+	if err != nil || len(lines) != 1 || fp == nil || fp.Model != "m" {
+		t.Errorf("a records file of the earlier format: %d records, fingerprint %v, %v; want 1 and its fingerprint", len(lines), fp, err)
+	}
 }
