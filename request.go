@@ -46,7 +46,8 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 }
 
 // readResponse turns a response whose headers arrived into the rest of rec:
-// the status check and the body (stream or whole). settle counts tokens.
+// the status check and the body (stream or whole); the collector counts
+// its tokens (tokenPolicy.settle).
 func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Record) {
 	rec.HTTPStatus = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
