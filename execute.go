@@ -17,7 +17,7 @@ var errUnreachable = errors.New("endpoint unreachable")
 // are marked with.
 type phaseRun struct {
 	load   load.Phase
-	number int    // the phase's place in the plan: requests of different phases get different prompts
+	number int    // the phase's number in its requests' keys: 0.. for measured phases, warmupPhase for the warm-up
 	warmup bool   // mark the records as warm-up
 	level  string // the sweep level, for the records
 }
@@ -32,7 +32,7 @@ type runner struct {
 	sink   *recordSink                        // --records, or nil
 	prog   *progress                          // the status line, or nil
 	// stop ends sending without cancelling requests in flight (the first
-	// Ctrl-C); the ctx given to run cancels them.
+	// Ctrl-C); the ctx given to runPhase cancels them.
 	stop context.Context
 }
 
