@@ -139,10 +139,28 @@ func requestHeader(apiKey string, extra http.Header, accept string) http.Header 
 	return h
 }
 
-// call sends one request: every call tpsbench makes goes through here. The
-// API key and every --header go with it when the URL is on the endpoint's
-// origin, and never elsewhere (a --metrics-url on another host gets none).
+// call sends one request: every call tpsbench makes goes through here
+// (the benchmark's own requests through newRequest, built before their
+// t_send). The API key and every --header go with it when the URL is on the
+// endpoint's origin, and never elsewhere (a --metrics-url on another host
+// gets none).
 func (c *Client) call(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Response, error) {
+	if !c.sameOrigin(url) {
+		header = otherOrigin
+	}
+	req, err := newRequest(ctx, method, url, body, header)
+	if err != nil {
+		return nil, err
+	}
+	return c.http.Do(req)
+}
+
+// otherOrigin is the header of a call off the endpoint's origin: no key,
+// no --header.
+var otherOrigin = http.Header{"Accept": {"application/json"}}
+
+// newRequest builds a request carrying a copy of header.
+func newRequest(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Request, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -151,12 +169,8 @@ func (c *Client) call(ctx context.Context, method, url string, body []byte, head
 	if err != nil {
 		return nil, err
 	}
-	if c.sameOrigin(url) {
-		req.Header = header.Clone()
-	} else {
-		req.Header.Set("Accept", "application/json")
-	}
-	return c.http.Do(req)
+	req.Header = header.Clone()
+	return req, nil
 }
 
 // auxTimeout bounds a GET of a server's side endpoint (version, props,

@@ -31,8 +31,16 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	var trace connTrace
 	traced := httptrace.WithClientTrace(ctx, trace.hooks(c.now))
 
+	// The request is built before t_send, so its cost is not the server's;
+	// the endpoint is the origin, so it carries the key and --header.
+	req, err := newRequest(traced, http.MethodPost, c.endpoint, body, c.header)
+	if err != nil {
+		rec.Send, rec.Done = c.since(c.now()), c.since(c.now())
+		rec.fail(failConnect, c.redact(err.Error()))
+		return rec
+	}
 	rec.Send = c.since(c.now())
-	resp, err := c.call(traced, http.MethodPost, c.endpoint, body, c.header)
+	resp, err := c.http.Do(req)
 	trace.into(&rec)
 	if err != nil {
 		rec.Done = c.since(c.now())
