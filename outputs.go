@@ -153,33 +153,30 @@ type pendingFile struct {
 }
 
 // createPending checks that path can be written, and opens where it will
-// be written.
+// be written: a temporary file beside it, or the path itself when it is
+// not a regular file or its folder takes no new file (written in place, as
+// a plain create would).
 func createPending(path string) (*pendingFile, error) {
 	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			f, err := os.Create(path)
-			if err != nil {
-				return nil, err
-			}
-			return &pendingFile{File: f, path: path}, nil
-		}
+	fi, statErr := os.Stat(path)
+	if statErr == nil {
 		mode = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+	if statErr != nil || fi.Mode().IsRegular() {
+		if f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"); err == nil {
+			if err := f.Chmod(mode); err != nil {
+				f.Close()
+				os.Remove(f.Name())
+				return nil, err
+			}
+			return &pendingFile{File: f, path: path, tmp: f.Name()}, nil
 		}
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		os.Remove(f.Name())
+	f, err := os.Create(path)
+	if err != nil {
 		return nil, err
 	}
-	return &pendingFile{File: f, path: path, tmp: f.Name()}, nil
+	return &pendingFile{File: f, path: path}, nil
 }
 
 // commit closes the file and puts it in place.
