@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -161,21 +162,28 @@ func joinStyles() string {
 }
 
 func validateSim(prefix string, c sim.Config) error {
-	switch {
-	case c.TTFT < 0:
-		return usagef("-%sttft must not be negative", prefix)
-	case c.TokenRate < 0:
-		return usagef("-%srate must not be negative", prefix)
-	case c.Jitter < 0 || c.Jitter > 1:
-		return usagef("-%sjitter must be between 0 and 1", prefix)
-	case c.OutputTokens < 0:
-		return usagef("-%soutput-tokens must not be negative", prefix)
-	case c.Parallel < 0:
-		return usagef("-%sparallel must not be negative", prefix)
-	case c.Faults.ErrorRate < 0 || c.Faults.ErrorRate > 1:
-		return usagef("-%serror-rate must be between 0 and 1", prefix)
-	case c.Faults.MaxInFlight < 0:
-		return usagef("-%srate-limit must not be negative", prefix)
+	f := &c.Faults
+	for _, bad := range []struct {
+		is   bool
+		flag string
+		want string
+	}{
+		{c.TTFT < 0, "ttft", "must not be negative"},
+		{!finiteFrom0(c.TokenRate), "rate", "must be a finite number, 0 or more"},
+		{!within01(c.Jitter), "jitter", "must be between 0 and 1"},
+		{c.OutputTokens < 0, "output-tokens", "must not be negative"},
+		{c.TokensPerChunk < 0, "tokens-per-chunk", "must not be negative"},
+		{c.LoadTime < 0, "load-time", "must not be negative"},
+		{c.ReloadEvery < 0, "reload-every", "must not be negative"},
+		{!within01(c.GPUShare), "gpu-share", "must be between 0 and 1"},
+		{c.MaxQueue < 0, "max-queue", "must not be negative"},
+		{c.Parallel < 0, "parallel", "must not be negative"},
+		{!within01(f.ErrorRate), "error-rate", "must be between 0 and 1"},
+		{f.MaxInFlight < 0, "rate-limit", "must not be negative"},
+	} {
+		if bad.is {
+			return usagef("-%s%s %s", prefix, bad.flag, bad.want)
+		}
 	}
 	return nil
 }
@@ -262,19 +270,11 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 
 // validate checks every value before any request is sent.
 func (c *config) validate() error {
-	switch {
-	case c.threads < 1:
-		return usagef("<threads> must be at least 1, got %d", c.threads)
-	case c.requestsPerThread < 1:
-		return usagef("-requests-per-thread must be at least 1, got %d", c.requestsPerThread)
-	case !(c.timeout > 0):
-		return usagef("-timeout must be a positive number of seconds, got %s", pyFloat(c.timeout))
-	case c.maxTokens < 1:
-		return usagef("-max-tokens must be at least 1, got %d", c.maxTokens)
-	case c.temperature < 0:
-		return usagef("-temperature must not be negative, got %g", c.temperature)
-	case c.model == "":
-		return usagef("-model must not be empty")
+	if err := c.validateNumbers(); err != nil {
+		return err
+	}
+	if err := c.validateModels(); err != nil {
+		return err
 	}
 	if c.metricsURL != "" {
 		if u, err := url.Parse(c.metricsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -352,7 +352,14 @@ Examples:
 }
 
 // pyFloat formats like Python's str(float): 120 -> "120.0", 2.5 -> "2.5".
+// Not a number and the infinities read as Python writes them: nan, inf.
 func pyFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 0):
+		return strings.ToLower(strings.TrimPrefix(strconv.FormatFloat(f, 'g', -1, 64), "+"))
+	}
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	if !strings.ContainsAny(s, ".eE") {
 		s += ".0"

@@ -55,13 +55,14 @@ func (r *runner) runPhase(ctx context.Context, p phaseRun) ([]Record, int, error
 	var succeeded atomic.Int64
 	var bodyErr error
 	var bodyErrOnce sync.Once
-	// Room for many records, so senders never wait on the collector, which
-	// settles token counts.
-	room := 4096
+	// Room for many records, so senders rarely wait on the collector, which
+	// settles token counts: sized by the work (a few requests need a few
+	// slots, whatever the thread count), and bounded.
+	room, senders := 4096, min(p.load.Threads, 1<<16)
 	if p.load.Total > 0 {
-		room = min(p.load.Total, room)
+		room, senders = min(p.load.Total, room), min(p.load.Total, senders)
 	}
-	results := make(chan Record, room+p.load.Threads)
+	results := make(chan Record, room+senders)
 
 	ready := func(i int) ([]byte, bool) {
 		body, err := r.body(requestKey{p.number, i})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -72,5 +73,17 @@ func TestDurationStopsSending(t *testing.T) {
 		if rec.Send > 300*time.Millisecond+250*time.Millisecond {
 			t.Errorf("request %d sent at %v, long after the 300 ms deadline", rec.Index, rec.Send)
 		}
+	}
+}
+
+// The records channel is sized by the work: a vast thread count with one
+// request sends that one request.
+func TestRunPhaseSizedByWork(t *testing.T) {
+	t.Parallel()
+	cfg := &config{threads: 1, maxTokens: 2}
+	r, _ := simRunner(t, sim.Config{Style: sim.StyleOllama, Faults: sim.NoFaults()}, cfg)
+	records, sent, err := r.runPhase(context.Background(), phaseRun{load: load.Phase{Threads: math.MaxInt, Total: 1}})
+	if err != nil || sent != 1 || len(records) != 1 || !records[0].OK {
+		t.Fatalf("%d sent, %d records, %v; want the one request, ok", sent, len(records), err)
 	}
 }

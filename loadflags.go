@@ -178,8 +178,11 @@ func addSLOFlag(fs *flag.FlagSet, slo *sloBounds) {
 func parseLevels(s string) ([]int, error) {
 	return parseList(s, func(f string) (int, error) {
 		n, err := strconv.Atoi(f)
-		if err == nil && n < 1 {
+		switch {
+		case err == nil && n < 1:
 			err = errors.New("must be at least 1")
+		case err == nil && n > maxThreads:
+			err = fmt.Errorf("must be at most %d", maxThreads)
 		}
 		return n, err
 	})
@@ -210,16 +213,22 @@ func (l *loadConfig) validate(set map[string]bool) error {
 		return usagef("-requests must be at least 1")
 	case set["requests"] && l.requests < 1:
 		return usagef("-requests must be at least 1")
-	case set["duration"] && l.duration <= 0:
-		return usagef("-duration must be positive, e.g. 2m")
+	case l.requests > maxRequests:
+		return usagef("-requests must be at most %d", maxRequests)
+	case set["duration"] && l.duration < minDuration:
+		return usagef("-duration must be at least %s, e.g. 2m", minDuration)
 	case l.warmup < 0:
 		return usagef("-warmup must not be negative")
+	case l.warmup > maxRequests:
+		return usagef("-warmup must be at most %d", maxRequests)
 	case (set["burstiness"] || set["max-concurrency"]) && !open:
 		return usagef("-burstiness and -max-concurrency shape an open loop: give -rate or -sweep-rate")
-	case !(l.burstiness > 0):
-		return usagef("-burstiness must be positive")
+	case !(l.burstiness >= minBurstiness && l.burstiness <= maxBurstiness):
+		return usagef("-burstiness must be between %g and %g, got %g", minBurstiness, maxBurstiness, l.burstiness)
 	case l.maxConcurrency < 0:
 		return usagef("-max-concurrency must not be negative")
+	case l.maxConcurrency > maxThreads:
+		return usagef("-max-concurrency must be at most %d", maxThreads)
 	case l.inputTokens < 0 || l.inputTokensStddev < 0 || l.prefixTokens < 0:
 		return usagef("-input-tokens, -input-tokens-stddev and -prefix-tokens must not be negative")
 	case (set["input-tokens-stddev"] || set["prefix-tokens"]) && l.inputTokens == 0:

@@ -22,5 +22,17 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
 		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},
 		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
+		// Numbers that would overflow the arrival times or the totals, or send nothing.
+		{[]string{"2", "--rate", "1e-300"}, `"1e-300" is below the lowest rate, 0.001 requests per second`},
+		{[]string{"2", "--rate", "NaN"}, `"NaN" is not a positive number of requests per second`},
+		{[]string{"2", "--sweep-rate", "1,1e-300"}, "below the lowest rate"},
+		{[]string{"2", "--rate", "5", "--burstiness", "inf"}, "-burstiness must be between 0.01 and 1000, got +Inf"},
+		{[]string{"2", "--rate", "5", "--burstiness", "NaN"}, "-burstiness must be between 0.01 and 1000, got NaN"},
+		{[]string{"2", "--rate", "5", "--burstiness", "1e-9"}, "-burstiness must be between 0.01 and 1000"},
+		{[]string{"2", "--duration", "1ns"}, "-duration must be at least 1ms, e.g. 2m"},
+		{[]string{"2", "--requests", "9223372036854775807"}, "-requests must be at most 1000000000"},
+		{[]string{"2", "--warmup", "9223372036854775807"}, "-warmup must be at most 1000000000"},
+		{[]string{"--sweep-concurrency", "1,1000000000000"}, "at most 1000000"},
+		{[]string{"2", "--rate", "5", "--max-concurrency", "1000000000000"}, "-max-concurrency must be at most 1000000"},
 	})
 }

@@ -26,17 +26,29 @@ func (r Rate) String() string {
 	return strconv.FormatFloat(float64(r), 'g', -1, 64)
 }
 
-// ParseRate reads a positive number of requests per second, or "inf".
+// MinRate is the lowest rate ParseRate accepts: one request every 1000
+// seconds on average, so that a run's arrival times stay within reach.
+const MinRate Rate = 0.001
+
+// ParseRate reads a number of requests per second, at least MinRate, or
+// "inf".
 func ParseRate(s string) (Rate, error) {
 	if s == "inf" {
 		return Unlimited, nil
 	}
 	r, err := strconv.ParseFloat(s, 64)
-	if err != nil || !(r > 0) || math.IsInf(r, 0) {
+	switch {
+	case err != nil || !(r > 0) || math.IsInf(r, 0):
 		return 0, fmt.Errorf("%q is not a positive number of requests per second (or inf)", s)
+	case Rate(r) < MinRate:
+		return 0, fmt.Errorf("%q is below the lowest rate, %v requests per second", s, MinRate)
 	}
 	return Rate(r), nil
 }
+
+// MaxGap is the longest gap between two arrivals, and the latest arrival
+// time: about 146 years, so that no sum of gaps overflows a Duration.
+const MaxGap = time.Duration(1 << 62)
 
 // Arrivals draws the gaps between open-loop arrivals: gamma-distributed
 // with shape burstiness and mean 1/rate, as vLLM's bench serve does; a
@@ -51,20 +63,28 @@ type Arrivals struct {
 
 // NewArrivals returns the arrival process of rate, burstiness and seed.
 func NewArrivals(rate Rate, burstiness float64, seed uint64) *Arrivals {
-	if burstiness <= 0 {
+	if !(burstiness > 0) {
 		burstiness = 1
 	}
 	return &Arrivals{rng: rand.New(rand.NewPCG(seed, 0x7470736265)), rate: rate, shape: burstiness}
 }
 
-// Next is the gap before the next arrival.
+// Next is the gap before the next arrival, at most MaxGap. An infinite
+// burstiness gives gaps of exactly the mean.
 func (a *Arrivals) Next() time.Duration {
 	if a.rate.Infinite() {
 		return 0
 	}
 	mean := 1 / float64(a.rate)
-	g := a.gamma(a.shape) / a.shape // mean 1
-	return time.Duration(g * mean * float64(time.Second))
+	g := 1.0
+	if !math.IsInf(a.shape, 1) {
+		g = a.gamma(a.shape) / a.shape // mean 1
+	}
+	gap := g * mean * float64(time.Second)
+	if !(gap < float64(MaxGap)) { // NaN too
+		return MaxGap
+	}
+	return time.Duration(gap)
 }
 
 // gamma draws from Gamma(shape, 1) by Marsaglia and Tsang's method.

@@ -3,6 +3,7 @@ package load
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 // The arrival generator, tested as a generator: mean rate and coefficient
@@ -31,6 +32,14 @@ func TestArrivals(t *testing.T) {
 	if g := NewArrivals(Unlimited, 1, 1).Next(); g != 0 {
 		t.Errorf("rate inf: gap %v; want 0 (all at once)", g)
 	}
+	// Beyond what a Duration holds, gaps saturate; an infinite shape
+	// makes them constant.
+	if g := NewArrivals(1e-300, 1, 1).Next(); g != MaxGap {
+		t.Errorf("rate 1e-300: gap %v; want MaxGap", g)
+	}
+	if g := NewArrivals(5, math.Inf(1), 1).Next(); g != 200*time.Millisecond {
+		t.Errorf("burstiness inf: gap %v; want the mean, 200ms", g)
+	}
 }
 
 // The same seed gives the same schedule.
@@ -50,7 +59,7 @@ func TestParseRate(t *testing.T) {
 		in   string
 		want Rate
 		ok   bool
-	}{{"2.5", 2.5, true}, {"inf", Unlimited, true}, {"0", 0, false}, {"-1", 0, false}, {"+Inf", 0, false}, {"x", 0, false}, {"NaN", 0, false}} {
+	}{{"2.5", 2.5, true}, {"inf", Unlimited, true}, {"0", 0, false}, {"-1", 0, false}, {"+Inf", 0, false}, {"x", 0, false}, {"NaN", 0, false}, {"0.001", 0.001, true}, {"0.0009", 0, false}, {"1e-300", 0, false}} {
 		got, err := ParseRate(tt.in)
 		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
 			t.Errorf("ParseRate(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)

@@ -56,17 +56,28 @@ func Run[T any](ctx context.Context, p Phase, ready func(i int) (T, bool), fire 
 	return int(started.Load())
 }
 
-// closedLoop runs p.Threads workers that claim request numbers in turn.
+// upTo is n, or at most total when the phase has one: goroutines and
+// slots are sized by the work, not by a thread count or cap alone.
+func (p Phase) upTo(n int) int {
+	if p.Total > 0 {
+		return min(n, p.Total)
+	}
+	return n
+}
+
+// closedLoop runs p.Threads workers (no more than there are requests) that
+// claim request numbers in turn. The first request starts however short
+// the duration, as its due time is the phase's start.
 func closedLoop[T any](ctx context.Context, p Phase, deadline time.Time, wg *sync.WaitGroup,
 	ready func(int) (T, bool), fire func(int, T, time.Time)) {
 	var claimed atomic.Int64
-	for range p.Threads {
+	for range p.upTo(p.Threads) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				if !deadline.IsZero() && !time.Now().Before(deadline) {
+				i := int(claimed.Add(1) - 1)
+				if i > 0 && !deadline.IsZero() && !time.Now().Before(deadline) {
 					return
 				}
-				i := int(claimed.Add(1) - 1)
 				if p.Total > 0 && i >= p.Total {
 					return
 				}
@@ -88,14 +99,14 @@ func dispatch[T any](ctx context.Context, p Phase, start, deadline time.Time, wg
 	gaps := NewArrivals(p.Rate, p.Burstiness, p.Seed)
 	var slots chan struct{}
 	if p.MaxInFlight > 0 {
-		slots = make(chan struct{}, p.MaxInFlight)
+		slots = make(chan struct{}, p.upTo(p.MaxInFlight))
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var at time.Duration // offset of the next arrival from start
 	for i := 0; p.Total == 0 || i < p.Total; i++ {
 		if i > 0 {
-			at += gaps.Next()
+			at = min(at+gaps.Next(), MaxGap) // both at most MaxGap: no overflow
 		}
 		due := start.Add(at)
 		if !deadline.IsZero() && !due.Before(deadline) {

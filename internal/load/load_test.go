@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -149,5 +150,41 @@ func TestDurationAndCancel(t *testing.T) {
 	cancel()
 	if n := Run(ctx, Phase{Rate: 1, Total: 5}, func(i int) (int, bool) { return i, true }, func(int, int, time.Time) {}); n > 1 {
 		t.Errorf("started %d after cancel; want at most the first, due at once", n)
+	}
+}
+
+// Goroutines and slots are sized by the work, not by the thread count or
+// the cap: a phase of a few requests with a vast thread count or cap starts
+// them at once.
+func TestSizedByWork(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Phase{
+		{Threads: math.MaxInt, Total: 3},
+		{Rate: Unlimited, Total: 3, MaxInFlight: math.MaxInt},
+	} {
+		if n := Run(context.Background(), p, func(i int) (int, bool) { return i, true }, func(int, int, time.Time) {}); n != 3 {
+			t.Errorf("%+v: started %d; want 3", p, n)
+		}
+	}
+}
+
+// However short the duration, the first request starts, as it does in an
+// open loop (its due time is the phase's start).
+func TestShortDurationStartsTheFirst(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Phase{{Threads: 2, Duration: 1}, {Rate: 1, Duration: 1}} {
+		if n := Run(context.Background(), p, func(i int) (int, bool) { return i, true }, func(int, int, time.Time) {}); n != 1 {
+			t.Errorf("%+v: started %d; want the first only", p, n)
+		}
+	}
+}
+
+// Arrival times saturate rather than wrap: a gap too long for a Duration is
+// MaxGap, and the request after it is never due within the phase.
+func TestArrivalTimesSaturate(t *testing.T) {
+	t.Parallel()
+	p := Phase{Rate: 1e-300, Burstiness: 1, Total: 3, Duration: time.Hour}
+	if n := Run(context.Background(), p, func(i int) (int, bool) { return i, true }, func(int, int, time.Time) {}); n != 1 {
+		t.Errorf("rate 1e-300: started %d; want the first only (the next is due in centuries)", n)
 	}
 }
