@@ -9,7 +9,8 @@ import (
 // The request body: the fixed part is rendered once per run, each request
 // only encodes its prompt. It sends max_tokens, which every server
 // honours, not max_completion_tokens, which llama.cpp's server and Ollama
-// ignore; --extra-body is merged in last, so it can override anything.
+// ignore; --extra-body is merged in last, and may not set the keys
+// tpsbench owns (ownedKeys), so the report says what was sent.
 
 type chatMessage struct {
 	Role    string `json:"role"`

@@ -16,7 +16,7 @@ func TestRequestShape(t *testing.T) {
 	file := writeFile(t, testPath(t, "p.jsonl"), `{"messages":[{"role":"user","content":"from the file"}]}`)
 
 	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--header", "X-Team: perf", "--fixed-output",
-		"--extra-body", `{"options":{"num_ctx":4096},"temperature":0.7}`, "--prompts-file", file)
+		"--extra-body", `{"options":{"num_ctx":4096},"top_p":0.7}`, "--prompts-file", file)
 	runExpect(t, 0, "1", "--base-url", url, "--requests", "1", "--api", "completions", "--prompt", "Once")
 	reqs := seen()
 	if len(reqs) != 2 {
@@ -30,7 +30,7 @@ func TestRequestShape(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].(map[string]any)["content"] != "from the file" {
 		t.Errorf("messages = %v; want the file's", chat["messages"])
 	}
-	if chat["ignore_eos"] != true || chat["min_tokens"] != float64(128) || chat["temperature"] != 0.7 ||
+	if chat["ignore_eos"] != true || chat["min_tokens"] != float64(128) || chat["top_p"] != 0.7 ||
 		chat["options"].(map[string]any)["num_ctx"] != float64(4096) || chat["max_tokens"] != float64(128) {
 		t.Errorf("chat body = %v", chat)
 	}

@@ -142,7 +142,7 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 		l.headers.Add(name, value)
 		return nil
 	})
-	fs.Func("extra-body", "merge this JSON `object` into every request body (e.g. '{\"ignore_eos\":true}')", func(s string) error {
+	fs.Func("extra-body", "merge this JSON `object` into every request body (e.g. '{\"top_p\":0.9}'); keys set by other flags (model, messages, stream, max_tokens, temperature) are refused", func(s string) error {
 		l.extraBody = nil
 		if err := json.Unmarshal([]byte(s), &l.extraBody); err != nil || l.extraBody == nil {
 			return errors.New("not a JSON object")
@@ -237,6 +237,37 @@ func (l *loadConfig) validate(set map[string]bool) error {
 		return usagef("-prefix-tokens must be less than -input-tokens")
 	case l.fixedOutput && l.extraBody != nil && (l.extraBody["ignore_eos"] != nil || l.extraBody["min_tokens"] != nil):
 		return usagef("-fixed-output and -extra-body both set ignore_eos or min_tokens: keep one")
+	}
+	return checkExtraBody(l.extraBody)
+}
+
+// ownedKeys are the body's keys that tpsbench sets from its own flags, or
+// that would contradict them (a dot names a key inside an object).
+// -extra-body may not set them, so that the report says what was sent.
+var ownedKeys = []struct{ key, flag string }{
+	{"model", "-model"},
+	{"messages", "-prompt, -system or -prompts-file"},
+	{"prompt", "-prompt or -prompts-file"},
+	{"stream", "-stream"},
+	{"max_tokens", "-max-tokens"},
+	{"max_completion_tokens", "-max-tokens"},
+	{"temperature", "-temperature"},
+	{"options.num_predict", "-max-tokens"},
+	{"options.temperature", "-temperature"},
+}
+
+// checkExtraBody refuses an -extra-body that sets a key tpsbench owns,
+// even to null, naming the flag to use instead.
+func checkExtraBody(extra map[string]any) error {
+	for _, o := range ownedKeys {
+		m, key := extra, o.key
+		if outer, inner, nested := strings.Cut(o.key, "."); nested {
+			m, _ = extra[outer].(map[string]any)
+			key = inner
+		}
+		if _, set := m[key]; set {
+			return usagef("-extra-body must not set %q: use %s, so that the report says what was sent", o.key, o.flag)
+		}
 	}
 	return nil
 }

@@ -22,6 +22,14 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
 		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},
 		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
+		// --extra-body must not contradict what the report says was sent.
+		{[]string{"2", "--extra-body", `{"max_tokens":500}`}, `-extra-body must not set "max_tokens": use -max-tokens`},
+		{[]string{"2", "--extra-body", `{"max_completion_tokens":500}`}, `-extra-body must not set "max_completion_tokens": use -max-tokens`},
+		{[]string{"2", "--extra-body", `{"model":"other"}`}, `-extra-body must not set "model": use -model`},
+		{[]string{"2", "--extra-body", `{"stream":true}`}, `-extra-body must not set "stream": use -stream`},
+		{[]string{"2", "--extra-body", `{"messages":null}`}, `-extra-body must not set "messages": use -prompt, -system or -prompts-file`},
+		{[]string{"2", "--extra-body", `{"temperature":1}`}, `-extra-body must not set "temperature": use -temperature`},
+		{[]string{"2", "--api", "ollama", "--extra-body", `{"options":{"num_predict":5}}`}, `-extra-body must not set "options.num_predict": use -max-tokens`},
 		// Numbers that would overflow the arrival times or the totals, or send nothing.
 		{[]string{"2", "--rate", "1e-300"}, `"1e-300" is below the lowest rate, 0.001 requests per second`},
 		{[]string{"2", "--rate", "NaN"}, `"NaN" is not a positive number of requests per second`},
