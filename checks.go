@@ -25,6 +25,9 @@ type (
 	noUsageFinding struct{ answers, of int }
 	// overMaxFinding: answers longer than max_tokens; the longest.
 	overMaxFinding struct{ answers, longest int }
+	// shortFixedFinding: with --fixed-output, answers shorter than the
+	// tokens asked; the shortest.
+	shortFixedFinding struct{ answers, of, asked, shortest int }
 	// chunkingFinding: several tokens per chunk, so ITL is coarse.
 	chunkingFinding struct{ chunks, tokens int }
 	// cachedFinding: answers with cached prompt tokens.
@@ -51,6 +54,7 @@ type (
 
 func (noUsageFinding) isFinding()     {}
 func (overMaxFinding) isFinding()     {}
+func (shortFixedFinding) isFinding()  {}
 func (chunkingFinding) isFinding()    {}
 func (cachedFinding) isFinding()      {}
 func (zeroPromptFinding) isFinding()  {}
@@ -124,6 +128,9 @@ func answerChecks(ok []*Record) []finding {
 	if over > 0 {
 		found = append(found, overMaxFinding{over, overMax})
 	}
+	if f, ok := shortFixed(ok); ok {
+		found = append(found, f)
+	}
 	if chunks > 0 && float64(tokens) > 1.1*float64(chunks) {
 		found = append(found, chunkingFinding{chunks, tokens})
 	}
@@ -134,6 +141,33 @@ func answerChecks(ok []*Record) []finding {
 		found = append(found, zeroPromptFinding{zeroPrompt})
 	}
 	return found
+}
+
+// shortFixed finds, among the answers that asked for exactly max_tokens
+// (--fixed-output), those that came back shorter: by the server's own
+// count, or, without one, by ending of themselves (finish_reason stop).
+// tiktoken's estimate alone proves nothing: it may miscount an answer cut
+// at the cap.
+func shortFixed(ok []*Record) (shortFixedFinding, bool) {
+	var f shortFixedFinding
+	for _, r := range ok {
+		if !r.FixedOutput || r.MaxTokens <= 0 {
+			continue
+		}
+		f.of++
+		n := r.UsageTokens
+		if n < 0 && r.FinishReason == "stop" {
+			n = r.OutputTokens
+		}
+		if n >= 0 && n < r.MaxTokens {
+			if f.answers == 0 || n < f.shortest {
+				f.shortest = n
+			}
+			f.answers++
+			f.asked = max(f.asked, r.MaxTokens)
+		}
+	}
+	return f, f.answers > 0
 }
 
 // crossChecked compares usage with tiktoken's count over the answers that

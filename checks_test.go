@@ -130,3 +130,51 @@ func TestServerBusyCountedApart(t *testing.T) {
 		t.Errorf("errors %v, checks %q; want the 503s counted and named", doc.Errors, doc.Checks)
 	}
 }
+
+// --fixed-output asks for exactly --max-tokens; a server that ignores the
+// request to ignore EOS (here the simulator, like Ollama) answers shorter,
+// and a check says how many, in the run and in its rebuilt report. Without
+// --fixed-output short answers are no finding.
+func TestFixedOutputShortAnswersFlagged(t *testing.T) {
+	t.Parallel()
+	args := withSim(fastSim, "2", "--requests", "4", "--sim-output-tokens", "5", "--fixed-output")
+	want := "4 of 4 answers were shorter than the 16 tokens asked with --fixed-output (the shortest 5 tokens)"
+	for _, stream := range []bool{false, true} {
+		args := args
+		if stream {
+			args = append(slices.Clone(args), "--stream")
+		}
+		r := runAndRebuild(t, "--json", "run.json", args...)
+		for _, path := range []string{r.live, r.rebuilt} {
+			var doc jsonSummary
+			readJSON(t, path, &doc)
+			if !slices.ContainsFunc(doc.Checks, func(c string) bool { return strings.HasPrefix(c, want) }) {
+				t.Errorf("stream=%v %s: checks %q; want %q", stream, path, doc.Checks, want)
+			}
+		}
+	}
+	doc, _ := runJSON(t, 0, withSim(fastSim, "2", "--requests", "4", "--sim-output-tokens", "5")...)
+	if slices.ContainsFunc(doc.Checks, func(c string) bool { return strings.Contains(c, "--fixed-output") }) {
+		t.Errorf("without --fixed-output: checks %q; want no finding of short answers", doc.Checks)
+	}
+}
+
+// Which answers are short: the server's own count below max_tokens, or,
+// without usage, an answer that ended by itself (finish_reason stop); not
+// tiktoken's estimate, which may miscount an answer cut at the cap.
+func TestFixedOutputShortCheck(t *testing.T) {
+	t.Parallel()
+	rec := func(usage int, finish string) Record {
+		r := streamRec(0, max(usage, 3), 100, 200)
+		r.MaxTokens, r.FixedOutput, r.FinishReason, r.UsageTokens = 8, true, finish, usage
+		if usage < 0 {
+			r.TokenSource = "tiktoken"
+		}
+		return r
+	}
+	recs := []Record{rec(8, "length"), rec(5, "stop"), rec(3, "length"), rec(-1, "stop"), rec(-1, "length")}
+	found, _ := trustChecks(recs)
+	if !slices.Contains(found, finding(shortFixedFinding{answers: 3, of: 5, asked: 8, shortest: 3})) {
+		t.Errorf("findings %+v; want 3 of 5 short, the shortest 3 tokens", found)
+	}
+}

@@ -34,6 +34,7 @@ type Client struct {
 	apiKey    string
 	timeout   time.Duration
 	maxTokens int  // asked of every request, kept in each Record
+	fixed     bool // every request asks for exactly maxTokens (--fixed-output)
 	native    bool // Ollama's native API (--api ollama): NDJSON streams
 	stream    bool
 	start     time.Time   // run start: Record times are offsets from it
@@ -52,6 +53,7 @@ type clientSpec struct {
 	headers   http.Header // --header, set on every call to the endpoint
 	timeout   time.Duration
 	maxTokens int
+	fixed     bool // --fixed-output, as sent (not with --api ollama)
 	stream    bool
 	insecure  bool
 	pool      int // connections to keep: the most requests in flight
@@ -69,6 +71,7 @@ func newClient(spec clientSpec) *Client {
 		apiKey:    spec.apiKey,
 		timeout:   spec.timeout,
 		maxTokens: spec.maxTokens,
+		fixed:     spec.fixed,
 		stream:    spec.stream,
 		start:     time.Now(),
 		now:       time.Now,

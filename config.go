@@ -94,7 +94,8 @@ func (c *config) clientSpec(baseURL string) clientSpec {
 		pool = max(pool, c.load.maxConcurrency)
 	}
 	return clientSpec{baseURL: baseURL, api: c.load.api, apiKey: c.apiKey, headers: c.load.headers,
-		timeout: c.timeoutDuration(), maxTokens: c.maxTokens, stream: c.stream, insecure: c.insecure, pool: pool}
+		timeout: c.timeoutDuration(), maxTokens: c.maxTokens, fixed: c.load.fixedOutput && c.load.api != apiOllama,
+		stream: c.stream, insecure: c.insecure, pool: pool}
 }
 
 // models are the models to benchmark in turn (--model a,b,c).

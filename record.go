@@ -44,7 +44,8 @@ type Record struct {
 	Done        time.Duration   // [DONE] read, or the body read whole or closed
 	Chunks      []time.Duration // arrival of each token-bearing chunk
 
-	MaxTokens      int // the max_tokens the request asked for
+	MaxTokens      int  // the max_tokens the request asked for
+	FixedOutput    bool // it asked for exactly MaxTokens (--fixed-output: ignore_eos, min_tokens)
 	OutputTokens   int
 	TokenSource    tokenSource
 	UsageTokens    int // usage.completion_tokens; -1 when not reported

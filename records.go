@@ -35,6 +35,7 @@ type recordLine struct {
 	DoneMs       *float64     `json:"done_ms,omitempty"`
 	ChunksMs     []float64    `json:"chunks_ms,omitempty"` // arrival of every token-bearing chunk
 	MaxTokens    int          `json:"max_tokens,omitempty"`
+	FixedOutput  bool         `json:"fixed_output,omitempty"` // asked for exactly max_tokens
 	OutputTokens int          `json:"output_tokens"`
 	TokenSource  tokenSource  `json:"token_source,omitempty"`
 	InputTokens  *int         `json:"input_tokens,omitempty"`
@@ -94,7 +95,7 @@ func (r *Record) line(runStart time.Time) recordLine {
 		OK: r.OK, FailKind: r.FailKind, Error: r.Err, HTTPStatus: r.HTTPStatus,
 		SchedMs: optMs(r.Sched), SendMs: toMs(r.Send), HdrMs: optMs(r.Hdr), FirstMs: optMs(r.First()),
 		FirstAnsMs: optMs(r.FirstAnswer), LastMs: optMs(r.Last()), DoneMs: optMs(r.Done),
-		MaxTokens: r.MaxTokens, OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
+		MaxTokens: r.MaxTokens, FixedOutput: r.FixedOutput, OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
 		DoneSeen: r.DoneSeen, Reasoning: r.Reasoning, Retried: r.Retried, NewConn: r.NewConn,
 		ConnectMs: toMs(r.Connect), ResponseID: r.ResponseID, Server: r.Server,
 	}
@@ -129,7 +130,7 @@ func (l *recordLine) record(shift time.Duration) Record {
 		OK: l.OK, FailKind: l.FailKind, Err: l.Error, HTTPStatus: l.HTTPStatus,
 		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
 		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),
-		MaxTokens: l.MaxTokens, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1,
+		MaxTokens: l.MaxTokens, FixedOutput: l.FixedOutput, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1,
 		FinishReason: l.FinishReason,
 		DoneSeen:     l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
 		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID, Server: l.Server,

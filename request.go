@@ -25,7 +25,7 @@ const maxWholeBody = 64 << 20
 // failure is classified in it.
 func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	rec := newRecord(index, c.stream)
-	rec.MaxTokens = c.maxTokens
+	rec.MaxTokens, rec.FixedOutput = c.maxTokens, c.fixed
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var trace connTrace
