@@ -28,9 +28,10 @@ const maxErrorBody = 64 << 10
 // safe for concurrent use.
 type Client struct {
 	http      *http.Client
-	baseURL   string // the endpoint, up to /v1
+	baseURL   string // the endpoint, up to /v1, without its query
+	query     string // the query of --base-url (Azure's api-version=...), sent with every call to the origin
 	origin    string // scheme://host of the endpoint: credentials go nowhere else
-	endpoint  string // .../chat/completions (or /completions, /api/chat)
+	endpoint  string // .../chat/completions (or /completions, /api/chat), with the query
 	apiKey    string
 	timeout   time.Duration
 	maxTokens int  // asked of every request, kept in each Record
@@ -62,11 +63,13 @@ type clientSpec struct {
 // newClient builds the one Client of a run, its pool sized to the
 // requests in flight.
 func newClient(spec clientSpec) *Client {
+	base, query := splitQuery(spec.baseURL)
 	c := &Client{
 		http:      &http.Client{Transport: newTransport(spec.pool, spec.insecure), CheckRedirect: noRedirects},
-		baseURL:   spec.baseURL,
-		origin:    originOf(spec.baseURL),
-		endpoint:  endpoint(spec.baseURL, spec.api),
+		baseURL:   base,
+		query:     query,
+		origin:    originOf(base),
+		endpoint:  withQuery(endpoint(base, spec.api), query),
 		native:    spec.api == apiOllama,
 		apiKey:    spec.apiKey,
 		timeout:   spec.timeout,
@@ -101,6 +104,23 @@ func endpoint(baseURL string, api apiKind) string {
 // llama.cpp's /props, vLLM's /version and /metrics live.
 func serverRoot(baseURL string) string {
 	return strings.TrimSuffix(strings.TrimRight(baseURL, "/"), "/v1")
+}
+
+// splitQuery parts a base URL from its query (the fragment, never sent,
+// is dropped), so that paths are built on the base and the query put
+// back after them: /v1?api-version=x gives /v1/chat/completions?api-version=x.
+func splitQuery(raw string) (base, query string) {
+	raw, _, _ = strings.Cut(raw, "#")
+	base, query, _ = strings.Cut(raw, "?")
+	return base, query
+}
+
+// withQuery puts query on url, unless url has one of its own.
+func withQuery(url, query string) string {
+	if query == "" || strings.ContainsRune(url, '?') {
+		return url
+	}
+	return url + "?" + query
 }
 
 // originOf is a URL's scheme://authority as written, or "" when it has
@@ -144,11 +164,13 @@ func requestHeader(apiKey string, extra http.Header, accept string) http.Header 
 
 // call sends one request: every call tpsbench makes goes through here
 // (the benchmark's own requests through newRequest, built before their
-// t_send). The API key and every --header go with it when the URL is on the
-// endpoint's origin, and never elsewhere (a --metrics-url on another host
-// gets none).
+// t_send). The API key, every --header and the query of --base-url go with
+// it when the URL is on the endpoint's origin, and never elsewhere (a
+// --metrics-url on another host gets none).
 func (c *Client) call(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Response, error) {
-	if !c.sameOrigin(url) {
+	if c.sameOrigin(url) {
+		url = withQuery(url, c.query)
+	} else {
 		header = otherOrigin
 	}
 	req, err := newRequest(ctx, method, url, body, header)

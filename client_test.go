@@ -221,3 +221,48 @@ func TestSameOrigin(t *testing.T) {
 		}
 	}
 }
+
+// A query in --base-url (Azure's ?api-version=...) goes with every call,
+// after a path built from the base URL's own: the benchmark's requests,
+// either API, the probe's model list and requests, the fingerprint's GETs.
+func TestBaseURLQueryKept(t *testing.T) {
+	t.Parallel()
+	type seen struct{ method, path, query string }
+	var mu sync.Mutex
+	var calls []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		calls = append(calls, seen{r.Method, r.URL.Path, r.URL.RawQuery})
+		mu.Unlock()
+		switch {
+		case r.URL.Path == "/v1/models":
+			io.WriteString(w, `{"object":"list","data":[{"id":"m","object":"model"}]}`)
+		case r.Method == http.MethodPost && strings.Contains(string(body), `"stream":true`):
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, chunk("hi")+`data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`+"\n\ndata: [DONE]\n\n")
+		case r.Method == http.MethodPost:
+			io.WriteString(w, `{"choices":[{"text":"hi","message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	const query = "api-version=2024-02-01"
+	for _, base := range []string{srv.URL + "/v1?" + query, srv.URL + "/v1/?" + query + "#fragment"} {
+		runExpect(t, 0, "1", "--base-url", base, "--model", "m", "--requests", "1", "--probe")
+		runExpect(t, 0, "1", "--base-url", base, "--model", "m", "--requests", "1", "--stream", "--api", "completions")
+	}
+	paths := map[string]bool{}
+	for _, c := range calls {
+		paths[c.method+" "+c.path] = true
+		if c.query != query || strings.Contains(c.path, "?") || strings.Contains(c.path, "//") {
+			t.Errorf("%s %s?%s; want the path built from /v1 and the query %s", c.method, c.path, c.query, query)
+		}
+	}
+	for _, want := range []string{"POST /v1/chat/completions", "POST /v1/completions", "GET /v1/models", "GET /api/version"} {
+		if !paths[want] {
+			t.Errorf("no call %s; calls: %v", want, calls)
+		}
+	}
+}
