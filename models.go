@@ -24,6 +24,14 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 		}
 		f.abandon()
 	}
+	if !cfg.sim { // every model checked before the first is run
+		c := newClient(cfg.clientSpec(cfg.baseURL))
+		_, err := ollamaCheck(ctx, cfg, c, models)
+		c.http.CloseIdleConnections()
+		if err != nil {
+			return err
+		}
+	}
 	for _, model := range models {
 		if ctx.Err() != nil {
 			break

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // Against Ollama the preflight learns the model's build and where it sits,
@@ -36,4 +43,61 @@ func TestOllamaPreflight(t *testing.T) {
 	if strings.Contains(text, "Ollama") || strings.Contains(text, "Model load") || doc.Fingerprint == nil || doc.Fingerprint.Ollama != nil {
 		t.Errorf("preflight against a non-Ollama server (fingerprint %+v):\n%s", doc.Fingerprint, text)
 	}
+}
+
+// ollamaSim serves a fast simulator in Ollama's style that has only
+// models (none: any name), and returns its root URL (without /v1) and a
+// count of the chats it was sent (any POST under /v1, or to /api/chat).
+func ollamaSim(t *testing.T, models ...string) (root string, chats *atomic.Int64) {
+	t.Helper()
+	cfg := sim.DefaultConfig()
+	cfg.TTFT, cfg.TokenRate, cfg.Jitter, cfg.Models = time.Millisecond, 0, 0, models
+	s := sim.New(cfg)
+	chats = new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && (strings.HasPrefix(r.URL.Path, "/v1/") || r.URL.Path == "/api/chat") {
+			chats.Add(1)
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, chats
+}
+
+// A model the Ollama server does not have stops the run before any request,
+// with exit status 2: the line says what the server has and how to get the
+// model. So does a base URL without /v1, which Ollama answers with 404s.
+func TestOllamaMissingModelOrV1(t *testing.T) {
+	t.Parallel()
+	root, chats := ollamaSim(t, "qwen2.5:7b", "tiny:latest")
+	checkUsageErrorsIn(t, "usage-errors-ollama.golden", root, []badArgs{
+		{[]string{"2", "--base-url", root + "/v1"},
+			"the Ollama server at " + root + "/v1 does not have the model llama3.1:8b; it has qwen2.5:7b, tiny:latest: run 'ollama pull llama3.1:8b', or use --model qwen2.5:7b"},
+		{[]string{"2", "--base-url", root + "/v1", "--api", "ollama", "--model", "qwen2.5:7b,llama3.2"},
+			"does not have the model llama3.2; it has qwen2.5:7b, tiny:latest: run 'ollama pull llama3.2', or use --model qwen2.5:7b"},
+		{[]string{"2", "--base-url", root, "--model", "qwen2.5:7b"},
+			"the Ollama server at " + root + " serves its OpenAI-compatible API under /v1: use --base-url " + root + "/v1 (or --api ollama for its native API)"},
+		{[]string{"2", "--base-url", root + "/", "--model", "qwen2.5:7b", "--api", "completions"},
+			"use --base-url " + root + "/v1"},
+	})
+	if n := chats.Load(); n != 0 {
+		t.Errorf("%d chat requests reached the server; want none", n)
+	}
+	// A model it has, at /v1 or natively at the root: the run goes ahead.
+	runExpect(t, 0, "1", "--base-url", root+"/v1", "--model", "tiny", "--requests", "1")
+	runExpect(t, 0, "1", "--base-url", root, "--api", "ollama", "--model", "qwen2.5:7b", "--requests", "1")
+	// An empty server: nothing to choose from, so only the pull.
+	empty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/version":
+			io.WriteString(w, `{"version":"0.24.0"}`)
+		case "/api/tags":
+			io.WriteString(w, `{"models":[]}`)
+		default:
+			http.Error(w, `{"error":"model 'm' not found"}`, http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(empty.Close)
+	_, errOut := runExpect(t, 2, "1", "--base-url", empty.URL+"/v1", "--model", "m")
+	expectText(t, errOut, "does not have the model m; it has no model: run 'ollama pull m'\n")
 }

@@ -176,7 +176,10 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 			metricsURL = found.metricsURL
 		}
 	}
-	pre := ollamaPreflight(ctx, b.cfg, b.client)
+	pre, err := ollamaPreflight(ctx, b.cfg, b.client)
+	if err != nil {
+		return "", fingerprint{}, err
+	}
 	var info *ollama.Info
 	if pre != nil {
 		info = pre.info

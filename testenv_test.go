@@ -156,6 +156,13 @@ type badArgs struct {
 // golden file name.
 func checkUsageErrors(t *testing.T, name string, cases []badArgs) {
 	t.Helper()
+	checkUsageErrorsIn(t, name, "", cases)
+}
+
+// checkUsageErrorsIn is checkUsageErrors with each occurrence of dir (a
+// test server's URL, say) written DIR in the golden file.
+func checkUsageErrorsIn(t *testing.T, name, dir string, cases []badArgs) {
+	t.Helper()
 	var cmds [][]string
 	for _, tt := range cases {
 		out, errOut, code := runCLI(t, tt.args...)
@@ -167,7 +174,7 @@ func checkUsageErrors(t *testing.T, name string, cases []badArgs) {
 		}
 		cmds = append(cmds, tt.args)
 	}
-	golden(t, name, transcript(t, "", cmds...))
+	golden(t, name, transcript(t, dir, cmds...))
 }
 
 // Servers to run against.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,7 +92,7 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, legacy, native
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages must not be empty")
 		return req, false
 	}
-	if len(s.cfg.Models) > 0 && !slices.Contains(s.cfg.Models, req.Model) {
+	if !s.serves(req.Model) {
 		writeError(w, http.StatusNotFound, "not_found_error", fmt.Sprintf("model '%s' not found", req.Model))
 		return req, false
 	}

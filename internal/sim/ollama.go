@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -45,17 +46,42 @@ func (s *Server) serveOllama(w http.ResponseWriter, r *http.Request) bool {
 		}
 		writeJSON(w, map[string]any{"models": models})
 	case "/api/tags":
-		writeJSON(w, map[string]any{"models": []any{s.modelEntry(s.lastModel())}})
+		names := s.cfg.Models
+		if len(names) == 0 {
+			names = []string{s.lastModel()}
+		}
+		models := []any{}
+		for _, name := range names {
+			models = append(models, s.modelEntry(name))
+		}
+		writeJSON(w, map[string]any{"models": models})
 	case "/api/show":
 		var req struct {
 			Model string `json:"model"`
 		}
 		json.NewDecoder(r.Body).Decode(&req)
+		if !s.serves(req.Model) {
+			writeJSON404(w, fmt.Sprintf("model '%s' not found", req.Model))
+			return true
+		}
 		writeJSON(w, map[string]any{"details": details(), "model_info": map[string]any{"general.architecture": simFamily}})
 	default:
 		return false
 	}
 	return true
+}
+
+// serves reports whether the simulator has the model: any name unless
+// Models is set; as in Ollama, a name without a tag means ":latest".
+func (s *Server) serves(model string) bool {
+	return len(s.cfg.Models) == 0 || slices.Contains(s.cfg.Models, model) || slices.Contains(s.cfg.Models, model+":latest")
+}
+
+// writeJSON404 answers 404 with Ollama's error object.
+func writeJSON404(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
 func (s *Server) gpuShare() float64 {
