@@ -36,8 +36,8 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		return usagef("tpsbench selftest takes no arguments, got %q", extra[0])
 	case err != nil:
 		return usagef("-levels: %v", err)
-	case *each <= 0:
-		return usagef("-duration must be positive")
+	case *each < minDuration:
+		return usagef("-duration must be at least %s", minDuration)
 	}
 
 	base, stop, err := startSelftestSim(*inProcess)

@@ -13,7 +13,9 @@ func TestSelftest(t *testing.T) {
 	if !strings.Contains(out, "\nCeiling of this machine as a client: about ") || strings.Count(out, "\n") < 6 {
 		t.Errorf("selftest: %s\n%s", errOut, out)
 	}
-	if _, errOut := runExpect(t, 2, "selftest", "--levels", "0"); strings.Count(errOut, "\n") != 2 {
-		t.Errorf("--levels 0: stderr %q; want a one-line error", errOut)
+	for _, bad := range [][]string{{"--levels", "0"}, {"--levels", "1,10000000"}, {"--duration", "1ns"}} {
+		if _, errOut := runExpect(t, 2, append([]string{"selftest"}, bad...)...); strings.Count(errOut, "\n") != 2 {
+			t.Errorf("%q: stderr %q; want a one-line error", bad, errOut)
+		}
 	}
 }
