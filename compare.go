@@ -19,22 +19,26 @@ type brokenRule struct {
 }
 
 // loadRun reads the samples of a run, and its fingerprint when it has one,
-// from a --json summary or a --records file.
-func loadRun(path string) (jsonSamples, *fingerprint, error) {
+// from a --json summary or a --records file (and the number of the
+// records file's torn last line, left out, or 0).
+func loadRun(path string) (jsonSamples, *fingerprint, int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return jsonSamples{}, nil, err
+		return jsonSamples{}, nil, 0, err
 	}
 	var doc jsonSummary
 	if json.Unmarshal(data, &doc) == nil && doc.Tool == "tpsbench" {
-		return doc.Samples, doc.Fingerprint, nil
+		return doc.Samples, doc.Fingerprint, 0, nil
 	}
-	f, err := readRecordFile(path)
+	runs, torn, err := readRecordFile(path)
 	if err != nil {
-		return jsonSamples{}, nil, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
+		return jsonSamples{}, nil, 0, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
 	}
-	records, _ := mergeRecords([]recordFile{f})
-	return summarizeRecords(records, sloBounds{}).Samples, f.fp, nil
+	if groups := overlapping(runs); len(groups) > 1 {
+		return jsonSamples{}, nil, 0, fmt.Errorf("%s holds %d runs that did not overlap in time: compare takes one run a side", path, len(groups))
+	}
+	records, _ := mergeRecords(runs)
+	return summarizeRecords(records, sloBounds{}).Samples, runs[0].fp, torn, nil
 }
 
 // comparison is one figure of compare's table.

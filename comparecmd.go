@@ -13,7 +13,7 @@ import (
 // Each run is a --json summary or a --records file. A difference counts only
 // when a Mann-Whitney U test on the per-request samples says it is unlikely
 // to be chance (p < 0.05); otherwise the change reads "~".
-func runCompareCommand(_ context.Context, args []string, stdout, _ io.Writer) error {
+func runCompareCommand(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tpsbench compare", flag.ContinueOnError)
 	var rules []failRule
 	fs.Func("fail-on", "exit 1 when a significant change crosses these `bounds`, e.g. 'tps<-5%,ttft>+10%'", func(s string) error {
@@ -30,13 +30,18 @@ func runCompareCommand(_ context.Context, args []string, stdout, _ io.Writer) er
 	if len(files) != 2 {
 		return usagef("tpsbench compare takes two runs, BASE and NEW, got %d", len(files))
 	}
-	base, baseFP, err := loadRun(files[0])
+	base, baseFP, baseTorn, err := loadRun(files[0])
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	next, nextFP, err := loadRun(files[1])
+	next, nextFP, nextTorn, err := loadRun(files[1])
 	if err != nil {
 		return &usageError{msg: err.Error()}
+	}
+	for i, torn := range []int{baseTorn, nextTorn} {
+		if torn > 0 {
+			writeTorn(stderr, []tornLine{{files[i], torn}})
+		}
 	}
 	rows := compareRuns(base, next)
 	var broken []brokenRule

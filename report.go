@@ -105,11 +105,19 @@ func (r *textReport) printInterrupted() {
 // writeRebuilt prints a report rebuilt from records files: where it comes
 // from, each file's fingerprint (warning when they differ), the figures.
 func writeRebuilt(w io.Writer, files []recordFile, records int, started time.Time, s Summary, levels []sweepLevel) {
-	fmt.Fprintf(w, "Report rebuilt from %d records in %d file(s); the run started at %s\n", records, len(files), started.Format(time.RFC3339))
+	paths := map[string]bool{}
+	for _, f := range files {
+		paths[f.path] = true
+	}
+	in := fmt.Sprintf("%d file(s)", len(paths))
+	if len(files) > len(paths) {
+		in += fmt.Sprintf(" holding %d runs", len(files))
+	}
+	fmt.Fprintf(w, "Report rebuilt from %d records in %s; the run started at %s\n", records, in, started.Format(time.RFC3339))
 	var fps []*fingerprint
 	for _, f := range files {
 		if f.fp != nil {
-			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.path, fingerprintLine(*f.fp))
+			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.name(), fingerprintLine(*f.fp))
 			fps = append(fps, f.fp)
 		}
 	}
@@ -123,6 +131,34 @@ func writeRebuilt(w io.Writer, files []recordFile, records int, started time.Tim
 	} else {
 		writeText(w, s)
 	}
+}
+
+// writeTorn warns, a line each, of the torn last lines left out of records
+// files.
+func writeTorn(w io.Writer, torn []tornLine) {
+	for _, t := range torn {
+		fmt.Fprintf(w, "warning: %s: line %d is cut short (the run was killed, or its disk filled, while writing it): left out\n", t.path, t.line)
+	}
+}
+
+// writeRunsApart opens the report of runs that did not overlap in time,
+// each reported on its own; writeRunApart heads one of them.
+func writeRunsApart(w io.Writer, groups int) {
+	fmt.Fprintf(w, "These records hold %d runs that did not overlap in time: each is reported on its own "+
+		"(report pools runs only when they overlap, as from several machines at once; tpsbench compare tests two runs' difference).\n", groups)
+}
+
+func writeRunApart(w io.Writer, i, groups int, runs []recordFile) {
+	fmt.Fprintf(w, "\n=== Run %d of %d: %s ===\n", i+1, groups, runNames(runs))
+}
+
+// runNames names runs, for a heading or a message.
+func runNames(runs []recordFile) string {
+	names := make([]string, len(runs))
+	for i, f := range runs {
+		names[i] = f.name()
+	}
+	return strings.Join(names, "; ")
 }
 
 // describePrompts says what the prompts are, for the header: "" for the
