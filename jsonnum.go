@@ -32,3 +32,49 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	*f = jsonFloat(v)
 	return err
 }
+
+// jsonSampleLists is jsonSamples as written: each value a jsonFloat.
+type jsonSampleLists struct {
+	TPS    []jsonFloat `json:"tps"`
+	TTFTMs []jsonFloat `json:"ttft_ms,omitempty"`
+	TPOTMs []jsonFloat `json:"tpot_ms,omitempty"`
+	E2EMs  []jsonFloat `json:"e2e_ms"`
+}
+
+// MarshalJSON writes the samples, a value that is not finite as null.
+func (s jsonSamples) MarshalJSON() ([]byte, error) {
+	to := func(xs []float64) []jsonFloat {
+		if xs == nil {
+			return nil
+		}
+		out := make([]jsonFloat, len(xs))
+		for i, x := range xs {
+			out[i] = jsonFloat(x)
+		}
+		return out
+	}
+	return json.Marshal(jsonSampleLists{to(s.TPS), to(s.TTFTMs), to(s.TPOTMs), to(s.E2EMs)})
+}
+
+// UnmarshalJSON reads the samples, leaving out a null (a value that was
+// not finite): it is no sample to test.
+func (s *jsonSamples) UnmarshalJSON(b []byte) error {
+	var l jsonSampleLists
+	if err := json.Unmarshal(b, &l); err != nil {
+		return err
+	}
+	from := func(xs []jsonFloat) []float64 {
+		if xs == nil {
+			return nil
+		}
+		out := make([]float64, 0, len(xs))
+		for _, x := range xs {
+			if !math.IsNaN(float64(x)) {
+				out = append(out, float64(x))
+			}
+		}
+		return out
+	}
+	*s = jsonSamples{from(l.TPS), from(l.TTFTMs), from(l.TPOTMs), from(l.E2EMs)}
+	return nil
+}

@@ -95,6 +95,7 @@ func TestJSONWritesNonFiniteAsNull(t *testing.T) {
 	s := summarizeRecords(goldenRecords(), sloBounds{})
 	inf, nan := math.Inf(1), math.NaN()
 	s.OutputThroughput, s.Concurrency, s.TPS.Mean, s.TTFT.CI.meanHigh = inf, nan, inf, math.Inf(-1)
+	s.Samples.TPS[0] = inf
 	s.Metrics = &prom.Delta{URL: "http://h/metrics", Generated: inf, Prompt: 3, Requests: -1, DecodeTPS: inf, TTFTMeanMs: nan, QueueMeanMs: nan}
 	s.Energy = &gpu.Report{Source: "nvidia-smi", GPUs: 1, Samples: 3, IdleW: nan, MeanW: 200, PeakW: inf, EnergyJ: 10, UtilPct: nan}
 	var out bytes.Buffer
@@ -115,6 +116,12 @@ func TestJSONWritesNonFiniteAsNull(t *testing.T) {
 	if tps["median"] == nil || energy["mean_power_w"] != 200.0 || m["server_metrics"].(map[string]any)["prompt_tokens"] != 3.0 {
 		t.Errorf("finite figures lost:\n%s", out.String())
 	}
+	if first := m["samples"].(map[string]any)["tps"].([]any)[0]; first != nil {
+		t.Errorf("samples.tps[0] = %v; want null", first)
+	}
 	var back jsonSummary
 	decodeStrict(t, out.Bytes(), &back)
+	if len(back.Samples.TPS) != len(s.Samples.TPS)-1 || len(back.Samples.E2EMs) != len(s.Samples.E2EMs) {
+		t.Errorf("samples read back: %d TPS, %d E2E; want the null left out of %d, all %d", len(back.Samples.TPS), len(back.Samples.E2EMs), len(s.Samples.TPS), len(s.Samples.E2EMs))
+	}
 }
