@@ -44,7 +44,8 @@ func TestReportMergesFiles(t *testing.T) {
 }
 
 // FuzzParseRecords: the records reader never panics, and whatever it accepts
-// rebuilds a summary whose counts add up.
+// groups into runs apart, each run once, and rebuilds a summary whose
+// counts add up.
 func FuzzParseRecords(f *testing.F) {
 	seed := streamRec(0, 4, 100, 200, 300, 400)
 	line, _ := json.Marshal(seed.line(time.Unix(1_800_000_000, 0)))
@@ -55,6 +56,13 @@ func FuzzParseRecords(f *testing.F) {
 		runs, _, err := parseRecordFile(bytes.NewReader(data))
 		if err != nil {
 			return
+		}
+		n := 0
+		for _, g := range overlapping(runs) {
+			n += len(g)
+		}
+		if n != len(runs) {
+			t.Fatalf("overlapping grouped %d of %d runs", n, len(runs))
 		}
 		records, _ := mergeRecords(runs)
 		s := summarizeRecords(records, sloBounds{})
