@@ -23,7 +23,7 @@ func runReportCommand(_ context.Context, args []string, stdout, stderr io.Writer
 	addFileFlags(fs, &out)
 	addSLOFlag(fs, &slo)
 	paths, err := parseInterleaved(fs, args, func() {
-		printCommandUsage(stdout, fs, "Usage: tpsbench report FILE.jsonl [FILE.jsonl ...] [options]\n\nRebuilds the report of a run from its -records files (several files are one run).")
+		printCommandUsage(stdout, fs, "Usage: tpsbench report FILE.jsonl [FILE.jsonl ...] [options]\n\nRebuilds the report of a run from its -records files (several files are one run when they overlapped in time; runs made apart are reported one by one).")
 	})
 	if err != nil {
 		return err
