@@ -148,3 +148,14 @@ func TestTornLastLine(t *testing.T) {
 		}
 	}
 }
+
+// readRecordLines reads the records file at path, which must hold one
+// run whole, and returns its records' lines.
+func readRecordLines(t testing.TB, path string) []recordLine {
+	t.Helper()
+	runs, torn, err := readRecordFile(path)
+	if err != nil || len(runs) != 1 || torn != 0 {
+		t.Fatalf("reading %s: %d runs, torn line %d, %v; want one run whole", path, len(runs), torn, err)
+	}
+	return runs[0].lines
+}
