@@ -93,7 +93,7 @@ func TestColdStartAndReloadsCaught(t *testing.T) {
 	if srv == nil || srv.LoadMs == nil || srv.LoadMs.Count != 2 || srv.LoadMs.Mean < 300 || srv.LoadMs.Max >= 400 {
 		t.Fatalf("server side %+v; want 2 answers that waited 300 ms for the model", srv)
 	}
-	if want := findingText(modelLoadFinding{answers: 2, worstMs: srv.LoadMs.Max}); !slices.Contains(doc.Checks, want) {
+	if want := findingText(modelLoadFinding{answers: 2, worstMs: float64(srv.LoadMs.Max)}); !slices.Contains(doc.Checks, want) {
 		t.Errorf("checks %q; want %q", doc.Checks, want)
 	}
 }
@@ -109,7 +109,7 @@ func TestParallelismEstimate(t *testing.T) {
 			// The report's line needs some request to have waited, and an
 			// estimate well below the requests in flight.
 			p := doc.ServerParallelism
-			if p == nil || p.Estimate != float64(parallel) || p.Waited == 0 || p.Estimate >= p.InFlight-0.5 {
+			if p == nil || float64(p.Estimate) != float64(parallel) || p.Waited == 0 || p.Estimate >= p.InFlight-0.5 {
 				t.Errorf("parallelism %+v; want %d at a time, requests waiting", p, parallel)
 			}
 		})

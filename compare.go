@@ -1,9 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,53 +11,64 @@ import (
 // alpha is the significance level of compare's verdicts (benchstat's).
 const alpha = 0.05
 
-// brokenRule is a --fail-on bound a significant change crossed.
-type brokenRule struct {
-	row  comparison
-	rule failRule
-}
+// minSamples is how many samples a side a test needs to give a gateFailure.
+const minSamples = 5
 
-// loadRun reads the samples of a run, and its fingerprint when it has one,
-// from a --json summary or a --records file.
-func loadRun(path string) (jsonSamples, *fingerprint, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return jsonSamples{}, nil, err
-	}
-	var doc jsonSummary
-	if json.Unmarshal(data, &doc) == nil && doc.Tool == "tpsbench" {
-		return doc.Samples, doc.Fingerprint, nil
-	}
-	f, err := readRecordFile(path)
-	if err != nil {
-		return jsonSamples{}, nil, fmt.Errorf("%s is neither a tpsbench --json summary nor a --records file: %v", path, err)
-	}
-	records, _ := mergeRecords([]recordFile{f})
-	return summarizeRecords(records, sloBounds{}).Samples, f.fp, nil
-}
-
-// comparison is one figure of compare's table.
+// comparison is one figure of compare's table, at one sweep level ("" for
+// a run that is no sweep).
 type comparison struct {
-	name, unit        string
-	base, next        float64 // medians
+	name, unit, level string
+	base, next        float64 // medians; the throughputs for the whole-run figure
 	nBase, nNext      int
-	change            float64 // relative change of the median
+	change            float64 // relative change
 	p                 float64
-	significant, none bool // none: a run lacks the figure
+	significant       bool
+	none              bool // a run lacks the figure
+	whole             bool // one number a run (throughput): no test, the change is as it is
 }
 
-func compareRuns(base, next jsonSamples) []comparison {
+// label names the figure and its level, as a --fail-on gateFailure says it.
+func (c comparison) label() string {
+	if c.level == "" {
+		return c.name
+	}
+	return c.name + " at " + c.level
+}
+
+// figures are compare's figures: the four tested on per-request samples,
+// and the output throughput over the run.
+var figures = []string{"tps", "ttft", "tpot", "e2e", "throughput"}
+
+// compareRuns compares two runs figure by figure: sweeps level by level on
+// the levels both have. levelsDiffer says the runs' levels are not the
+// same (one a sweep and the other not, or other levels): then the figures
+// are pooled over every level, or compared on the common ones only.
+func compareRuns(base, next comparedRun) (rows []comparison, levelsDiffer bool) {
+	levelsDiffer = !slices.Equal(base.levelLabels(), next.levelLabels())
+	for _, l := range base.levels {
+		if n, ok := next.level(l.label); ok {
+			rows = append(rows, compareFigures(l.label, l.runFigures, n)...)
+		}
+	}
+	if len(rows) == 0 {
+		rows = compareFigures("", base.all, next.all)
+	}
+	return rows, levelsDiffer
+}
+
+// compareFigures compares the figures of two runs (or of one sweep level).
+func compareFigures(level string, base, next runFigures) []comparison {
 	var rows []comparison
 	for _, f := range []struct {
 		name, unit string
 		a, b       []float64
 	}{
-		{"tps", "tokens/s", base.TPS, next.TPS},
-		{"ttft", "ms", base.TTFTMs, next.TTFTMs},
-		{"tpot", "ms", base.TPOTMs, next.TPOTMs},
-		{"e2e", "ms", base.E2EMs, next.E2EMs},
+		{"tps", "tokens/s", base.samples.TPS, next.samples.TPS},
+		{"ttft", "ms", base.samples.TTFTMs, next.samples.TTFTMs},
+		{"tpot", "ms", base.samples.TPOTMs, next.samples.TPOTMs},
+		{"e2e", "ms", base.samples.E2EMs, next.samples.E2EMs},
 	} {
-		c := comparison{name: f.name, unit: f.unit, nBase: len(f.a), nNext: len(f.b)}
+		c := comparison{name: f.name, unit: f.unit, level: level, nBase: len(f.a), nNext: len(f.b)}
 		if len(f.a) == 0 || len(f.b) == 0 {
 			c.none = true
 			rows = append(rows, c)
@@ -72,7 +82,13 @@ func compareRuns(base, next jsonSamples) []comparison {
 		c.significant = c.p < alpha
 		rows = append(rows, c)
 	}
-	return rows
+	t := comparison{name: "throughput", unit: "tokens/s", level: level, whole: true, base: base.throughput, next: next.throughput}
+	if !(t.base > 0) || !(t.next > 0) || math.IsInf(t.base, 0) || math.IsInf(t.next, 0) {
+		t.none = true
+	} else {
+		t.change = t.next/t.base - 1
+	}
+	return append(rows, t)
 }
 
 // failRule is one --fail-on bound, e.g. tps<-5%.
@@ -99,14 +115,50 @@ func parseFailOn(s string) ([]failRule, error) {
 			return nil, fmt.Errorf("%q is not figure<-N%% or figure>+N%%", part)
 		}
 		figure := part[:i]
-		if !slices.Contains([]string{"tps", "ttft", "tpot", "e2e"}, figure) {
-			return nil, fmt.Errorf("unknown figure %q: use tps, ttft, tpot or e2e", figure)
+		if !slices.Contains(figures, figure) {
+			return nil, fmt.Errorf("unknown figure %q: use %s", figure, strings.Join(figures, ", "))
 		}
 		pct, err := strconv.ParseFloat(strings.TrimSuffix(part[i+1:], "%"), 64)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %v", part, err)
 		}
+		if math.IsNaN(pct) || math.IsInf(pct, 0) {
+			return nil, fmt.Errorf("%q: not a finite percentage", part)
+		}
 		rules = append(rules, failRule{figure: figure, less: part[i] == '<', limit: pct / 100, text: part})
 	}
 	return rules, nil
+}
+
+// gateFailure is a --fail-on bound that fails the gate: crossed by a change
+// (why is empty), or that could not be checked, and why.
+type gateFailure struct {
+	row  comparison
+	rule failRule
+	why  string
+}
+
+// judge holds every row of a rule's figure to the rule. A gate passes only
+// on what it could check: a figure missing from a run, resting on too few
+// samples for a gateFailure, or pooled over sweep levels that differ fails it.
+func judge(rules []failRule, rows []comparison, levelsDiffer bool) []gateFailure {
+	var failed []gateFailure
+	for _, rule := range rules {
+		if levelsDiffer {
+			failed = append(failed, gateFailure{rule: rule, why: "the runs' sweep levels differ"})
+			continue
+		}
+		for _, r := range rows {
+			switch {
+			case r.name != rule.figure:
+			case r.none:
+				failed = append(failed, gateFailure{r, rule, r.label() + " is not in both runs"})
+			case !r.whole && min(r.nBase, r.nNext) < minSamples:
+				failed = append(failed, gateFailure{r, rule, fmt.Sprintf("%s rests on fewer than %d samples a side", r.label(), minSamples)})
+			case (r.whole || r.significant) && rule.crossed(r.change):
+				failed = append(failed, gateFailure{row: r, rule: rule})
+			}
+		}
+	}
+	return failed
 }

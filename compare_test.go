@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// compareRuns finds a 20% slower run significant, and the same run not.
+// compareFigures finds a 20% slower run significant, and the same run not.
 func TestCompareRuns(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -16,8 +16,8 @@ func TestCompareRuns(t *testing.T) {
 		}
 		return xs
 	}
-	same := compareRuns(jsonSamples{TPS: draw(60, 1)}, jsonSamples{TPS: draw(60, 1)})
-	slower := compareRuns(jsonSamples{TPS: draw(60, 1)}, jsonSamples{TPS: draw(60, 0.8)})
+	same := compareFigures("", runFigures{samples: jsonSamples{TPS: draw(60, 1)}}, runFigures{samples: jsonSamples{TPS: draw(60, 1)}})
+	slower := compareFigures("", runFigures{samples: jsonSamples{TPS: draw(60, 1)}}, runFigures{samples: jsonSamples{TPS: draw(60, 0.8)}})
 	if same[0].significant || !slower[0].significant || slower[0].change > -0.1 {
 		t.Errorf("same: %+v; 20%% slower: %+v", same[0], slower[0])
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"strings"
 )
 
 // runCompareCommand compares two runs figure by figure:
@@ -12,11 +13,12 @@ import (
 //
 // Each run is a --json summary or a --records file. A difference counts only
 // when a Mann-Whitney U test on the per-request samples says it is unlikely
-// to be chance (p < 0.05); otherwise the change reads "~".
-func runCompareCommand(_ context.Context, args []string, stdout, _ io.Writer) error {
+// to be chance (p < 0.05); otherwise the change reads "~". Sweeps are
+// compared level by level.
+func runCompareCommand(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tpsbench compare", flag.ContinueOnError)
 	var rules []failRule
-	fs.Func("fail-on", "exit 1 when a significant change crosses these `bounds`, e.g. 'tps<-5%,ttft>+10%'", func(s string) error {
+	fs.Func("fail-on", "exit 1 when a significant change crosses these `bounds`, or a bounded figure cannot be compared, e.g. 'tps<-5%,ttft>+10%' (figures: "+strings.Join(figures, ", ")+")", func(s string) error {
 		var err error
 		rules, err = parseFailOn(s)
 		return err
@@ -30,25 +32,19 @@ func runCompareCommand(_ context.Context, args []string, stdout, _ io.Writer) er
 	if len(files) != 2 {
 		return usagef("tpsbench compare takes two runs, BASE and NEW, got %d", len(files))
 	}
-	base, baseFP, err := loadRun(files[0])
-	if err != nil {
-		return &usageError{msg: err.Error()}
-	}
-	next, nextFP, err := loadRun(files[1])
-	if err != nil {
-		return &usageError{msg: err.Error()}
-	}
-	rows := compareRuns(base, next)
-	var broken []brokenRule
-	for _, rule := range rules {
-		for _, r := range rows {
-			if r.name == rule.figure && r.significant && rule.crossed(r.change) {
-				broken = append(broken, brokenRule{r, rule})
-			}
+	var runs [2]comparedRun
+	for i, path := range files {
+		if runs[i], err = loadRun(path); err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		if runs[i].torn > 0 {
+			writeTorn(stderr, []tornLine{{path, runs[i].torn}})
 		}
 	}
-	writeComparison(stdout, files, rows, [2]*fingerprint{baseFP, nextFP}, broken)
-	if len(broken) > 0 {
+	rows, levelsDiffer := compareRuns(runs[0], runs[1])
+	failed := judge(rules, rows, levelsDiffer)
+	writeComparison(stdout, files, runs, rows, levelsDiffer, failed)
+	if len(failed) > 0 {
 		return errFailed
 	}
 	return nil

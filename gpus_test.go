@@ -43,8 +43,16 @@ func TestGPUWithFakeNvidiaSmi(t *testing.T) {
 		}
 		io.WriteString(w, okAnswer)
 	})
-	// (Text, not --json: with no idle baseline the JSON cannot hold its NaN.)
-	out, _ := runExpect(t, 0, "2", "--requests", "4", "--gpu", "--gpu-idle", "100ms", "--base-url", url, "--max-tokens", "8")
+	// With no idle baseline (the fake prints nothing before the run), the
+	// idle power is n/a, and so is the utilisation GPU 0 never gives: null
+	// in the JSON, which stays whole.
+	path := testPath(t, "run.json")
+	out, _ := runExpect(t, 0, "2", "--requests", "4", "--gpu", "--gpu-idle", "100ms", "--base-url", url, "--max-tokens", "8", "--json", path)
+	var whole map[string]any
+	readJSON(t, path, &whole)
+	if e, ok := whole["gpu_energy"].(map[string]any); !ok || e["idle_power_w"] != nil || e["mean_power_w"] != 200.0 || e["mean_utilisation_pct"] != nil {
+		t.Errorf("gpu_energy %v; want idle power and utilisation null (never given), mean power 200", whole["gpu_energy"])
+	}
 	expectText(t, out,
 		"GPU: sampling with nvidia-smi; idle baseline for 100ms", "GPU Fake GPU (driver 1.0, 1000 MiB); Fake GPU",
 		"  GPU: nvidia-smi, 2 GPU(s), 3 samples: power mean 200.0 W, peak 200.0 W (idle n/a); energy ", "output tokens/J (0.000 above idle)",

@@ -14,36 +14,36 @@ import (
 // jsonDist is a Dist in the JSON summary; the unit is in the field name
 // that holds it.
 type jsonDist struct {
-	Count  int      `json:"count"`
-	Mean   float64  `json:"mean"`
-	Median float64  `json:"median"`
-	P05    float64  `json:"p05"`
-	P90    float64  `json:"p90"`
-	P95    float64  `json:"p95"`
-	P99    float64  `json:"p99"`
-	Min    float64  `json:"min"`
-	Max    float64  `json:"max"`
-	Stddev float64  `json:"stddev"`
-	CI95   *jsonCI  `json:"ci95,omitempty"`
-	Notes  []string `json:"notes,omitempty"`
+	Count  int       `json:"count"`
+	Mean   jsonFloat `json:"mean"`
+	Median jsonFloat `json:"median"`
+	P05    jsonFloat `json:"p05"`
+	P90    jsonFloat `json:"p90"`
+	P95    jsonFloat `json:"p95"`
+	P99    jsonFloat `json:"p99"`
+	Min    jsonFloat `json:"min"`
+	Max    jsonFloat `json:"max"`
+	Stddev jsonFloat `json:"stddev"`
+	CI95   *jsonCI   `json:"ci95,omitempty"`
+	Notes  []string  `json:"notes,omitempty"`
 }
 
 // jsonCI is a 95% confidence interval of the median and the mean.
 type jsonCI struct {
-	MedianLow  float64 `json:"median_low"`
-	MedianHigh float64 `json:"median_high"`
-	MeanLow    float64 `json:"mean_low"`
-	MeanHigh   float64 `json:"mean_high"`
+	MedianLow  jsonFloat `json:"median_low"`
+	MedianHigh jsonFloat `json:"median_high"`
+	MeanLow    jsonFloat `json:"mean_low"`
+	MeanHigh   jsonFloat `json:"mean_high"`
 }
 
 func toJSONDist(d Dist, withCI bool) *jsonDist {
 	if d.N == 0 {
 		return nil
 	}
-	j := &jsonDist{Count: d.N, Mean: d.Mean, Median: d.Median, P05: d.P05, P90: d.P90, P95: d.P95,
-		P99: d.P99, Min: d.Min, Max: d.Max, Stddev: d.Stddev}
+	j := &jsonDist{Count: d.N, Mean: jsonFloat(d.Mean), Median: jsonFloat(d.Median), P05: jsonFloat(d.P05), P90: jsonFloat(d.P90),
+		P95: jsonFloat(d.P95), P99: jsonFloat(d.P99), Min: jsonFloat(d.Min), Max: jsonFloat(d.Max), Stddev: jsonFloat(d.Stddev)}
 	if withCI && d.CI.ok {
-		j.CI95 = &jsonCI{d.CI.medianLow, d.CI.medianHigh, d.CI.meanLow, d.CI.meanHigh}
+		j.CI95 = &jsonCI{jsonFloat(d.CI.medianLow), jsonFloat(d.CI.medianHigh), jsonFloat(d.CI.meanLow), jsonFloat(d.CI.meanHigh)}
 	}
 	j.Notes = d.tailNotes()
 	return j
@@ -66,32 +66,32 @@ type jsonLevel struct {
 }
 
 type jsonConfig struct {
-	Threads           int       `json:"threads"`
-	BaseURL           string    `json:"base_url"`
-	Model             string    `json:"model"`
-	API               string    `json:"api"`
-	RequestsPerThread int       `json:"requests_per_thread"`
-	Requests          int       `json:"requests,omitempty"`
-	DurationS         float64   `json:"duration_s,omitempty"`
-	WarmupRequests    int       `json:"warmup_requests,omitempty"`
-	RatePerS          *float64  `json:"rate_per_s,omitempty"` // absent: closed loop; null in JSON cannot say inf, so inf is 1e308
-	Burstiness        float64   `json:"burstiness,omitempty"`
-	MaxConcurrency    int       `json:"max_concurrency,omitempty"`
-	SweepConcurrency  []int     `json:"sweep_concurrency,omitempty"`
-	SweepRatePerS     []float64 `json:"sweep_rate_per_s,omitempty"`
-	TimeoutS          float64   `json:"timeout_s"`
-	MaxTokens         int       `json:"max_tokens"`
-	Temperature       float64   `json:"temperature"`
-	Stream            bool      `json:"stream"`
-	Encoding          string    `json:"encoding"`
-	ForceTiktoken     bool      `json:"force_tiktoken"`
-	InputTokens       int       `json:"input_tokens,omitempty"`
-	PromptsFile       string    `json:"prompts_file,omitempty"`
-	FixedOutput       bool      `json:"fixed_output,omitempty"`
-	SLO               string    `json:"slo,omitempty"`
-	Seed              *uint64   `json:"seed,omitempty"`
-	Simulated         bool      `json:"simulated,omitempty"`
-	APIKey            string    `json:"api_key"` // always "[redacted]"
+	Threads           int         `json:"threads"`
+	BaseURL           string      `json:"base_url"`
+	Model             string      `json:"model"`
+	API               string      `json:"api"`
+	RequestsPerThread int         `json:"requests_per_thread"`
+	Requests          int         `json:"requests,omitempty"`
+	DurationS         jsonFloat   `json:"duration_s,omitempty"`
+	WarmupRequests    int         `json:"warmup_requests,omitempty"`
+	RatePerS          *jsonFloat  `json:"rate_per_s,omitempty"` // absent: closed loop; null in JSON cannot say inf, so inf is 1e308
+	Burstiness        jsonFloat   `json:"burstiness,omitempty"`
+	MaxConcurrency    int         `json:"max_concurrency,omitempty"`
+	SweepConcurrency  []int       `json:"sweep_concurrency,omitempty"`
+	SweepRatePerS     []jsonFloat `json:"sweep_rate_per_s,omitempty"`
+	TimeoutS          jsonFloat   `json:"timeout_s"`
+	MaxTokens         int         `json:"max_tokens"`
+	Temperature       jsonFloat   `json:"temperature"`
+	Stream            bool        `json:"stream"`
+	Encoding          string      `json:"encoding"`
+	ForceTiktoken     bool        `json:"force_tiktoken"`
+	InputTokens       int         `json:"input_tokens,omitempty"`
+	PromptsFile       string      `json:"prompts_file,omitempty"`
+	FixedOutput       bool        `json:"fixed_output,omitempty"`
+	SLO               string      `json:"slo,omitempty"`
+	Seed              *uint64     `json:"seed,omitempty"`
+	Simulated         bool        `json:"simulated,omitempty"`
+	APIKey            string      `json:"api_key"` // always "[redacted]"
 }
 
 type jsonFigures struct {
@@ -110,10 +110,10 @@ type jsonFigures struct {
 		Chunks       int  `json:"chunks"`
 		Reasoning    int  `json:"reasoning,omitempty"` // the server's reasoning_tokens, part of output
 	} `json:"tokens"`
-	DurationS             float64       `json:"duration_s"`
-	OutputThroughputTokS  float64       `json:"output_throughput_tok_s"`
-	RequestThroughputReqS float64       `json:"request_throughput_req_s"`
-	Concurrency           float64       `json:"concurrency"`
+	DurationS             jsonFloat     `json:"duration_s"`
+	OutputThroughputTokS  jsonFloat     `json:"output_throughput_tok_s"`
+	RequestThroughputReqS jsonFloat     `json:"request_throughput_req_s"`
+	Concurrency           jsonFloat     `json:"concurrency"`
 	TPS                   *jsonDist     `json:"tps"`
 	E2EMs                 *jsonDist     `json:"e2e_ms"`
 	TTFTMs                *jsonDist     `json:"ttft_ms,omitempty"`
@@ -132,7 +132,7 @@ type jsonFigures struct {
 	ServerSide            *jsonServer   `json:"server_side,omitempty"`
 	ServerMetrics         *jsonMetrics  `json:"server_metrics,omitempty"`
 	ServerParallelism     *jsonParallel `json:"server_parallelism,omitempty"`
-	GPUEnergy             *gpu.Report   `json:"gpu_energy,omitempty"`
+	GPUEnergy             *jsonEnergy   `json:"gpu_energy,omitempty"`
 	Client                *jsonClient   `json:"client,omitempty"`
 	Errors                []ErrorCount  `json:"errors"`
 	Samples               jsonSamples   `json:"samples"`
@@ -140,12 +140,12 @@ type jsonFigures struct {
 
 // jsonClient is how the client fared: its CPU and the Go runtime's delays.
 type jsonClient struct {
-	WallS           float64 `json:"wall_s"`
-	CPUS            float64 `json:"cpu_s"`
-	Cores           int     `json:"cores"`
-	SchedLatencyP50 float64 `json:"sched_latency_p50_ms"`
-	SchedLatencyP99 float64 `json:"sched_latency_p99_ms"`
-	GCPauseP99      float64 `json:"gc_pause_p99_ms"`
+	WallS           jsonFloat `json:"wall_s"`
+	CPUS            jsonFloat `json:"cpu_s"`
+	Cores           int       `json:"cores"`
+	SchedLatencyP50 jsonFloat `json:"sched_latency_p50_ms"`
+	SchedLatencyP99 jsonFloat `json:"sched_latency_p99_ms"`
+	GCPauseP99      jsonFloat `json:"gc_pause_p99_ms"`
 }
 
 // jsonServer is the server's own figures.
@@ -162,49 +162,77 @@ type jsonServer struct {
 // jsonMetrics is the change of the server's Prometheus counters over the
 // run; absent fields are figures the server does not export.
 type jsonMetrics struct {
-	URL             string   `json:"url"`
-	GeneratedTokens *float64 `json:"generated_tokens,omitempty"`
-	PromptTokens    *float64 `json:"prompt_tokens,omitempty"`
-	Requests        *float64 `json:"requests,omitempty"`
-	DecodeTPS       *float64 `json:"decode_tps,omitempty"`
-	TTFTMeanMs      *float64 `json:"ttft_mean_ms,omitempty"`
-	QueueMeanMs     *float64 `json:"queue_mean_ms,omitempty"`
+	URL             string     `json:"url"`
+	GeneratedTokens *jsonFloat `json:"generated_tokens,omitempty"`
+	PromptTokens    *jsonFloat `json:"prompt_tokens,omitempty"`
+	Requests        *jsonFloat `json:"requests,omitempty"`
+	DecodeTPS       *jsonFloat `json:"decode_tps,omitempty"`
+	TTFTMeanMs      *jsonFloat `json:"ttft_mean_ms,omitempty"`
+	QueueMeanMs     *jsonFloat `json:"queue_mean_ms,omitempty"`
 }
 
 func toJSONMetrics(d *prom.Delta) *jsonMetrics {
 	if d == nil {
 		return nil
 	}
-	known := func(v float64) *float64 {
-		if v < 0 || math.IsNaN(v) {
+	// A counter the server does not export, or one that is not finite
+	// (+Inf is valid exposition format), is unknown.
+	known := func(v float64) *jsonFloat {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil
 		}
-		return &v
+		f := jsonFloat(v)
+		return &f
 	}
 	return &jsonMetrics{d.URL, known(d.Generated), known(d.Prompt), known(d.Requests), known(d.DecodeTPS), known(d.TTFTMeanMs), known(d.QueueMeanMs)}
 }
 
+// jsonEnergy is --gpu's figures; a figure the driver did not give is null.
+type jsonEnergy struct {
+	Source        string    `json:"source"`
+	GPUs          int       `json:"gpus"`
+	Samples       int       `json:"samples"`
+	IdleW         jsonFloat `json:"idle_power_w"`
+	MeanW         jsonFloat `json:"mean_power_w"`
+	PeakW         jsonFloat `json:"peak_power_w"`
+	EnergyJ       jsonFloat `json:"energy_j_estimated"`
+	TokensPerJ    jsonFloat `json:"output_tokens_per_joule"`
+	TokensPerJAbv jsonFloat `json:"output_tokens_per_joule_above_idle"`
+	UtilPct       jsonFloat `json:"mean_utilisation_pct"`
+	PeakMemMiB    jsonFloat `json:"peak_memory_mib"`
+	NoPower       bool      `json:"power_not_reported,omitempty"`
+	TooShort      bool      `json:"too_short_to_sample,omitempty"`
+}
+
+func toJSONEnergy(e *gpu.Report) *jsonEnergy {
+	if e == nil {
+		return nil
+	}
+	return &jsonEnergy{e.Source, e.GPUs, e.Samples, jsonFloat(e.IdleW), jsonFloat(e.MeanW), jsonFloat(e.PeakW), jsonFloat(e.EnergyJ),
+		jsonFloat(e.TokensPerJ), jsonFloat(e.TokensPerJAbv), jsonFloat(e.UtilPct), jsonFloat(e.PeakMemMiB), e.NoPower, e.TooShort}
+}
+
 // jsonParallel is the estimate of how many requests the server runs at once.
 type jsonParallel struct {
-	Estimate     float64 `json:"estimate"`
-	InFlight     float64 `json:"client_concurrency"`
-	Waited       int     `json:"requests_waited"`
-	Requests     int     `json:"requests"`
-	MedianWaitMs float64 `json:"median_wait_ms"`
+	Estimate     jsonFloat `json:"estimate"`
+	InFlight     jsonFloat `json:"client_concurrency"`
+	Waited       int       `json:"requests_waited"`
+	Requests     int       `json:"requests"`
+	MedianWaitMs jsonFloat `json:"median_wait_ms"`
 }
 
 // jsonCross is the token cross-check: tiktoken's count against usage.
 type jsonCross struct {
-	Answers        int     `json:"answers"`
-	MedianRelative float64 `json:"median_relative_difference"`
-	WorstRelative  float64 `json:"worst_relative_difference"`
+	Answers        int       `json:"answers"`
+	MedianRelative jsonFloat `json:"median_relative_difference"`
+	WorstRelative  jsonFloat `json:"worst_relative_difference"`
 }
 
 type jsonGoodput struct {
-	SLO      string  `json:"slo"`
-	Good     int     `json:"good_requests"`
-	ReqS     float64 `json:"goodput_req_s"`
-	Fraction float64 `json:"good_fraction"`
+	SLO      string    `json:"slo"`
+	Good     int       `json:"good_requests"`
+	ReqS     jsonFloat `json:"goodput_req_s"`
+	Fraction jsonFloat `json:"good_fraction"`
 }
 
 func jsonFiguresOf(s Summary) jsonFigures {
@@ -218,32 +246,33 @@ func jsonFiguresOf(s Summary) jsonFigures {
 		f.Tokens.Input = &n
 	}
 	f.DurationS, f.OutputThroughputTokS, f.RequestThroughputReqS, f.Concurrency =
-		s.Duration.Seconds(), s.OutputThroughput, s.RequestThroughput, s.Concurrency
+		jsonFloat(s.Duration.Seconds()), jsonFloat(s.OutputThroughput), jsonFloat(s.RequestThroughput), jsonFloat(s.Concurrency)
 	f.TPS, f.E2EMs = toJSONDist(s.TPS, true), toJSONDist(s.E2E, false)
 	f.TTFTMs, f.TTFOMs = toJSONDist(s.TTFT, true), toJSONDist(s.TTFO, false)
 	f.TPOTMs, f.ITLMs, f.DecodeTPS = toJSONDist(s.TPOT, false), toJSONDist(s.ITL, false), toJSONDist(s.DecodeTPS, false)
 	f.ClientQueueMs, f.E2EInclQueueMs, f.TTFTInclQueueMs = toJSONDist(s.Queue, false), toJSONDist(s.E2EQueue, false), toJSONDist(s.TTFTQueue, false)
 	f.ConnectMs, f.NewConnections = toJSONDist(s.Connect, false), s.NewConns
 	if s.SLO.set() {
-		f.Goodput = &jsonGoodput{SLO: s.SLO.String(), Good: s.Good, ReqS: s.Goodput, Fraction: s.GoodFraction}
+		f.Goodput = &jsonGoodput{SLO: s.SLO.String(), Good: s.Good, ReqS: jsonFloat(s.Goodput), Fraction: jsonFloat(s.GoodFraction)}
 	}
 	if s.Cross.N > 0 {
-		f.TokenCrossCheck = &jsonCross{s.Cross.N, s.Cross.Median, s.Cross.Worst}
+		f.TokenCrossCheck = &jsonCross{s.Cross.N, jsonFloat(s.Cross.Median), jsonFloat(s.Cross.Worst)}
 	}
 	for _, c := range s.Checks {
 		f.Checks = append(f.Checks, findingText(c))
 	}
 	f.ServerMetrics = toJSONMetrics(s.Metrics)
-	f.GPUEnergy = s.Energy
+	f.GPUEnergy = toJSONEnergy(s.Energy)
 	if p := s.Parallel; p.Waited > 0 {
-		f.ServerParallelism = &jsonParallel{p.Estimate, p.InFlight, p.Waited, p.Requests, toMs(p.MedianWait)}
+		f.ServerParallelism = &jsonParallel{jsonFloat(p.Estimate), jsonFloat(p.InFlight), p.Waited, p.Requests, jsonFloat(toMs(p.MedianWait))}
 	}
 	if s.ServerAnswers > 0 {
 		f.ServerSide = &jsonServer{s.ServerAnswers, s.ServerTokens, s.ClientTokens,
 			toJSONDist(s.ServerDecodeTPS, false), toJSONDist(s.ServerPromptMs, false), toJSONDist(s.ServerPrefill, false), toJSONDist(s.ServerLoadMs, false)}
 	}
 	if h := s.Client; h != nil {
-		f.Client = &jsonClient{h.Wall.Seconds(), h.CPU.Seconds(), h.Cores, toMs(h.SchedP50), toMs(h.SchedP99), toMs(h.GCPauseP99)}
+		f.Client = &jsonClient{jsonFloat(h.Wall.Seconds()), jsonFloat(h.CPU.Seconds()), h.Cores,
+			jsonFloat(toMs(h.SchedP50)), jsonFloat(toMs(h.SchedP99)), jsonFloat(toMs(h.GCPauseP99))}
 	}
 	f.Errors = s.Errors
 	if f.Errors == nil {
@@ -257,17 +286,18 @@ func jsonConfigOf(cfg *config, baseURL string) jsonConfig {
 	l := &cfg.load
 	c := jsonConfig{
 		Threads: cfg.threads, BaseURL: redactURL(baseURL), Model: cfg.model,
-		API: string(l.api), RequestsPerThread: cfg.requestsPerThread, Requests: l.requests, DurationS: l.duration.Seconds(),
+		API: string(l.api), RequestsPerThread: cfg.requestsPerThread, Requests: l.requests, DurationS: jsonFloat(l.duration.Seconds()),
 		WarmupRequests: l.warmup, MaxConcurrency: l.maxConcurrency, SweepConcurrency: l.sweepConcurrency,
-		TimeoutS: cfg.timeout, MaxTokens: cfg.maxTokens, Temperature: cfg.temperature, Stream: cfg.stream,
+		MaxTokens: cfg.maxTokens, Stream: cfg.stream,
 		Encoding: cfg.encoding, ForceTiktoken: cfg.forceTiktoken, InputTokens: l.inputTokens,
 		PromptsFile: l.promptsFile, FixedOutput: l.fixedOutput, Simulated: cfg.sim, APIKey: "[redacted]",
+		TimeoutS: jsonFloat(cfg.timeout), Temperature: jsonFloat(cfg.temperature),
 	}
 	// JSON has no infinity: an unlimited rate is written as 1e308.
-	finite := func(r load.Rate) float64 { return math.Min(float64(r), math.MaxFloat64) }
+	finite := func(r load.Rate) jsonFloat { return jsonFloat(math.Min(float64(r), math.MaxFloat64)) }
 	if l.rate > 0 {
 		r := finite(l.rate)
-		c.RatePerS, c.Burstiness = &r, l.burstiness
+		c.RatePerS, c.Burstiness = &r, jsonFloat(l.burstiness)
 	}
 	for _, r := range l.sweepRate {
 		c.SweepRatePerS = append(c.SweepRatePerS, finite(r))

@@ -157,10 +157,32 @@ type ServerTimes struct {
 
 // DecodeTPS is the server's own generation rate, or 0 when unknown.
 func (t *ServerTimes) DecodeTPS() float64 {
-	if t == nil || t.DecodeTokens <= 0 || t.DecodeMs <= 0 {
+	if t == nil {
 		return 0
 	}
-	return float64(t.DecodeTokens) / t.DecodeMs * 1000
+	return perSecond(t.DecodeTokens, t.DecodeMs)
+}
+
+// PrefillTPS is the server's own prompt processing rate, or 0 when unknown.
+func (t *ServerTimes) PrefillTPS() float64 {
+	if t == nil {
+		return 0
+	}
+	return perSecond(t.PromptTokens, t.PromptMs)
+}
+
+// minRateMs is the shortest of a server's durations a rate is computed
+// over: under a microsecond it measures nothing (llama.cpp has sent a
+// prompt_ms of 1e-320), and the rate would be absurd or infinite.
+const minRateMs = 1e-3
+
+// perSecond is n tokens over ms milliseconds as tokens per second, or 0
+// (n/a) when there is no token or ms is too short to be a measurement.
+func perSecond(n int, ms float64) float64 {
+	if n <= 0 || !(ms >= minRateMs) {
+		return 0
+	}
+	return finiteOr(float64(n)/ms*1000, 0)
 }
 
 // takeUsage keeps the usage of the latest chunk that has one.

@@ -3,12 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"slices"
 	"time"
 )
 
@@ -206,88 +203,4 @@ func (s *recordSink) close() error {
 		return fmt.Errorf("writing -records: %w", s.err)
 	}
 	return nil
-}
-
-// recordFile is one --records file as read: its run's start, its
-// fingerprint (when its header has one) and its records' lines.
-type recordFile struct {
-	path  string
-	start time.Time
-	fp    *fingerprint
-	lines []recordLine
-}
-
-// readRecordFiles reads one or more --records files, each once.
-func readRecordFiles(paths []string) ([]recordFile, error) {
-	var files []recordFile
-	for _, p := range paths {
-		f, err := readRecordFile(p)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	return files, nil
-}
-
-// mergeRecords reads record files as one run: each file's times are
-// shifted by how much later its run started than the earliest, so runs
-// from several machines line up on the wall clock. It also returns that
-// earliest start.
-func mergeRecords(files []recordFile) ([]Record, time.Time) {
-	earliest := slices.MinFunc(files, func(a, b recordFile) int { return a.start.Compare(b.start) }).start
-	var records []Record
-	for _, f := range files {
-		shift := f.start.Sub(earliest)
-		for i := range f.lines {
-			records = append(records, f.lines[i].record(shift))
-		}
-	}
-	return records, earliest
-}
-
-func readRecordFile(path string) (recordFile, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return recordFile{}, err
-	}
-	defer f.Close()
-	lines, fp, err := parseRecordFile(f)
-	if err != nil {
-		return recordFile{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return recordFile{path: path, start: lines[0].RunStart, fp: fp, lines: lines}, nil
-}
-
-// parseRecordFile reads a records file: its header line (the fingerprint)
-// is not a record.
-func parseRecordFile(r io.Reader) ([]recordLine, *fingerprint, error) {
-	var fp *fingerprint
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 256<<20)
-	var lines []recordLine
-	for n := 1; sc.Scan(); n++ {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var l recordLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			return nil, nil, fmt.Errorf("line %d: not a tpsbench record: %v", n, err)
-		}
-		if l.RunStart.IsZero() {
-			return nil, nil, fmt.Errorf("line %d: not a tpsbench record: no run_start", n)
-		}
-		if l.Fingerprint != nil || l.Format != "" {
-			fp = l.Fingerprint
-			continue
-		}
-		lines = append(lines, l)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, err
-	}
-	if len(lines) == 0 {
-		return nil, nil, errors.New("no records in it")
-	}
-	return lines, fp, nil
 }

@@ -105,11 +105,19 @@ func (r *textReport) printInterrupted() {
 // writeRebuilt prints a report rebuilt from records files: where it comes
 // from, each file's fingerprint (warning when they differ), the figures.
 func writeRebuilt(w io.Writer, files []recordFile, records int, started time.Time, s Summary, levels []sweepLevel) {
-	fmt.Fprintf(w, "Report rebuilt from %d records in %d file(s); the run started at %s\n", records, len(files), started.Format(time.RFC3339))
+	paths := map[string]bool{}
+	for _, f := range files {
+		paths[f.path] = true
+	}
+	in := fmt.Sprintf("%d file(s)", len(paths))
+	if len(files) > len(paths) {
+		in += fmt.Sprintf(" holding %d runs", len(files))
+	}
+	fmt.Fprintf(w, "Report rebuilt from %d records in %s; the run started at %s\n", records, in, started.Format(time.RFC3339))
 	var fps []*fingerprint
 	for _, f := range files {
 		if f.fp != nil {
-			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.path, fingerprintLine(*f.fp))
+			fmt.Fprintf(w, "Fingerprint (%s): %s\n", f.name(), fingerprintLine(*f.fp))
 			fps = append(fps, f.fp)
 		}
 	}

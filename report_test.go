@@ -54,6 +54,11 @@ func TestEnergyLine(t *testing.T) {
 			"nvidia-smi, 2 GPU(s), 9 samples: power mean 200.0 W, peak 250.2 W (idle n/a); energy 1234.5 J (estimated); 0.123 output tokens/J (0.000 above idle); utilisation mean 40%; memory peak 3000 MiB"},
 		{gpu.Report{Source: "nvidia-smi", GPUs: 2, Samples: 9, IdleW: 50.04, MeanW: 200, PeakW: 250.25, EnergyJ: 1234.5, TokensPerJ: 0.1234, TokensPerJAbv: 0.5, UtilPct: 40, PeakMemMiB: 3000},
 			"nvidia-smi, 2 GPU(s), 9 samples: power mean 200.0 W, peak 250.2 W (idle 50.0 W); energy 1234.5 J (estimated); 0.123 output tokens/J (0.500 above idle); utilisation mean 40%; memory peak 3000 MiB"},
+		// A figure the driver never gave reads n/a, never NaN.
+		{gpu.Report{Source: "AMD sysfs", GPUs: 1, Samples: 4, NoPower: true, UtilPct: math.NaN(), PeakMemMiB: 2048},
+			"AMD sysfs, 1 GPU(s): the driver reports no power (utilisation mean n/a, memory peak 2048 MiB)"},
+		{gpu.Report{Source: "nvidia-smi", GPUs: 1, Samples: 9, IdleW: 50, MeanW: 200, PeakW: 250, EnergyJ: 1234.5, TokensPerJ: 0.1234, UtilPct: math.NaN(), PeakMemMiB: 3000},
+			"nvidia-smi, 1 GPU(s), 9 samples: power mean 200.0 W, peak 250.0 W (idle 50.0 W); energy 1234.5 J (estimated); 0.123 output tokens/J (0.000 above idle); utilisation mean n/a; memory peak 3000 MiB"},
 	}
 	for _, tt := range tests {
 		if got := energyLine(tt.e); got != tt.want {

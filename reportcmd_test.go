@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,15 +48,17 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 	}
 }
 
-// A records file starts with the run's fingerprint: report shows it and
-// warns when merged files differ, and compare of two records files too.
+// A records file starts with the run's fingerprint: report shows it (and
+// warns when merged files differ: TestReportCommandGolden), and compare of
+// two records files warns when they differ. These two runs, one after the
+// other, are reported apart.
 func TestRecordsCarryTheFingerprint(t *testing.T) {
 	t.Parallel()
 	a, b := testPath(t, "a.jsonl"), testPath(t, "b.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", a)...)
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "6", "--records", b, "--model", "qwen2.5:7b")...)
 	out, _ := runExpect(t, 0, "report", a, b)
-	expectText(t, out, "\nFingerprint ("+a+"): tpsbench ", "\nWARNING: the files differ in model (\"llama3.1:8b\" vs \"qwen2.5:7b\")")
+	expectText(t, out, "\nFingerprint ("+a+"): tpsbench ", "\nFingerprint ("+b+"): tpsbench ")
 	out, _ = runExpect(t, 0, "compare", a, b)
 	expectText(t, out, `WARNING: the runs differ in model ("llama3.1:8b" vs "qwen2.5:7b")`)
 }
@@ -80,8 +83,10 @@ func writeRecords(t *testing.T, path string, runStart time.Time, fp *fingerprint
 	return path
 }
 
-// report of fixed records files, whole: one file, and two machines' files
-// merged on wall-clock time (their fingerprints differ).
+// report of fixed records files, whole: one file, two machines' files
+// merged on wall-clock time (their fingerprints differ), two runs a minute
+// apart in one file (reported apart; refused with --json), and a file whose
+// last line is torn.
 func TestReportCommandGolden(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -91,5 +96,55 @@ func TestReportCommandGolden(t *testing.T) {
 	recs := goldenRecords()
 	a := writeRecords(t, testPath(t, "a.jsonl"), start, fp("llama3.1:8b"), recs[:6])
 	b := writeRecords(t, testPath(t, "b.jsonl"), start.Add(250*time.Millisecond), fp("qwen2.5:7b"), recs[6:])
-	golden(t, "report-command.golden", transcript(t, testDir(t), []string{"report", a}, []string{"report", a, b}))
+	later := writeRecords(t, testPath(t, "later.jsonl"), start.Add(time.Minute), fp("llama3.1:8b"), recs[:6])
+	both := writeFile(t, testPath(t, "both.jsonl"), slices.Concat(readFile(t, a), readFile(t, later)))
+	data := readFile(t, a)
+	torn := writeFile(t, testPath(t, "torn.jsonl"), data[:len(data)-20])
+	golden(t, "report-command.golden", transcript(t, testDir(t), []string{"report", a}, []string{"report", a, b},
+		[]string{"report", both}, []string{"report", a, later, "--json", testPath(t, "x.json")}, []string{"report", torn}))
+}
+
+// Two files concatenated into one (cat a.jsonl b.jsonl > c.jsonl) are the
+// same two runs as the files apart: each header line starts a run, with
+// its own start and fingerprint.
+func TestConcatenatedRecords(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	recs := goldenRecords()
+	a := writeRecords(t, testPath(t, "a.jsonl"), start, &fingerprint{Tool: "v", Model: "llama3.1:8b"}, recs[:6])
+	b := writeRecords(t, testPath(t, "b.jsonl"), start.Add(250*time.Millisecond), &fingerprint{Tool: "v", Model: "qwen2.5:7b"}, recs[6:])
+	c := writeFile(t, testPath(t, "c.jsonl"), slices.Concat(readFile(t, a), readFile(t, b)))
+	apart, together := testPath(t, "apart.json"), testPath(t, "together.json")
+	runExpect(t, 0, "report", a, b, "--json", apart)
+	out, _ := runExpect(t, 0, "report", c, "--json", together)
+	expectText(t, out, "Fingerprint ("+c+", run 1): ", "Fingerprint ("+c+", run 2): ", `WARNING: the files differ in model ("llama3.1:8b" vs "qwen2.5:7b")`)
+	var want, got jsonSummary
+	readJSON(t, apart, &want)
+	readJSON(t, together, &got)
+	if got.DurationS != want.DurationS || got.Requests != want.Requests || got.DurationS < 1.5 {
+		t.Errorf("concatenated: %v s, %+v; want %v s, %+v, as the files apart", got.DurationS, got.Requests, want.DurationS, want.Requests)
+	}
+}
+
+// Runs that did not overlap in time are not pooled into one meaningless
+// total: report says so and reports each on its own; files, which hold one
+// run, are refused.
+func TestReportRunsApart(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	recs := goldenRecords()[:6]
+	a := writeRecords(t, testPath(t, "a.jsonl"), start, &fingerprint{Tool: "v", Model: "m"}, recs)
+	b := writeRecords(t, testPath(t, "b.jsonl"), start.Add(time.Minute), &fingerprint{Tool: "v", Model: "m"}, recs)
+	c := writeFile(t, testPath(t, "c.jsonl"), slices.Concat(readFile(t, a), readFile(t, b)))
+	for _, args := range [][]string{{a, b}, {c}} {
+		out, _ := runExpect(t, 0, append([]string{"report"}, args...)...)
+		expectText(t, out, "did not overlap in time", "=== Run 1 of 2: ", "=== Run 2 of 2: ")
+		if n := strings.Count(out, "Samples: 6 ok / 0 failed (total 6)"); n != 2 || strings.Contains(out, "wall=6") {
+			t.Errorf("report %v: %d runs of 6 requests; want 2, apart:\n%s", args, n, out)
+		}
+		_, errOut, code := runCLI(t, append([]string{"report", "--json", testPath(t, "x.json")}, args...)...)
+		if code != 2 || !strings.Contains(errOut, "did not overlap in time") {
+			t.Errorf("report %v --json: exit %d, %q; want 2: one file holds one run", args, code, errOut)
+		}
+	}
 }

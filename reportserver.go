@@ -67,18 +67,25 @@ func writeServerSide(w io.Writer, s Summary) {
 	fmt.Fprintf(w, "    tokens: server %d, client %d\n", s.ServerTokens, s.ClientTokens)
 }
 
-// energyLine is the report's "GPU:" line: the energy figures of a run.
+// energyLine is the report's "GPU:" line: the energy figures of a run; a
+// figure the driver did not give reads n/a.
 func energyLine(e gpu.Report) string {
 	if e.TooShort {
 		return fmt.Sprintf("%s: the run was too short to sample (%d samples, one every %s)", e.Source, e.Samples, gpu.Interval)
 	}
+	util, mem := figureOr("%.0f%%", e.UtilPct), figureOr("%.0f MiB", e.PeakMemMiB)
 	if e.NoPower {
-		return fmt.Sprintf("%s, %d GPU(s): the driver reports no power (utilisation mean %.0f%%, memory peak %.0f MiB)", e.Source, e.GPUs, e.UtilPct, e.PeakMemMiB)
+		return fmt.Sprintf("%s, %d GPU(s): the driver reports no power (utilisation mean %s, memory peak %s)", e.Source, e.GPUs, util, mem)
 	}
-	idle := "n/a"
-	if !math.IsNaN(e.IdleW) {
-		idle = fmt.Sprintf("%.1f W", e.IdleW)
+	return fmt.Sprintf("%s, %d GPU(s), %d samples: power mean %s, peak %s (idle %s); energy %s (estimated); %s output tokens/J (%s above idle); utilisation mean %s; memory peak %s",
+		e.Source, e.GPUs, e.Samples, figureOr("%.1f W", e.MeanW), figureOr("%.1f W", e.PeakW), figureOr("%.1f W", e.IdleW),
+		figureOr("%.1f J", e.EnergyJ), figureOr("%.3f", e.TokensPerJ), figureOr("%.3f", e.TokensPerJAbv), util, mem)
+}
+
+// figureOr formats v, or gives "n/a" when v is not a finite number.
+func figureOr(format string, v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "n/a"
 	}
-	return fmt.Sprintf("%s, %d GPU(s), %d samples: power mean %.1f W, peak %.1f W (idle %s); energy %.1f J (estimated); %.3f output tokens/J (%.3f above idle); utilisation mean %.0f%%; memory peak %.0f MiB",
-		e.Source, e.GPUs, e.Samples, e.MeanW, e.PeakW, idle, e.EnergyJ, e.TokensPerJ, e.TokensPerJAbv, e.UtilPct, e.PeakMemMiB)
+	return fmt.Sprintf(format, v)
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,38 +15,86 @@ import (
 // The tables of the report: a sweep's levels, several models, compare's
 // figures.
 
-// writeComparison prints compare's table, the runs' fingerprints and the
-// --fail-on bounds crossed.
-func writeComparison(w io.Writer, files []string, rows []comparison, fps [2]*fingerprint, broken []brokenRule) {
+// writeComparison prints compare's table (a level column for sweeps), how
+// the runs differ in their making, and the --fail-on bounds that failed.
+func writeComparison(w io.Writer, files []string, runs [2]comparedRun, rows []comparison, levelsDiffer bool, failed []gateFailure) {
 	fmt.Fprintf(w, "base: %s\nnew:  %s\n\n", files[0], files[1])
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "figure (median)\tbase\tnew\tchange\tp\tn")
+	levels := slices.ContainsFunc(rows, func(r comparison) bool { return r.level != "" })
+	head := "figure\tbase\tnew\tchange\tp\tn"
+	if levels {
+		head = "level\t" + head
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range rows {
-		if r.none {
-			fmt.Fprintf(tw, "%s (%s)\t-\t-\tn/a (not in both runs)\t\t%d+%d\n", r.name, r.unit, r.nBase, r.nNext)
-			continue
+		if levels {
+			fmt.Fprintf(tw, "%s\t", r.level)
 		}
-		change := "~"
-		if r.significant {
-			change = fmt.Sprintf("%+.1f%%", 100*r.change)
-		}
-		fmt.Fprintf(tw, "%s (%s)\t%.2f\t%.2f\t%s\t%.3g\t%d+%d\n", r.name, r.unit, r.base, r.next, change, r.p, r.nBase, r.nNext)
+		fmt.Fprintln(tw, comparisonRow(r))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n~: no significant difference (Mann-Whitney U, p >= %g, or fewer than 5 samples a side)\n", alpha)
+	fmt.Fprintf(w, "\nbase and new: medians of the per-request values; throughput: output tokens/s over the run, one number a run, so no test applies and its change shows as it is\n")
+	fmt.Fprintf(w, "~: no significant difference (Mann-Whitney U, p >= %g, or fewer than %d samples a side)\n", alpha, minSamples)
+	fps := [2]*fingerprint{runs[0].fp, runs[1].fp}
 	if fps[0] != nil && fps[1] != nil {
 		fmt.Fprintf(w, "\nbase fingerprint: %s\nnew fingerprint:  %s\n", fingerprintLine(*fps[0]), fingerprintLine(*fps[1]))
 		if diffs := fps[0].differences(*fps[1]); len(diffs) > 0 {
 			fmt.Fprintf(w, "WARNING: the runs differ in %s: a change may come from that, not from what you changed\n", differencesText(diffs))
 		}
 	}
-	if len(broken) > 0 {
-		parts := make([]string, len(broken))
-		for i, b := range broken {
-			parts[i] = fmt.Sprintf("%s %+.1f%% (p=%.3g) crosses %s", b.row.name, 100*b.row.change, b.row.p, b.rule.text)
+	if diffs := configDifferences(runs[0], runs[1]); len(diffs) > 0 {
+		parts := make([]string, len(diffs))
+		for i, d := range diffs {
+			parts[i] = fmt.Sprintf("%s (%s vs %s)", d.key, cmp.Or(d.a, "unset"), cmp.Or(d.b, "unset"))
+		}
+		fmt.Fprintf(w, "WARNING: the runs' configurations differ in %s: a change may come from that, not from what you changed\n", strings.Join(parts, ", "))
+	}
+	if levelsDiffer {
+		how := "compared on the levels both have"
+		if !levels {
+			how = "pooled over every level"
+		}
+		fmt.Fprintf(w, "WARNING: the runs' sweep levels differ (base: %s; new: %s): their figures are %s\n",
+			levelList(runs[0]), levelList(runs[1]), how)
+	}
+	if len(failed) > 0 {
+		parts := make([]string, len(failed))
+		for i, f := range failed {
+			parts[i] = fmt.Sprintf("%s cannot be checked: %s", f.rule.text, f.why)
+			if f.why == "" && f.row.whole {
+				parts[i] = fmt.Sprintf("%s %+.1f%% crosses %s", f.row.label(), 100*f.row.change, f.rule.text)
+			} else if f.why == "" {
+				parts[i] = fmt.Sprintf("%s %+.1f%% (p=%.3g) crosses %s", f.row.label(), 100*f.row.change, f.row.p, f.rule.text)
+			}
 		}
 		fmt.Fprintln(w, "FAIL: "+strings.Join(parts, "; "))
 	}
+}
+
+// comparisonRow is one figure's cells of compare's table.
+func comparisonRow(r comparison) string {
+	name := fmt.Sprintf("%s (%s)", r.name, r.unit)
+	switch {
+	case r.none && r.whole:
+		return fmt.Sprintf("%s\t-\t-\tn/a (not in both runs)\t\t", name)
+	case r.none:
+		return fmt.Sprintf("%s\t-\t-\tn/a (not in both runs)\t\t%d+%d", name, r.nBase, r.nNext)
+	case r.whole:
+		return fmt.Sprintf("%s\t%.2f\t%.2f\t%+.1f%%\t\trun", name, r.base, r.next, 100*r.change)
+	}
+	change := "~"
+	if r.significant {
+		change = fmt.Sprintf("%+.1f%%", 100*r.change)
+	}
+	return fmt.Sprintf("%s\t%.2f\t%.2f\t%s\t%.3g\t%d+%d", name, r.base, r.next, change, r.p, r.nBase, r.nNext)
+}
+
+// levelList names a run's sweep levels, for a warning.
+func levelList(r comparedRun) string {
+	if len(r.levels) == 0 {
+		return "none"
+	}
+	return strings.Join(r.levelLabels(), ", ")
 }
 
 // writeSweep prints one row per level.

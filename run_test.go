@@ -143,8 +143,8 @@ func TestInterruptedRun(t *testing.T) {
 	if code != 130 {
 		t.Errorf("exit %d; want 130", code)
 	}
-	if f, err := readRecordFile(records); err != nil || len(f.lines) != 2 || f.lines[0].FailKind != failCancelled || f.lines[1].FailKind != failCancelled {
-		t.Errorf("records file: %d lines, %v; want both requests, cancelled", len(f.lines), err)
+	if lines := readRecordLines(t, records); len(lines) != 2 || lines[0].FailKind != failCancelled || lines[1].FailKind != failCancelled {
+		t.Errorf("records file: %d lines; want both requests, cancelled", len(lines))
 	}
 	if r := decodeSummary(t, out).Requests; r.Sent != 2 || r.OK != 0 || r.Failed != 0 || r.Cancelled != 2 {
 		t.Errorf("requests %+v; want 2 sent, both cancelled", r)
@@ -163,11 +163,7 @@ func TestInterruptedSimRunKeepsRecords(t *testing.T) {
 	if code != 130 {
 		t.Fatalf("exit %d; want 130\n%s", code, text)
 	}
-	f, err := readRecordFile(recs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := f.lines
+	lines := readRecordLines(t, recs)
 	s := summarizeRecords(readBack(lines), sloBounds{})
 	doc := decodeSummary(t, out)
 	if r := doc.Requests; r.Sent != len(lines) || r.OK != s.OK || r.Failed != s.Failed || r.Cancelled != s.Cancelled || doc.Tokens.Output != s.OutputTokens {

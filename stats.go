@@ -154,3 +154,11 @@ func mannWhitneyP(a, b []float64) float64 {
 	}
 	return math.Erfc(z / math.Sqrt2)
 }
+
+// finiteOr is v, or alt when v is NaN or infinite.
+func finiteOr(v, alt float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return alt
+	}
+	return v
+}

@@ -202,8 +202,8 @@ func (t *tally) addServer(s *Summary, r *Record) {
 	if st.PromptMs >= 0 {
 		t.srvPrompt = append(t.srvPrompt, st.PromptMs)
 	}
-	if st.PromptMs > 0 && st.PromptTokens > 0 {
-		t.srvPrefill = append(t.srvPrefill, float64(st.PromptTokens)/st.PromptMs*1000)
+	if tps := st.PrefillTPS(); tps > 0 {
+		t.srvPrefill = append(t.srvPrefill, tps)
 	}
 	if st.LoadMs > 0 {
 		t.srvLoad = append(t.srvLoad, st.LoadMs)

@@ -4,20 +4,21 @@ import "math"
 
 // Report is the GPU figures of a run. Means skip the samples in which the
 // driver did not give the figure; IdleW is NaN when there was no baseline.
+// It has no JSON tags: whoever writes it as JSON chooses the shape.
 type Report struct {
-	Source        string  `json:"source"`
-	GPUs          int     `json:"gpus"`
-	Samples       int     `json:"samples"`
-	IdleW         float64 `json:"idle_power_w"`
-	MeanW         float64 `json:"mean_power_w"`
-	PeakW         float64 `json:"peak_power_w"`
-	EnergyJ       float64 `json:"energy_j_estimated"`
-	TokensPerJ    float64 `json:"output_tokens_per_joule"`
-	TokensPerJAbv float64 `json:"output_tokens_per_joule_above_idle"`
-	UtilPct       float64 `json:"mean_utilisation_pct"`
-	PeakMemMiB    float64 `json:"peak_memory_mib"`
-	NoPower       bool    `json:"power_not_reported,omitempty"`
-	TooShort      bool    `json:"too_short_to_sample,omitempty"`
+	Source        string
+	GPUs          int
+	Samples       int
+	IdleW         float64
+	MeanW         float64
+	PeakW         float64
+	EnergyJ       float64
+	TokensPerJ    float64
+	TokensPerJAbv float64
+	UtilPct       float64
+	PeakMemMiB    float64
+	NoPower       bool
+	TooShort      bool
 }
 
 // Energy integrates power over the run's ticks (trapezoids between

@@ -43,20 +43,23 @@ func TestEnergyArithmetic(t *testing.T) {
 }
 
 // nvidia-smi's CSV, a fixed input: a line per GPU per tick, each tick
-// starting at index 0; a field the driver rejects makes that figure NaN.
+// starting at index 0; a field the driver rejects makes that figure NaN, and
+// so does a number that is not finite.
 func TestReadNvidia(t *testing.T) {
 	t.Parallel()
 	csv := "0, 100.5, [Not Supported], 1000\n1, 99.5, 40, 2000\n" +
 		"not a sample line\n" +
 		"0, 50, 10, 500\n1, 70, 30, 700\n" +
-		"0, [N/A], 20, 100\n1, 10, 40, 100\n"
+		"0, [N/A], 20, 100\n1, 10, 40, 100\n" +
+		"0, inf, 20, 100\n1, 10, 40, 1e400\n"
 	g := &Sampler{}
 	g.readNvidia(strings.NewReader(csv))
 	ticks := g.Window(time.Time{}, time.Now())
-	if len(ticks) != 3 || g.Count() != 2 {
-		t.Fatalf("%d GPUs, ticks %+v; want 2 GPUs, 3 ticks", g.Count(), ticks)
+	if len(ticks) != 4 || g.Count() != 2 {
+		t.Fatalf("%d GPUs, ticks %+v; want 2 GPUs, 4 ticks", g.Count(), ticks)
 	}
-	want := []Tick{{PowerW: 200, UtilPct: math.NaN(), MemMiB: 3000}, {PowerW: 120, UtilPct: 20, MemMiB: 1200}, {PowerW: math.NaN(), UtilPct: 30, MemMiB: 200}}
+	want := []Tick{{PowerW: 200, UtilPct: math.NaN(), MemMiB: 3000}, {PowerW: 120, UtilPct: 20, MemMiB: 1200}, {PowerW: math.NaN(), UtilPct: 30, MemMiB: 200},
+		{PowerW: math.NaN(), UtilPct: 30, MemMiB: math.NaN()}}
 	for i, w := range want {
 		if got := ticks[i]; !same(got.PowerW, w.PowerW) || !same(got.UtilPct, w.UtilPct) || !same(got.MemMiB, w.MemMiB) || got.At.IsZero() {
 			t.Errorf("tick %d = %+v; want %+v", i, got, w)

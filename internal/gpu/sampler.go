@@ -149,10 +149,11 @@ func (g *Sampler) readNvidia(r io.Reader) {
 }
 
 // addField adds a CSV field to sum; a field the driver does not support
-// ("[N/A]", "[Not Supported]") makes the sum NaN.
+// ("[N/A]", "[Not Supported]") or that is not a finite number makes the
+// sum NaN.
 func addField(sum float64, field string, first bool) float64 {
 	v, err := strconv.ParseFloat(strings.TrimSpace(field), 64)
-	if err != nil {
+	if err != nil || math.IsInf(v, 0) {
 		v = math.NaN()
 	}
 	if first {
@@ -210,7 +211,7 @@ func readSysfs(pattern string) float64 {
 		return math.NaN()
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(string(b)), 64)
-	if err != nil {
+	if err != nil || math.IsInf(v, 0) {
 		return math.NaN()
 	}
 	return v

@@ -84,10 +84,12 @@ type Delta struct {
 // the Delta: pass it already redacted if it holds credentials.
 func Diff(url string, before, after Snapshot) Delta {
 	d := Delta{URL: url, DecodeTPS: math.NaN(), TTFTMeanMs: math.NaN(), QueueMeanMs: math.NaN()}
+	// A change that is not finite (+Inf and NaN are valid exposition
+	// format) says nothing: the figure is unknown.
 	counter := func(names []string) float64 {
 		for _, n := range names {
 			if a, ok := after[n]; ok {
-				return a - before[n]
+				return finiteOr(a-before[n], -1)
 			}
 		}
 		return -1
@@ -96,7 +98,7 @@ func Diff(url string, before, after Snapshot) Delta {
 		for _, n := range names {
 			if _, ok := after[n+"_count"]; ok {
 				if c := after[n+"_count"] - before[n+"_count"]; c > 0 {
-					return (after[n+"_sum"] - before[n+"_sum"]) / c * 1000
+					return finiteOr((after[n+"_sum"]-before[n+"_sum"])/c*1000, math.NaN())
 				}
 			}
 		}
@@ -104,8 +106,16 @@ func Diff(url string, before, after Snapshot) Delta {
 	}
 	d.Generated, d.Prompt, d.Requests = counter(families.generated), counter(families.prompt), counter(families.requests)
 	if secs := counter(families.decodeSeconds); secs > 0 && d.Generated > 0 {
-		d.DecodeTPS = d.Generated / secs
+		d.DecodeTPS = finiteOr(d.Generated/secs, math.NaN())
 	}
 	d.TTFTMeanMs, d.QueueMeanMs = mean(families.ttft), mean(families.queue)
 	return d
+}
+
+// finiteOr is v, or alt when v is NaN or infinite.
+func finiteOr(v, alt float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return alt
+	}
+	return v
 }

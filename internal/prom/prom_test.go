@@ -85,3 +85,23 @@ func TestDiffHistograms(t *testing.T) {
 		t.Errorf("TGI: %+v", tgi)
 	}
 }
+
+// +Inf and NaN are valid exposition format: a change that is not finite is
+// an unknown figure, never an infinite one.
+func TestDiffNonFinite(t *testing.T) {
+	t.Parallel()
+	inf := math.Inf(1)
+	before := Snapshot{"llamacpp:tokens_predicted_total": 1, "llamacpp:tokens_predicted_seconds_total": 0, "vllm:prompt_tokens_total": inf,
+		"vllm:time_to_first_token_seconds_sum": inf, "vllm:time_to_first_token_seconds_count": 1}
+	after := Snapshot{"llamacpp:tokens_predicted_total": inf, "llamacpp:tokens_predicted_seconds_total": 2, "vllm:prompt_tokens_total": inf,
+		"vllm:time_to_first_token_seconds_sum": inf, "vllm:time_to_first_token_seconds_count": 2,
+		"vllm:request_success_total": math.NaN()}
+	d := Diff("u", before, after)
+	if d.Generated != -1 || d.Prompt != -1 || d.Requests != -1 || !math.IsNaN(d.DecodeTPS) || !math.IsNaN(d.TTFTMeanMs) {
+		t.Errorf("delta %+v; want every figure unknown", d)
+	}
+	snap, err := Parse(strings.NewReader("a +Inf\nb NaN\nc -Inf\n"))
+	if err != nil || !math.IsInf(snap["a"], 1) || !math.IsNaN(snap["b"]) {
+		t.Errorf("Parse of +Inf, NaN, -Inf: %v, %v; want them read", snap, err)
+	}
+}
