@@ -75,9 +75,11 @@ func TestHeaderValuesAndShortKeysRedacted(t *testing.T) {
 		fmt.Fprintf(w, `{"error":{"message":"bad api-key %s, token %s, key %s, from %s"}}`, r.Header.Get("Api-Key"),
 			strings.TrimPrefix(r.Header.Get("X-Gateway-Auth"), "Bearer "), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), r.Header.Get("User-Agent"))
 	})
-	doc, text := runJSON(t, 1, "1", "--requests", "1", "--base-url", url, "--api-key", "k9",
+	all := runEveryOutput(t, 1, "1", "--requests", "1", "--base-url", url, "--api-key", "k9",
 		"--header", "api-key: AZURE-SECRET", "--header", "X-Gateway-Auth: Bearer GW-SECRET", "--header", "User-Agent: bench-agent/1")
-	noneOf(t, text, "SECRET", "k9")
+	noneOf(t, all, "SECRET", "k9")
+	var doc jsonSummary
+	readJSON(t, testPath(t, "out.json"), &doc)
 	want := "HTTP 401: bad api-key [redacted], token [redacted], key [redacted], from bench-agent/1"
 	if len(doc.Errors) != 1 || doc.Errors[0].Reason != want {
 		t.Errorf("errors = %v; want %q", doc.Errors, want)
