@@ -33,6 +33,8 @@ type Client struct {
 	origin    string // scheme://host of the endpoint: credentials go nowhere else
 	endpoint  string // .../chat/completions (or /completions, /api/chat), with the query
 	apiKey    string
+	secrets   secrets // the key and --header values, never shown
+	proxy     string  // the proxy requests to the endpoint go through, shown without credentials; "" if none
 	timeout   time.Duration
 	maxTokens int  // asked of every request, kept in each Record
 	fixed     bool // every request asks for exactly maxTokens (--fixed-output)
@@ -51,27 +53,35 @@ type clientSpec struct {
 	baseURL   string // up to /v1
 	api       apiKind
 	apiKey    string
+	keyIsStub bool        // apiKey is the placeholder sent when none was given: no secret
 	headers   http.Header // --header, set on every call to the endpoint
 	timeout   time.Duration
 	maxTokens int
 	fixed     bool // --fixed-output, as sent (not with --api ollama)
 	stream    bool
 	insecure  bool
-	pool      int // connections to keep: the most requests in flight
+	noProxy   bool // connect directly, whatever HTTP_PROXY says
+	pool      int  // connections to keep: the most requests in flight
 }
 
 // newClient builds the one Client of a run, its pool sized to the
 // requests in flight.
 func newClient(spec clientSpec) *Client {
+	proxy := http.ProxyFromEnvironment
+	if spec.noProxy {
+		proxy = nil
+	}
 	base, query := splitQuery(spec.baseURL)
 	c := &Client{
-		http:      &http.Client{Transport: newTransport(spec.pool, spec.insecure), CheckRedirect: noRedirects},
+		http:      &http.Client{Transport: newTransport(spec.pool, spec.insecure, proxy), CheckRedirect: noRedirects},
 		baseURL:   base,
 		query:     query,
 		origin:    originOf(base),
 		endpoint:  withQuery(endpoint(base, spec.api), query),
+		proxy:     proxyFor(proxy, endpoint(base, spec.api)),
 		native:    spec.api == apiOllama,
 		apiKey:    spec.apiKey,
+		secrets:   newSecrets(spec.apiKey, spec.keyIsStub, spec.headers),
 		timeout:   spec.timeout,
 		maxTokens: spec.maxTokens,
 		fixed:     spec.fixed,
@@ -220,7 +230,7 @@ func (c *Client) fetchJSON(ctx context.Context, url string, v any, timeout time.
 	defer cancel()
 	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
-		return 0, errors.New(c.redact(rootCause(err)))
+		return 0, errors.New(c.message(rootCause(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -249,12 +259,12 @@ func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
 	defer cancel()
 	resp, err := c.callJSON(ctx, http.MethodPost, url, body, c.auxHeader)
 	if err != nil {
-		return errors.New(c.redact(rootCause(err)))
+		return errors.New(c.message(rootCause(err)))
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if resp.StatusCode != http.StatusOK {
-		return errors.New(c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data))))
+		return errors.New(c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data))))
 	}
 	if v != nil {
 		return json.Unmarshal(data, v)
@@ -266,10 +276,11 @@ func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
 // worker, so connections are reused instead of re-dialled (Go's default
 // keeps 2 per host). Compression is off so streams arrive as sent, and
 // there is no overall timeout: a per-request context bounds each request.
-func newTransport(concurrency int, insecure bool) *http.Transport {
+// proxy picks a request's proxy (nil: none).
+func newTransport(concurrency int, insecure bool, proxy func(*http.Request) (*url.URL, error)) *http.Transport {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 proxy,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          concurrency + 16,
@@ -281,6 +292,22 @@ func newTransport(concurrency int, insecure bool) *http.Transport {
 		WriteBufferSize:       1 << 10, // requests are small; 10,000 connections add up
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: insecure},
 	}
+}
+
+// proxyFor is the proxy that a request to endpoint goes through, as proxy
+// picks it (HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read by net/http), shown
+// without its user info: "" when there is none.
+func proxyFor(proxy func(*http.Request) (*url.URL, error), endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if proxy == nil || err != nil {
+		return ""
+	}
+	p, err := proxy(&http.Request{URL: u})
+	if err != nil || p == nil {
+		return ""
+	}
+	p.User = nil
+	return redactURL(p.String())
 }
 
 // noRedirects keeps requests, and the API key with them, at the endpoint
@@ -301,43 +328,40 @@ func (c *Client) failTransport(ctx context.Context, rec *Record, err error, pref
 	case errors.Is(err, syscall.ECONNREFUSED):
 		rec.fail(failConnect, "connection refused")
 	case errors.As(err, &certErr):
-		rec.fail(failConnect, c.redact("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
+		rec.fail(failConnect, c.message("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		rec.fail(failConnect, c.redact("cannot connect: "+rootCause(err)))
+		rec.fail(failConnect, c.message("cannot connect: "+rootCause(err)))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sse.ErrTruncated):
 		rec.fail(failNetwork, prefix+"connection closed by the server")
 	case errors.Is(err, sse.ErrLineTooLong), errors.Is(err, sse.ErrTooLarge):
 		rec.fail(failMalformed, prefix+err.Error())
 	default:
-		rec.fail(failNetwork, c.redact(prefix+rootCause(err)))
+		rec.fail(failNetwork, c.message(prefix+rootCause(err)))
 	}
 }
 
 // rootCause drops the "Post URL:" wrapping of url.Error and the dial details
-// of net.OpError, which repeat what the report already says.
+// of net.OpError, which repeat what the report already says. The text is
+// whole: it may hold a server's bytes, so it goes through message (or
+// secrets.line) before it is shown.
 func rootCause(err error) string {
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {
-			return wire.OneLine(err.Error(), 200)
+			return err.Error()
 		}
 		err = u
 	}
 }
 
-// redact removes the API key from text that may echo it.
-func (c *Client) redact(s string) string {
-	if len(c.apiKey) >= 4 {
-		s = strings.ReplaceAll(s, c.apiKey, "[redacted]")
-	}
-	return s
-}
+// maxMessage is the length a server's message is cut to, in bytes.
+const maxMessage = 200
 
-// redactURL hides a password in a URL's user info.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
+// message is text that may hold a server's words (an error message, a
+// transport error), as one line fit to show: secrets redacted, cut to
+// maxMessage, control characters escaped.
+func (c *Client) message(s string) string { return c.secrets.line(s, maxMessage) }
+
+// text is a server's word (a version, a model name) fit to show whole:
+// secrets redacted, control characters escaped.
+func (c *Client) text(s string) string { return clean(c.secrets.redact(s)) }

@@ -266,3 +266,70 @@ func TestBaseURLQueryKept(t *testing.T) {
 		}
 	}
 }
+
+// A proxy from the environment (HTTP_PROXY) is named in the report's header
+// and its fingerprint (and the probe's table), without its credentials; --no-proxy connects
+// directly. 0.0.0.0 reaches this machine, yet is not a loopback name that
+// net/http would never proxy. The runs are processes of their own: net/http
+// reads the environment's proxy settings once per process.
+func TestProxyNamedAndBypassed(t *testing.T) {
+	t.Parallel()
+	var direct, proxied atomic.Int32
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			direct.Add(1)
+			io.WriteString(w, okAnswer)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(endpoint.Close)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.IsAbs() { // a request in proxy form
+			proxied.Add(1)
+			io.WriteString(w, okAnswer)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	base := strings.Replace(endpoint.URL, "127.0.0.1", "0.0.0.0", 1) + "/v1"
+	proxyURL := strings.Replace(proxy.URL, "http://", "http://puser:ppass-SECRET@", 1)
+	env := []string{"HTTP_PROXY=" + proxyURL, "http_proxy=", "NO_PROXY=", "no_proxy=", "HTTPS_PROXY=", "https_proxy="}
+
+	for _, tt := range []struct {
+		name      string
+		args      []string
+		wantProxy string
+		direct    int32
+		proxied   int32
+	}{
+		{"through the proxy", nil, proxy.URL, 0, 1},
+		{"--no-proxy", []string{"--no-proxy"}, "", 1, 1},
+	} {
+		path := testPath(t, "run.json")
+		out, errOut, code := runChild(t, env, append([]string{"1", "--requests", "1", "--base-url", base, "--json", path}, tt.args...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", tt.name, code, out, errOut)
+		}
+		var doc jsonSummary
+		readJSON(t, path, &doc)
+		all := out + errOut + string(readFile(t, path))
+		noneOf(t, all, "puser", "ppass-SECRET")
+		if tt.wantProxy != "" {
+			expectText(t, out, "Proxy: "+tt.wantProxy+" (from HTTP_PROXY/HTTPS_PROXY", "; proxy "+tt.wantProxy+"\n")
+		} else if strings.Contains(out, "Proxy") || strings.Contains(out, "proxy") {
+			t.Errorf("%s: a proxy is named:\n%s", tt.name, out)
+		}
+		if doc.Fingerprint == nil || doc.Fingerprint.Proxy != tt.wantProxy {
+			t.Errorf("%s: fingerprint %+v; want proxy %q", tt.name, doc.Fingerprint, tt.wantProxy)
+		}
+		if direct.Load() != tt.direct || proxied.Load() != tt.proxied {
+			t.Errorf("%s: %d requests direct, %d through the proxy so far; want %d and %d", tt.name, direct.Load(), proxied.Load(), tt.direct, tt.proxied)
+		}
+	}
+	out, errOut, code := runChild(t, env, "probe", "--base-url", base)
+	if code != 0 || !strings.Contains(out, "Probe of "+base+" through proxy "+proxy.URL+",") || strings.Contains(out+errOut, "ppass-SECRET") {
+		t.Errorf("probe: exit %d; want the proxy named, without its password:\n%s%s", code, out, errOut)
+	}
+}

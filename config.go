@@ -31,6 +31,7 @@ type config struct {
 	threads           int
 	baseURL           string
 	apiKey            string
+	apiKeyStub        bool // no key was given: apiKey is the placeholder "ollama", no secret
 	model             string
 	requestsPerThread int
 	timeout           float64 // seconds, as the original's --timeout
@@ -45,6 +46,7 @@ type config struct {
 	sim               bool
 	simConfig         sim.Config
 	insecure          bool
+	noProxy           bool // ignore HTTP_PROXY and HTTPS_PROXY
 	load              loadConfig
 	out               outputs
 	grace             time.Duration // after an interrupt, how long requests in flight may finish
@@ -93,9 +95,9 @@ func (c *config) clientSpec(baseURL string) clientSpec {
 	if c.load.maxConcurrency > 0 {
 		pool = max(pool, c.load.maxConcurrency)
 	}
-	return clientSpec{baseURL: baseURL, api: c.load.api, apiKey: c.apiKey, headers: c.load.headers,
+	return clientSpec{baseURL: baseURL, api: c.load.api, apiKey: c.apiKey, keyIsStub: c.apiKeyStub, headers: c.load.headers,
 		timeout: c.timeoutDuration(), maxTokens: c.maxTokens, fixed: c.load.fixedOutput && c.load.api != apiOllama,
-		stream: c.stream, insecure: c.insecure, pool: pool}
+		stream: c.stream, insecure: c.insecure, noProxy: c.noProxy, pool: pool}
 }
 
 // models are the models to benchmark in turn (--model a,b,c).
@@ -212,6 +214,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.crossCheck, "cross-check", false, "count the first 50 answers that have usage with tiktoken too, to compare (done anyway once tiktoken is loaded)")
 	fs.BoolVar(&cfg.stream, "stream", false, "stream with SSE to also measure TTFT, TPOT, ITL and decode TPS")
 	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the server's TLS certificate (a warning says so)")
+	fs.BoolVar(&cfg.noProxy, "no-proxy", false, "connect to the endpoint directly, ignoring HTTP_PROXY and HTTPS_PROXY (the report names a proxy it goes through)")
 	fs.BoolVar(&cfg.sim, "sim", false, "benchmark the built-in simulated endpoint on 127.0.0.1 (no server needed)")
 	addSimFlags(fs, "sim-", &cfg.simConfig)
 	addLoadFlags(fs, &cfg.load)
@@ -256,7 +259,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 		cfg.apiKey = os.Getenv("OPENAI_API_KEY")
 	}
 	if cfg.apiKey == "" {
-		cfg.apiKey = "ollama"
+		cfg.apiKey, cfg.apiKeyStub = "ollama", true
 	}
 	if cfg.sim && set["base-url"] {
 		return nil, usagef("-sim and -base-url exclude each other: -sim benchmarks the built-in endpoint")

@@ -14,7 +14,7 @@ var csvHeader = []string{"index", "level", "warmup", "stream", "ok", "fail_kind"
 	"ttft_ms", "tpot_ms", "e2e_ms", "tps", "output_tokens", "token_source", "input_tokens", "chunks",
 	"finish_reason", "done_seen", "retried", "new_conn", "connect_ms", "response_id"}
 
-// writeCSV writes records as CSV.
+// writeCSV writes records as CSV, every cell through csvCell.
 func writeCSV(w io.Writer, records []Record) error {
 	cw := csv.NewWriter(w)
 	cw.Write(csvHeader)
@@ -41,12 +41,16 @@ func writeCSV(w io.Writer, records []Record) error {
 		if r.OK {
 			e2e, tps = msText(r.E2E()), strconv.FormatFloat(r.TPS(), 'f', -1, 64)
 		}
-		cw.Write([]string{strconv.Itoa(r.Index), r.Level, strconv.FormatBool(r.Warmup), strconv.FormatBool(r.Stream),
+		row := []string{strconv.Itoa(r.Index), r.Level, strconv.FormatBool(r.Warmup), strconv.FormatBool(r.Stream),
 			strconv.FormatBool(r.OK), string(r.FailKind), r.Err, strconv.Itoa(r.HTTPStatus),
 			msText(r.Sched), msText(r.Send), msText(r.Hdr), msText(r.First()), msText(r.FirstAnswer), msText(r.Last()), msText(r.Done),
 			ttft, tpot, e2e, tps, strconv.Itoa(r.OutputTokens), string(r.TokenSource), input, strconv.Itoa(len(r.Chunks)),
 			r.FinishReason, strconv.FormatBool(r.DoneSeen), strconv.FormatBool(r.Retried), strconv.FormatBool(r.NewConn),
-			msText(r.Connect), r.ResponseID})
+			msText(r.Connect), r.ResponseID}
+		for i := range row {
+			row[i] = csvCell(row[i]) // a server's words (error, finish reason, id) are never a formula
+		}
+		cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()

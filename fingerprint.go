@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/tpsbench/tpsbench/internal/ollama"
@@ -21,7 +22,8 @@ type fingerprint struct {
 	OS            string       `json:"client_os"`
 	CPU           string       `json:"client_cpu"`
 	Cores         int          `json:"client_cores"`
-	GPUs          []string     `json:"gpus,omitempty"` // when the endpoint is on this machine
+	GPUs          []string     `json:"gpus,omitempty"`  // when the endpoint is on this machine
+	Proxy         string       `json:"proxy,omitempty"` // the proxy requests went through (HTTP_PROXY), without credentials
 }
 
 // takeFingerprint asks the server what it is (where it answers: Ollama's
@@ -29,7 +31,7 @@ type fingerprint struct {
 // machine; gpus lists local GPUs (nil to skip).
 func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama.Info, gpus func() []string) fingerprint {
 	fp := fingerprint{Tool: version(), Server: "unknown", Model: cfg.model, OS: runtime.GOOS + "/" + runtime.GOARCH,
-		CPU: host.CPUModel(), Cores: runtime.NumCPU(), Ollama: ollama}
+		CPU: host.CPUModel(), Cores: runtime.NumCPU(), Ollama: ollama, Proxy: c.proxy}
 	root := serverRoot(c.baseURL)
 	switch {
 	case cfg.sim:
@@ -45,10 +47,10 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 		case c.GetJSON(ctx, root+"/props", &props) == nil && (props["build_info"] != nil || props["total_slots"] != nil):
 			fp.Server = "llama.cpp"
 			if b, ok := props["build_info"].(string); ok {
-				fp.ServerVersion = b
+				fp.ServerVersion = c.text(b)
 			}
 		case c.GetJSON(ctx, root+"/version", &vllm) == nil && vllm.Version != "":
-			fp.Server, fp.ServerVersion = "vLLM", vllm.Version
+			fp.Server, fp.ServerVersion = "vLLM", c.text(vllm.Version)
 		}
 	}
 	if gpus != nil && host.IsLocal(c.baseURL) {
@@ -76,5 +78,30 @@ func (fp fingerprint) differences(other fingerprint) []fpDifference {
 		add("quantization", fp.Ollama.Quantization, other.Ollama.Quantization)
 	}
 	add("GPU", strings.Join(fp.GPUs, "; "), strings.Join(other.GPUs, "; "))
+	add("proxy", fp.Proxy, other.Proxy)
 	return diffs
+}
+
+// escaped is the fingerprint with its words escaped (clean), as read from
+// a file; nil stays nil.
+func (fp *fingerprint) escaped() *fingerprint {
+	if fp == nil {
+		return nil
+	}
+	c := *fp
+	for _, s := range []*string{&c.Tool, &c.Server, &c.ServerVersion, &c.Model, &c.OS, &c.CPU, &c.Proxy} {
+		*s = clean(*s)
+	}
+	c.GPUs = slices.Clone(c.GPUs)
+	for i := range c.GPUs {
+		c.GPUs[i] = clean(c.GPUs[i])
+	}
+	if c.Ollama != nil {
+		o := *c.Ollama
+		for _, s := range []*string{&o.Version, &o.Family, &o.ParameterSize, &o.Quantization, &o.Digest} {
+			*s = clean(*s)
+		}
+		c.Ollama = &o
+	}
+	return &c
 }

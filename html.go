@@ -21,7 +21,7 @@ func renderHTML(w io.Writer, r *finishedRun) error {
 	if r.cfg != nil {
 		title = fmt.Sprintf("tpsbench: %s at %s, %s", r.cfg.model, redactURL(r.baseURL), r.started.Format(time.RFC3339))
 	}
-	return writeHTML(w, title, r.s, r.records, r.levels)
+	return writeHTML(w, clean(title), r.s, r.records, r.levels) // the model name is the user's text
 }
 
 // writeHTML writes the report of records (and sweep levels, if any).

@@ -42,6 +42,7 @@ type loadConfig struct {
 
 	api         apiKind
 	headers     http.Header
+	headerErr   error // a refused --header, worded without its value (which may be a secret)
 	extraBody   map[string]any
 	fixedOutput bool
 	slo         sloBounds
@@ -130,16 +131,20 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 		}
 		return fmt.Errorf("use %s, %s or %s", apiChat, apiCompletions, apiOllama)
 	})
+	// A refused header is kept for validate, not returned: the flag
+	// package would quote the whole value, a secret maybe, in its error.
 	fs.Func("header", "extra request header `'Name: value'` (repeatable), for gateways", func(s string) error {
 		name, value, ok := strings.Cut(s, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || !validHeaderName(name) {
-			return errors.New("want 'Name: value' with a valid header name")
+		switch {
+		case l.headerErr != nil:
+		case !ok || !validHeaderName(name):
+			l.headerErr = usagef("-header: want 'Name: value' with a valid header name")
+		case !validHeaderValue(value):
+			l.headerErr = usagef("-header: the value of %s holds a control character (CR or LF)", name)
+		default:
+			l.headers.Add(name, value)
 		}
-		if !validHeaderValue(value) {
-			return fmt.Errorf("the value of %s holds a control character (CR or LF)", name)
-		}
-		l.headers.Add(name, value)
 		return nil
 	})
 	fs.Func("extra-body", "merge this JSON `object` into every request body (e.g. '{\"top_p\":0.9}'); keys set by other flags (model, messages, stream, max_tokens, temperature) are refused", func(s string) error {
@@ -191,6 +196,9 @@ func parseLevels(s string) ([]int, error) {
 // validate rejects contradictory or meaningless combinations; set holds the
 // flags given on the command line.
 func (l *loadConfig) validate(set map[string]bool) error {
+	if l.headerErr != nil {
+		return l.headerErr
+	}
 	both := func(a, b string) error {
 		if set[a] && set[b] {
 			return usagef("-%s and -%s exclude each other", a, b)

@@ -46,8 +46,12 @@ func main() {
 }
 
 // exitCode prints err (unless the report already said it) and maps it to
-// the exit status: 2 for a usage error, 1 for any other failure.
+// the exit status: 2 for a usage error, 1 for any other failure. The
+// message may quote a server: its control characters are escaped.
 func exitCode(err error, stderr io.Writer) int {
+	guard := newSafeWriter(stderr)
+	defer guard.Flush()
+	stderr = guard
 	var usage *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -79,8 +83,14 @@ var subcommands = map[string]subcommand{
 }
 
 // runCommandLine is the whole program, reachable from tests: all it reads
-// and writes goes through its arguments.
+// and writes goes through its arguments. What it prints passes through a
+// safeWriter: whatever a server said, no control character reaches the
+// terminal.
 func runCommandLine(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	guardOut, guardErr := newSafeWriter(stdout), newSafeWriter(stderr)
+	defer guardOut.Flush()
+	defer guardErr.Flush()
+	stdout, stderr = guardOut, guardErr
 	if len(args) > 0 {
 		if cmd, ok := subcommands[args[0]]; ok {
 			return cmd(ctx, args[1:], stdout, stderr)

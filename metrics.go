@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,17 +16,22 @@ import (
 // server's traffic, not only tpsbench's.
 
 // scrapeMetrics fetches and parses one snapshot.
-// It is bounded by the run's --timeout, and by ctx.
+// It is bounded by the run's --timeout, and by ctx. Its error is one line
+// fit to show: it may quote the server (a metric's name).
 func scrapeMetrics(ctx context.Context, c *Client, url string) (prom.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
-		return nil, fmt.Errorf("scraping %s: %s", redactURL(url), rootCause(err))
+		return nil, errors.New(c.message(fmt.Sprintf("scraping %s: %s", redactURL(url), rootCause(err))))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("scraping %s: HTTP %d", redactURL(url), resp.StatusCode)
 	}
-	return prom.Parse(io.LimitReader(resp.Body, 16<<20))
+	snap, err := prom.Parse(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, errors.New(c.message(fmt.Sprintf("scraping %s: %v", redactURL(url), err)))
+	}
+	return snap, nil
 }

@@ -37,25 +37,25 @@ func ollamaPreflight(ctx context.Context, cfg *config, c *Client) (*preflight, e
 	if version == "" || err != nil {
 		return nil, err
 	}
-	pre := &preflight{model: cfg.model, info: &ollama.Info{Version: version, GPUShare: -1}, native: cfg.load.api == apiOllama}
+	pre := &preflight{model: cfg.model, info: &ollama.Info{Version: c.text(version), GPUShare: -1}, native: cfg.load.api == apiOllama}
 	info := pre.info
 	running, _ := ollama.Running(ctx, c, root) // a failed call: nothing known to be loaded
 	for _, m := range running {
 		if m.Is(cfg.model) {
-			info.Loaded, info.ContextLength, info.Digest = true, m.ContextLength, m.Digest
+			info.Loaded, info.ContextLength, info.Digest = true, m.ContextLength, c.text(m.Digest)
 			if m.Size > 0 {
 				info.GPUShare = m.GPUShare()
 			}
 		}
 	}
 	if d, err := ollama.Show(ctx, c, root, cfg.model); err == nil {
-		info.Family, info.ParameterSize, info.Quantization = d.Family, d.ParameterSize, d.QuantizationLevel
+		info.Family, info.ParameterSize, info.Quantization = c.text(d.Family), c.text(d.ParameterSize), c.text(d.QuantizationLevel)
 	}
 	if info.Digest == "" {
 		tags, _ := ollama.Tags(ctx, c, root)
 		for _, m := range tags {
 			if m.Is(cfg.model) {
-				info.Digest = m.Digest
+				info.Digest = c.text(m.Digest)
 			}
 		}
 	}

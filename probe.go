@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,6 +66,7 @@ type plainAnswer struct {
 // probeFacts is everything the probe found, as data.
 type probeFacts struct {
 	base          string   // the probed .../v1, unredacted
+	proxy         string   // the proxy the requests went through, shown without credentials; "" if none
 	model         string   // the model asked for
 	modelsStatus  int      // HTTP status of GET /models
 	models        []string // the ids GET /models listed
@@ -95,7 +97,7 @@ func newProber(cfg *config, client *Client) *prober {
 // ask asks every question, in order, and returns what it found; it fails
 // only when the endpoint cannot be reached.
 func (p *prober) ask(ctx context.Context) (*probeFacts, error) {
-	f := &probeFacts{base: p.base, model: p.cfg.model}
+	f := &probeFacts{base: p.base, proxy: p.client.proxy, model: p.cfg.model}
 	var err error
 	if f.modelsStatus, f.models, err = p.listModels(ctx); err != nil {
 		return nil, err
@@ -121,7 +123,7 @@ func (p *prober) exchange(ctx context.Context, method, url string, body any, lim
 	defer cancel()
 	resp, err := p.client.callJSON(ctx, method, url, body, p.client.auxHeader)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, errors.New(p.client.message(rootCause(err)))
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
@@ -173,15 +175,21 @@ func (p *prober) plainAnswer(ctx context.Context) plainAnswer {
 	wire.Decode(data, &answer, nil)
 	got := plainAnswer{status: status, completion: answer.Usage.Completion}
 	if status/100 != 2 {
-		got.message = wire.ServerMessage(data)
+		got.message = p.client.message(wire.ServerMessage(data))
 	}
 	return got
 }
 
 // stream sends a streaming request and reads at most limit token-bearing
-// chunks of the answer, decoding them as the benchmark does.
-func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (streamSeen, error) {
-	seen := streamSeen{completion: -1}
+// chunks of the answer, decoding them as the benchmark does. Its error is
+// one line fit to show (the Client's message).
+func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (seen streamSeen, err error) {
+	defer func() {
+		if err != nil {
+			err = errors.New(p.client.message(rootCause(err)))
+		}
+	}()
+	seen = streamSeen{completion: -1}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.timeoutDuration())
 	defer cancel()
 	body := p.chatBody(p.cfg.model, map[string]any{"stream": true, "stream_options": map[string]any{"include_usage": true}})
@@ -196,7 +204,7 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))
+		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg)) // redacted, then cut, by the defer
 	}
 	events := sse.NewReader(resp.Body, time.Now)
 	var chunk wire.Chunk

@@ -26,7 +26,7 @@ func runProbeCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	case err != nil:
 		return err
 	}
-	found := newProbeReport(facts, client.redact)
+	found := newProbeReport(facts, client.text)
 	text := stdout
 	if cfg.out.json == "-" {
 		text = stderr

@@ -27,7 +27,12 @@ type progress struct {
 }
 
 // newProgress returns nil (no progress line) unless stderr is a terminal.
+// The line is written beneath the safeWriter that guards stderr: its own
+// escape sequences redraw it, and it shows nothing but its figures.
 func newProgress(stderr io.Writer, quiet bool, total int, duration time.Duration) *progress {
+	if guarded, ok := stderr.(interface{ Unwrap() io.Writer }); ok {
+		stderr = guarded.Unwrap()
+	}
 	if quiet || !isTerminal(stderr) {
 		return nil
 	}

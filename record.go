@@ -85,7 +85,7 @@ const (
 func (r *Record) fail(kind failKind, reason string) {
 	r.OK = false
 	r.FailKind = kind
-	r.Err = reason
+	r.Err = clean(reason) // the message is the caller's, redacted: this is a last guard
 }
 
 // First is the arrival of the first token-bearing chunk (t_first).

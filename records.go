@@ -114,7 +114,8 @@ func (r *Record) line(runStart time.Time) recordLine {
 }
 
 // record turns a file line back into a Record, its times shifted by shift
-// (to line up files whose runs started at different moments).
+// (to line up files whose runs started at different moments). Its words
+// are escaped (clean): a file is text from elsewhere.
 func (l *recordLine) record(shift time.Duration) Record {
 	at := func(d time.Duration) time.Duration {
 		if d == none {
@@ -123,14 +124,14 @@ func (l *recordLine) record(shift time.Duration) Record {
 		return d + shift
 	}
 	r := Record{
-		Index: l.Index, Level: l.Level, Warmup: l.Warmup, Stream: l.Stream,
-		OK: l.OK, FailKind: l.FailKind, Err: l.Error, HTTPStatus: l.HTTPStatus,
+		Index: l.Index, Level: clean(l.Level), Warmup: l.Warmup, Stream: l.Stream,
+		OK: l.OK, FailKind: failKind(clean(string(l.FailKind))), Err: clean(l.Error), HTTPStatus: l.HTTPStatus,
 		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
 		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),
 		MaxTokens: l.MaxTokens, FixedOutput: l.FixedOutput, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1,
-		FinishReason: l.FinishReason,
+		FinishReason: clean(l.FinishReason),
 		DoneSeen:     l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
-		Connect: fromMs(l.ConnectMs), ResponseID: l.ResponseID, Server: l.Server,
+		Connect: fromMs(l.ConnectMs), ResponseID: clean(l.ResponseID), Server: l.Server,
 	}
 	for _, f := range []struct {
 		from *int

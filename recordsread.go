@@ -140,7 +140,7 @@ func parseRecordFile(r io.Reader) (runs []recordFile, torn int, err error) {
 			runs = append(runs, recordFile{start: l.RunStart})
 		}
 		if header {
-			runs[len(runs)-1].fp = l.Fingerprint
+			runs[len(runs)-1].fp = l.Fingerprint.escaped()
 			continue
 		}
 		runs[len(runs)-1].lines = append(runs[len(runs)-1].lines, l)

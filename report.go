@@ -21,8 +21,8 @@ func (r *textReport) printProbe(found *probeReport) {
 }
 
 // header prints the original script's opening lines and what tpsbench adds.
-func (r *textReport) printHeader(cfg *config, baseURL string, promptFile int) {
-	writeHeader(r.w, cfg, baseURL, describePrompts(cfg, promptFile))
+func (r *textReport) printHeader(cfg *config, baseURL, proxy string, promptFile int) {
+	writeHeader(r.w, cfg, baseURL, proxy, describePrompts(cfg, promptFile))
 }
 
 func (r *textReport) printFingerprint(fp fingerprint) {
@@ -158,8 +158,8 @@ func describePrompts(cfg *config, promptFile int) string {
 }
 
 // writeHeader prints the original script's opening lines, then what
-// tpsbench adds: the load shape, the prompts, the simulator.
-func writeHeader(w io.Writer, cfg *config, baseURL, prompts string) {
+// tpsbench adds: the proxy, the load shape, the prompts, the simulator.
+func writeHeader(w io.Writer, cfg *config, baseURL, proxy, prompts string) {
 	l := &cfg.load
 	total := strconv.Itoa(cfg.total())
 	switch {
@@ -172,6 +172,9 @@ func writeHeader(w io.Writer, cfg *config, baseURL, prompts string) {
 		cfg.threads, cfg.requestsPerThread, total)
 	fmt.Fprintf(w, "Endpoint=%s, model=%s, timeout=%ss, max_tokens=%d\n",
 		redactURL(baseURL), cfg.model, pyFloat(cfg.timeout), cfg.maxTokens)
+	if proxy != "" {
+		fmt.Fprintf(w, "Proxy: %s (from HTTP_PROXY/HTTPS_PROXY): every request goes through it, the API key and --header with it, and its delay is inside TTFT and E2E; --no-proxy bypasses it\n", proxy)
+	}
 	if cfg.sim {
 		fmt.Fprintf(w, "Simulated endpoint (--sim): style=%s, ttft=%s, rate=%g tokens/s, jitter=%g\n",
 			cfg.simConfig.Style, cfg.simConfig.TTFT, cfg.simConfig.TokenRate, cfg.simConfig.Jitter)

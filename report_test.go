@@ -22,7 +22,7 @@ func TestReportGolden(t *testing.T) {
 		threads: 4, requestsPerThread: 3, baseURL: "http://user:secret@localhost:11434/v1", model: "llama3.1:8b",
 		timeout: 120, maxTokens: 16, stream: true, sim: true, simConfig: sim.DefaultConfig(),
 	}
-	writeHeader(&b, cfg, cfg.baseURL, "")
+	writeHeader(&b, cfg, cfg.baseURL, "", "")
 	writeText(&b, summarizeRecords(goldenRecords(), sloBounds{}))
 	golden(t, "report-stream.golden", b.Bytes())
 }
@@ -122,7 +122,7 @@ func TestReportGoldenWholeRun(t *testing.T) {
 	cfg, fp, s := wholeRun(t)
 	var b bytes.Buffer
 	rep := &textReport{w: &b}
-	rep.printHeader(cfg, cfg.baseURL, 0)
+	rep.printHeader(cfg, cfg.baseURL, "", 0)
 	rep.printFingerprint(fp)
 	rep.printPreflight(&preflight{model: cfg.model, info: fp.Ollama, preloaded: true, took: 1234 * time.Millisecond})
 	rep.printGPU(gpuRemote, nil, 0)

@@ -105,7 +105,11 @@ func fingerprintLine(fp fingerprint) string {
 	case len(fp.GPUs) > 0:
 		gpus = strings.Join(fp.GPUs, "; ")
 	}
-	return fmt.Sprintf("tpsbench %s; server %s; model %s; client %s, %s x%d; GPU %s", fp.Tool, server, model, fp.OS, fp.CPU, fp.Cores, gpus)
+	line := fmt.Sprintf("tpsbench %s; server %s; model %s; client %s, %s x%d; GPU %s", fp.Tool, server, model, fp.OS, fp.CPU, fp.Cores, gpus)
+	if fp.Proxy != "" {
+		line += "; proxy " + fp.Proxy
+	}
+	return line
 }
 
 // differencesText words how two fingerprints differ.

@@ -22,6 +22,7 @@ type probeRow struct {
 // probeReport is what the probe found, worded.
 type probeReport struct {
 	Endpoint   string     `json:"endpoint"`
+	Proxy      string     `json:"proxy,omitempty"` // the proxy the probe went through (HTTP_PROXY)
 	Model      string     `json:"model"`
 	Rows       []probeRow `json:"checks"`
 	MetricsURL string     `json:"metrics_url,omitempty"`
@@ -30,28 +31,29 @@ type probeReport struct {
 // The advice that several rows give.
 const adviceTiktoken = "output tokens will be counted with tiktoken (an estimate)"
 
-// probeTable collects the rows; every result passes through redact, since
-// servers echo what they were sent (an API key among it).
+// probeTable collects the rows; every result passes through show, since
+// servers echo what they were sent (an API key among it) and their words
+// may hold control characters.
 type probeTable struct {
-	rows   []probeRow
-	redact func(string) string
+	rows []probeRow
+	show func(string) string
 }
 
 func (t *probeTable) add(check, result, advice string) {
-	t.rows = append(t.rows, probeRow{check, t.redact(result), advice})
+	t.rows = append(t.rows, probeRow{check, t.show(result), advice})
 }
 
-// newProbeReport words the probe's facts; redact hides the API key in the
-// results.
-func newProbeReport(f *probeFacts, redact func(string) string) *probeReport {
-	t := &probeTable{redact: redact}
+// newProbeReport words the probe's facts; show makes a result fit to show
+// (the Client's text: secrets redacted, control characters escaped).
+func newProbeReport(f *probeFacts, show func(string) string) *probeReport {
+	t := &probeTable{show: show}
 	t.models(f)
 	if f.unknownStatus != 0 {
 		t.unknownModel(f.unknownStatus)
 	}
 	t.plain(f.plain)
 	if f.streamErr != nil {
-		t.add("stream", "failed: "+f.streamErr.Error(), "")
+		t.add("stream", "failed: "+rootCause(f.streamErr), "")
 	} else {
 		t.stream(f.stream)
 	}
@@ -68,7 +70,7 @@ func newProbeReport(f *probeFacts, redact func(string) string) *probeReport {
 	if f.ollama {
 		t.add("Ollama", "version "+f.ollamaVersion, "--api ollama gives the server's own eval rate and load time")
 	}
-	rep := &probeReport{Endpoint: redactURL(f.base), Model: f.model}
+	rep := &probeReport{Endpoint: redactURL(f.base), Proxy: f.proxy, Model: f.model}
 	if f.metricsURL != "" {
 		rep.MetricsURL = redactURL(f.metricsURL)
 		t.add("Prometheus /metrics", "found at "+rep.MetricsURL, "--metrics-url (or --probe) adds the server's counters to the report")
@@ -177,7 +179,11 @@ func (t *probeTable) coldStart(first, warm time.Duration) {
 
 // writeProbe prints the probe's table.
 func writeProbe(w io.Writer, rep *probeReport) {
-	fmt.Fprintf(w, "Probe of %s, model %s:\n", rep.Endpoint, rep.Model)
+	endpoint := rep.Endpoint
+	if rep.Proxy != "" {
+		endpoint += " through proxy " + rep.Proxy
+	}
+	fmt.Fprintf(w, "Probe of %s, model %s:\n", endpoint, rep.Model)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range rep.Rows {
 		if r.Advice != "" {

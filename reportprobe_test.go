@@ -66,7 +66,7 @@ func TestProbeReportRows(t *testing.T) {
 			t.Parallel()
 			f := healthyFacts()
 			tt.change(f)
-			rep := newProbeReport(f, (&Client{apiKey: "sk-abcd1234"}).redact)
+			rep := newProbeReport(f, newClient(clientSpec{apiKey: "sk-abcd1234"}).text)
 			var got probeRow
 			for _, r := range rep.Rows {
 				if r.Check == tt.check {

@@ -36,7 +36,7 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 	req, err := newRequest(traced, http.MethodPost, c.endpoint, body, c.header)
 	if err != nil {
 		rec.Send, rec.Done = c.since(c.now()), c.since(c.now())
-		rec.fail(failConnect, c.redact(err.Error()))
+		rec.fail(failConnect, c.message(err.Error()))
 		return rec
 	}
 	rec.Send = c.since(c.now())
@@ -62,10 +62,10 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		rec.Done = c.since(c.now())
 		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
-			rec.fail(failHTTP, fmt.Sprintf("HTTP %d: redirected to %s (not followed: use it as --base-url)", resp.StatusCode, redactURL(loc)))
+			rec.fail(failHTTP, fmt.Sprintf("HTTP %d: redirected to %s (not followed: use it as --base-url)", resp.StatusCode, c.message(redactURL(loc))))
 			return
 		}
-		rec.fail(failHTTP, c.redact(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))))
+		rec.fail(failHTTP, c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))))
 		return
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
@@ -145,11 +145,11 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, con
 		return
 	}
 	if chunk.ErrorMsg != "" {
-		rec.fail(failHTTP, c.redact("error in response: "+wire.OneLine(chunk.ErrorMsg, 200)))
+		rec.fail(failHTTP, c.message("error in response: "+chunk.ErrorMsg))
 		return
 	}
-	rec.ResponseID = string(chunk.ID)
-	rec.FinishReason = chunk.Finish
+	rec.ResponseID = c.text(string(chunk.ID))
+	rec.FinishReason = c.text(chunk.Finish)
 	if chunk.Usage.Present {
 		rec.takeUsage(chunk.Usage)
 	}

@@ -171,7 +171,7 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 		if err != nil {
 			return "", fingerprint{}, err
 		}
-		b.rep.printProbe(newProbeReport(found, b.client.redact))
+		b.rep.printProbe(newProbeReport(found, b.client.text))
 		if metricsURL == "" {
 			metricsURL = found.metricsURL
 		}
@@ -185,7 +185,7 @@ func (b *benchRun) prepare(ctx context.Context) (string, fingerprint, error) {
 		info = pre.info
 	}
 	fp := takeFingerprint(ctx, b.cfg, b.client, info, func() []string { return gpu.List("/sys/class/drm") })
-	b.rep.printHeader(b.cfg, b.baseURL, b.plan.promptFile)
+	b.rep.printHeader(b.cfg, b.baseURL, fp.Proxy, b.plan.promptFile)
 	b.rep.printFingerprint(fp)
 	b.rep.printPreflight(pre)
 	return metricsURL, fp, nil

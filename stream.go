@@ -43,11 +43,11 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		}
 		if chunk.ErrorMsg != "" {
 			rec.Done = c.since(c.now())
-			rec.fail(failStream, c.redact("error in stream: "+wire.OneLine(chunk.ErrorMsg, 200)))
+			rec.fail(failStream, c.message("error in stream: "+chunk.ErrorMsg))
 			return
 		}
 		if rec.ResponseID == "" && len(chunk.ID) > 0 {
-			rec.ResponseID = string(chunk.ID)
+			rec.ResponseID = c.text(string(chunk.ID))
 		}
 		if chunk.Tokens {
 			at := c.since(events.At())
@@ -59,7 +59,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 			}
 		}
 		if chunk.Finish != "" {
-			rec.FinishReason = chunk.Finish
+			rec.FinishReason = c.text(chunk.Finish)
 		}
 		if chunk.Usage.Present {
 			rec.takeUsage(chunk.Usage)

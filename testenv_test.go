@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -61,6 +63,50 @@ func runCLIContext(ctx context.Context, t *testing.T, args ...string) (stdout, s
 	err := runCommandLine(ctx, args, &out, &errb)
 	code = exitCode(err, &errb)
 	return out.String(), errb.String(), code
+}
+
+// runEveryOutput runs the program with every output file (--json, --csv,
+// --html, --records) in the test's directory, stops the test unless it
+// exits with want, and returns all it printed and wrote, for a test that
+// looks for what must appear nowhere.
+func runEveryOutput(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	files := []string{"--json", "out.json", "--csv", "out.csv", "--html", "out.html", "--records", "out.jsonl"}
+	for i := 1; i < len(files); i += 2 {
+		files[i] = testPath(t, files[i])
+	}
+	stdout, stderr := runExpect(t, want, slices.Concat(args, files)...)
+	all := stdout + stderr
+	for i := 1; i < len(files); i += 2 {
+		all += string(readFile(t, files[i]))
+	}
+	return all
+}
+
+// TestMain lets runChild run this test binary as tpsbench itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("TPSBENCH_TEST_AS_CLI") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// runChild runs the program in a process of its own, with env added to
+// this one's environment, for what a process reads once (net/http reads
+// the proxy settings of its environment once).
+func runChild(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "TPSBENCH_TEST_AS_CLI=1")
+	cmd.Env = append(cmd.Env, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
 }
 
 // runExpect runs the program and stops the test unless it exits with want.

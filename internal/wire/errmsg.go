@@ -22,8 +22,11 @@ func errorMessage(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// ServerMessage turns an error response body into one readable line: the
-// message of a JSON error object if there is one, else the text itself.
+// ServerMessage is the message of an error response body: the message of
+// a JSON error object if there is one, else the text itself. It is whole,
+// neither cut nor collapsed: a caller that hides secrets in it must do so
+// before cutting it to a line (OneLine), or a cut could keep the start of
+// one.
 func ServerMessage(body []byte) string {
 	var b struct {
 		Error   json.RawMessage `json:"error"`
@@ -44,7 +47,7 @@ func ServerMessage(body []byte) string {
 	if msg == "" {
 		msg = string(body)
 	}
-	return OneLine(msg, 200)
+	return msg
 }
 
 // OneLine collapses whitespace and cuts s to at most max bytes (then adds
