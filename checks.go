@@ -102,8 +102,8 @@ func answerChecks(ok []*Record) []finding {
 		}
 		if r.CachedTokens > 0 {
 			cachedAnswers++
-			cached += r.CachedTokens
-			prompt += max(r.InputTokens, 0)
+			cached = addSat(cached, r.CachedTokens)
+			prompt = addSat(prompt, max(r.InputTokens, 0))
 		}
 		if r.InputTokens == 0 {
 			zeroPrompt++
@@ -114,7 +114,7 @@ func answerChecks(ok []*Record) []finding {
 		}
 		if r.Stream && len(r.Chunks) > 0 {
 			chunks += len(r.Chunks)
-			tokens += r.OutputTokens
+			tokens = addSat(tokens, r.OutputTokens)
 		}
 	}
 	var found []finding

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/wire"
@@ -160,6 +161,51 @@ func (t *ServerTimes) DecodeTPS() float64 {
 		return 0
 	}
 	return float64(t.DecodeTokens) / t.DecodeMs * 1000
+}
+
+// maxTokenCount is more tokens than any answer or prompt has (about 10^12):
+// a count beyond it, or a negative one, is the server's error, not a
+// figure, and summed it could overflow every total.
+const maxTokenCount = 1 << 40
+
+// takeCounts keeps the usage and the server's timings of a chunk, or
+// fails the Record when a count in them is absurd.
+func (r *Record) takeCounts(c *wire.Chunk) bool {
+	if c.Usage.Present {
+		u := c.Usage
+		if why := absurdCount(namedCount{"completion_tokens", u.Completion}, namedCount{"prompt_tokens", u.Prompt},
+			namedCount{"reasoning_tokens", u.Reasoning}, namedCount{"cached_tokens", u.Cached}); why != "" {
+			r.fail(failMalformed, "absurd usage: "+why)
+			return false
+		}
+		r.takeUsage(u)
+	}
+	if c.Server.Present {
+		t := c.Server
+		if why := absurdCount(namedCount{"generated tokens", t.DecodeTokens}, namedCount{"prompt tokens", t.PromptTokens}); why != "" {
+			r.fail(failMalformed, "absurd server timings: "+why)
+			return false
+		}
+		r.takeServer(t)
+	}
+	return true
+}
+
+// namedCount is a count a server gave, and its name.
+type namedCount struct {
+	name string
+	n    int
+}
+
+// absurdCount names the first count that no answer can have, with its
+// value; "" when all are sane (-1 is "not reported").
+func absurdCount(counts ...namedCount) string {
+	for _, c := range counts {
+		if c.n < -1 || c.n > maxTokenCount {
+			return fmt.Sprintf("%s %d", c.name, c.n)
+		}
+	}
+	return ""
 }
 
 // takeUsage keeps the usage of the latest chunk that has one.

@@ -150,11 +150,8 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, con
 	}
 	rec.ResponseID = string(chunk.ID)
 	rec.FinishReason = chunk.Finish
-	if chunk.Usage.Present {
-		rec.takeUsage(chunk.Usage)
-	}
-	if chunk.Server.Present {
-		rec.takeServer(chunk.Server)
+	if !rec.takeCounts(&chunk) {
+		return
 	}
 	if !chunk.Tokens {
 		rec.fail(failEmpty, "empty completion: no text in the answer")

@@ -61,11 +61,9 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		if chunk.Finish != "" {
 			rec.FinishReason = chunk.Finish
 		}
-		if chunk.Usage.Present {
-			rec.takeUsage(chunk.Usage)
-		}
-		if chunk.Server.Present {
-			rec.takeServer(chunk.Server)
+		if (chunk.Usage.Present || chunk.Server.Present) && !rec.takeCounts(&chunk) {
+			rec.Done = c.since(c.now())
+			return
 		}
 		if chunk.Done { // Ollama's native stream ends with done: true
 			rec.DoneSeen = true
