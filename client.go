@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,6 +42,9 @@ type Client struct {
 	auxHeader http.Header // of every other call
 	sseHeader http.Header // of a streamed call that is not the benchmark's (the probe's)
 	now       func() time.Time
+	// arrived counts the token-bearing chunks read so far, across
+	// requests, as they arrive: the progress line's tokens/s.
+	arrived atomic.Int64
 }
 
 // clientSpec is all a Client needs to know, taken from the configuration

@@ -142,7 +142,7 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 	if b.cfg.load.sweeping() {
 		total = 0
 	}
-	prog := newProgress(b.stderr, b.cfg.out.quiet, total, b.cfg.load.duration)
+	prog := newProgress(b.stderr, b.cfg.out.quiet, total, b.cfg.load.duration, &b.client.arrived)
 	defer prog.close()
 	rn := &runner{client: b.client, tokens: b.plan.tokens, body: b.plan.body, sink: sink, prog: prog, stop: ctx}
 	if w, ok := b.plan.warmup(); ok {

@@ -52,6 +52,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		if chunk.Tokens {
 			at := c.since(events.At())
 			rec.Chunks = append(rec.Chunks, at)
+			c.arrived.Add(1)
 			if chunk.Answer && rec.FirstAnswer == none {
 				rec.FirstAnswer = at
 			} else if !chunk.Answer && rec.FirstAnswer == none {
