@@ -23,6 +23,9 @@ type finding interface{ isFinding() }
 type (
 	// noUsageFinding: answers without usage, counted by tiktoken.
 	noUsageFinding struct{ answers, of int }
+	// approxCountFinding: answers whose tiktoken count cut text without a
+	// word break.
+	approxCountFinding struct{ answers int }
 	// overMaxFinding: answers longer than max_tokens; the longest.
 	overMaxFinding struct{ answers, longest int }
 	// chunkingFinding: several tokens per chunk, so ITL is coarse.
@@ -50,6 +53,7 @@ type (
 )
 
 func (noUsageFinding) isFinding()     {}
+func (approxCountFinding) isFinding() {}
 func (overMaxFinding) isFinding()     {}
 func (chunkingFinding) isFinding()    {}
 func (cachedFinding) isFinding()      {}
@@ -94,11 +98,14 @@ func trustChecks(records []Record) ([]finding, tokenCrossCheck) {
 
 // answerChecks looks at what the ok answers say of themselves.
 func answerChecks(ok []*Record) []finding {
-	noUsage, over, overMax, chunks, tokens := 0, 0, 0, 0, 0
+	noUsage, approx, over, overMax, chunks, tokens := 0, 0, 0, 0, 0, 0
 	cachedAnswers, cached, prompt, zeroPrompt := 0, 0, 0, 0
 	for _, r := range ok {
 		if r.UsageTokens < 0 {
 			noUsage++
+		}
+		if r.TokensApprox {
+			approx++
 		}
 		if r.CachedTokens > 0 {
 			cachedAnswers++
@@ -120,6 +127,9 @@ func answerChecks(ok []*Record) []finding {
 	var found []finding
 	if noUsage > 0 {
 		found = append(found, noUsageFinding{noUsage, len(ok)})
+	}
+	if approx > 0 {
+		found = append(found, approxCountFinding{approx})
 	}
 	if over > 0 {
 		found = append(found, overMaxFinding{over, overMax})

@@ -42,6 +42,7 @@ type Client struct {
 	auxHeader http.Header // of every other call
 	sseHeader http.Header // of a streamed call that is not the benchmark's (the probe's)
 	now       func() time.Time
+	tokens    *tokenPolicy // what answer text to keep for counting; nil: none
 	// arrived counts the token-bearing chunks read so far, across
 	// requests, as they arrive: the progress line's tokens/s.
 	arrived atomic.Int64
@@ -58,7 +59,8 @@ type clientSpec struct {
 	maxTokens int
 	stream    bool
 	insecure  bool
-	pool      int // connections to keep: the most requests in flight
+	pool      int          // connections to keep: the most requests in flight
+	tokens    *tokenPolicy // the run's token policy, which rules what answer text is kept
 }
 
 // newClient builds the one Client of a run, its pool sized to the
@@ -76,6 +78,7 @@ func newClient(spec clientSpec) *Client {
 		stream:    spec.stream,
 		start:     time.Now(),
 		now:       time.Now,
+		tokens:    spec.tokens,
 	}
 	c.auxHeader = requestHeader(spec.apiKey, spec.headers, "application/json")
 	c.sseHeader = requestHeader(spec.apiKey, spec.headers, "text/event-stream")

@@ -48,11 +48,12 @@ type Record struct {
 	MaxTokens      int // the max_tokens the request asked for
 	OutputTokens   int
 	TokenSource    tokenSource
-	UsageTokens    int // usage.completion_tokens; -1 when not reported
-	TiktokenTokens int // tiktoken's count of the text; -1 when not counted
-	ReasonTokens   int // usage's reasoning_tokens (thinking); -1 when not reported
-	CachedTokens   int // usage's cached prompt tokens; -1 when not reported
-	InputTokens    int // usage.prompt_tokens; -1 when not reported
+	UsageTokens    int  // usage.completion_tokens; -1 when not reported
+	TiktokenTokens int  // tiktoken's count of the text; -1 when not counted
+	TokensApprox   bool // tiktoken's count cut text without a word break: it may be a few tokens off
+	ReasonTokens   int  // usage's reasoning_tokens (thinking); -1 when not reported
+	CachedTokens   int  // usage's cached prompt tokens; -1 when not reported
+	InputTokens    int  // usage.prompt_tokens; -1 when not reported
 	FinishReason   string
 	DoneSeen       bool          // the stream ended with data: [DONE]
 	Reasoning      bool          // some chunk carried reasoning before any answer
@@ -66,7 +67,7 @@ type Record struct {
 	Err        string   // one-line reason, grouped in the report
 	HTTPStatus int
 
-	text []byte // generated text, kept until the tokens are counted
+	text answerText // generated text, kept until the tokens are counted
 }
 
 // newRecord returns a Record whose optional timestamps are unset.

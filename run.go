@@ -43,7 +43,9 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	}
 	defer tgt.shutdown()
 	b := &benchRun{cfg: cfg, plan: p, baseURL: tgt.baseURL, rep: &textReport{w: text}, stderr: stderr}
-	b.client = newClient(cfg.clientSpec(tgt.baseURL))
+	spec := cfg.clientSpec(tgt.baseURL)
+	spec.tokens = p.tokens
+	b.client = newClient(spec)
 	defer b.client.http.CloseIdleConnections()
 
 	res, err := b.execute(ctx, files)

@@ -34,8 +34,11 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 			rec.DoneSeen = true
 			break
 		}
+		if len(data) > cap(rec.text.buf)-len(rec.text.buf) {
+			c.tokens.room(ctx, rec, len(data)) // a chunk's text is no longer than its data
+		}
 		var err error
-		rec.text, err = wire.Decode(data, &chunk, rec.text)
+		rec.text.buf, err = wire.Decode(data, &chunk, rec.text.buf)
 		if err != nil {
 			rec.Done = c.since(c.now())
 			rec.fail(failMalformed, "malformed stream chunk: "+err.Error())
