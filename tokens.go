@@ -147,12 +147,12 @@ func (p *tokenPolicy) count(ctx context.Context, rec *Record) {
 // failCounting fails a Record whose tokens could not be counted.
 func failCounting(ctx context.Context, rec *Record, err error) {
 	switch {
+	case errors.Is(err, errTextDropped):
+		rec.fail(failMalformed, err.Error())
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		rec.fail(failCancelled, "cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
 		rec.fail(failTimeout, "timeout while counting tokens")
-	case errors.Is(err, errTextDropped):
-		rec.fail(failMalformed, err.Error())
 	default:
 		rec.fail(failMalformed, "counting tokens: "+err.Error())
 	}
