@@ -23,6 +23,9 @@ type finding interface{ isFinding() }
 type (
 	// noUsageFinding: answers without usage, counted by tiktoken.
 	noUsageFinding struct{ answers, of int }
+	// approxCountFinding: answers whose tiktoken count cut text without a
+	// word break.
+	approxCountFinding struct{ answers int }
 	// overMaxFinding: answers longer than max_tokens; the longest.
 	overMaxFinding struct{ answers, longest int }
 	// shortFixedFinding: with --fixed-output, answers shorter than the
@@ -53,6 +56,7 @@ type (
 )
 
 func (noUsageFinding) isFinding()     {}
+func (approxCountFinding) isFinding() {}
 func (overMaxFinding) isFinding()     {}
 func (shortFixedFinding) isFinding()  {}
 func (chunkingFinding) isFinding()    {}
@@ -98,16 +102,19 @@ func trustChecks(records []Record) ([]finding, tokenCrossCheck) {
 
 // answerChecks looks at what the ok answers say of themselves.
 func answerChecks(ok []*Record) []finding {
-	noUsage, over, overMax, chunks, tokens := 0, 0, 0, 0, 0
+	noUsage, approx, over, overMax, chunks, tokens := 0, 0, 0, 0, 0, 0
 	cachedAnswers, cached, prompt, zeroPrompt := 0, 0, 0, 0
 	for _, r := range ok {
 		if r.UsageTokens < 0 {
 			noUsage++
 		}
+		if r.TokensApprox {
+			approx++
+		}
 		if r.CachedTokens > 0 {
 			cachedAnswers++
-			cached += r.CachedTokens
-			prompt += max(r.InputTokens, 0)
+			cached = addSat(cached, r.CachedTokens)
+			prompt = addSat(prompt, max(r.InputTokens, 0))
 		}
 		if r.InputTokens == 0 {
 			zeroPrompt++
@@ -118,12 +125,15 @@ func answerChecks(ok []*Record) []finding {
 		}
 		if r.Stream && len(r.Chunks) > 0 {
 			chunks += len(r.Chunks)
-			tokens += r.OutputTokens
+			tokens = addSat(tokens, r.OutputTokens)
 		}
 	}
 	var found []finding
 	if noUsage > 0 {
 		found = append(found, noUsageFinding{noUsage, len(ok)})
+	}
+	if approx > 0 {
+		found = append(found, approxCountFinding{approx})
 	}
 	if over > 0 {
 		found = append(found, overMaxFinding{over, overMax})

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,6 +46,10 @@ type Client struct {
 	auxHeader http.Header // of every other call
 	sseHeader http.Header // of a streamed call that is not the benchmark's (the probe's)
 	now       func() time.Time
+	tokens    *tokenPolicy // what answer text to keep for counting; nil: none
+	// arrived counts the token-bearing chunks read so far, across
+	// requests, as they arrive: the progress line's tokens/s.
+	arrived atomic.Int64
 }
 
 // clientSpec is all a Client needs to know, taken from the configuration
@@ -60,8 +65,9 @@ type clientSpec struct {
 	fixed     bool // --fixed-output, as sent (not with --api ollama)
 	stream    bool
 	insecure  bool
-	noProxy   bool // connect directly, whatever HTTP_PROXY says
-	pool      int  // connections to keep: the most requests in flight
+	noProxy   bool         // connect directly, whatever HTTP_PROXY says
+	pool      int          // connections to keep: the most requests in flight
+	tokens    *tokenPolicy // the run's token policy, which rules what answer text is kept
 }
 
 // newClient builds the one Client of a run, its pool sized to the
@@ -88,6 +94,7 @@ func newClient(spec clientSpec) *Client {
 		stream:    spec.stream,
 		start:     time.Now(),
 		now:       time.Now,
+		tokens:    spec.tokens,
 	}
 	c.auxHeader = requestHeader(spec.apiKey, spec.headers, "application/json")
 	c.sseHeader = requestHeader(spec.apiKey, spec.headers, "text/event-stream")

@@ -23,8 +23,8 @@ type phaseRun struct {
 }
 
 // runner executes the phases of a run: the load core decides when each
-// request starts, the Client sends it, and the collector settles each into
-// exactly one Record.
+// request starts, the Client sends it, a few counters settle its tokens,
+// and the collector finishes each into exactly one Record.
 type runner struct {
 	client *Client
 	tokens *tokenPolicy
@@ -55,9 +55,9 @@ func (r *runner) runPhase(ctx context.Context, p phaseRun) ([]Record, int, error
 	var succeeded atomic.Int64
 	var bodyErr error
 	var bodyErrOnce sync.Once
-	// Room for many records, so senders rarely wait on the collector, which
-	// settles token counts: sized by the work (a few requests need a few
-	// slots, whatever the thread count), and bounded.
+	// Room for many records, so senders rarely wait on the token counters:
+	// sized by the work (a few requests need a few slots, whatever the
+	// thread count), and bounded.
 	room, senders := 4096, min(p.load.Threads, 1<<16)
 	if p.load.Total > 0 {
 		room, senders = min(p.load.Total, room), min(p.load.Total, senders)
@@ -92,11 +92,36 @@ func (r *runner) runPhase(ctx context.Context, p phaseRun) ([]Record, int, error
 		sent <- load.Run(sending, p.load, ready, fire)
 		close(results)
 	}()
-	records := r.collect(results, p)
+	records := r.collect(r.settleAll(ctx, results), p)
 	return records, <-sent, bodyErr
 }
 
-// collect settles every Record as it arrives: token count, --records line,
+// counters is how many Records have their tokens counted at once: a long
+// count holds up one of them, never the other Records.
+const counters = 4
+
+// settleAll settles the tokens of every Record from results, a few at a
+// time, and passes each on; counting stops when ctx ends (its Records are
+// then cancelled).
+func (r *runner) settleAll(ctx context.Context, results <-chan Record) <-chan Record {
+	settled := make(chan Record, counters)
+	var wg sync.WaitGroup
+	for range counters {
+		wg.Go(func() {
+			for rec := range results {
+				r.tokens.settle(ctx, &rec)
+				settled <- rec
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(settled)
+	}()
+	return settled
+}
+
+// collect finishes every settled Record as it arrives: --records line,
 // progress. It is the one place a Record is finished.
 func (r *runner) collect(results <-chan Record, p phaseRun) []Record {
 	expect := 4096 // records to hold: all of them when the count is known
@@ -106,7 +131,6 @@ func (r *runner) collect(results <-chan Record, p phaseRun) []Record {
 	records := make([]Record, 0, expect)
 	for rec := range results {
 		rec.Level = p.level
-		r.tokens.settle(&rec)
 		r.sink.add(&rec)
 		r.prog.finished(&rec)
 		records = append(records, rec)

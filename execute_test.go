@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
 	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,5 +90,92 @@ func TestRunPhaseSizedByWork(t *testing.T) {
 	records, sent, err := r.runPhase(context.Background(), phaseRun{load: load.Phase{Threads: math.MaxInt, Total: 1}})
 	if err != nil || sent != 1 || len(records) != 1 || !records[0].OK {
 		t.Fatalf("%d sent, %d records, %v; want the one request, ok", sent, len(records), err)
+	}
+}
+
+// bigThenSmall is a server whose first answer is a megabyte of one letter
+// and whose others are "hi", none with usage: tiktoken counts them all.
+func bigThenSmall(t *testing.T) string {
+	t.Helper()
+	var n atomic.Int64
+	big := `{"choices":[{"message":{"content":"` + strings.Repeat("a", 1e6) + `"},"finish_reason":"stop"}]}`
+	return serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			io.WriteString(w, big)
+			return
+		}
+		io.WriteString(w, `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]}`)
+	})
+}
+
+// countingRunner is a runner against url whose tokens counter is counter.
+func countingRunner(t *testing.T, url string, counter tokenCounter) *runner {
+	t.Helper()
+	cfg := &config{threads: 4, maxTokens: 8, model: "m", encoding: "cl100k_base", prompt: "hi", timeout: 30}
+	r := testRunner(t, cfg, url)
+	r.tokens.counter = counter // the Client's policy too
+	r.prog = &progress{}
+	return r
+}
+
+// A megabyte without a word break is counted in pieces, off the requests'
+// path, and no other Record waits for it: every other request is settled
+// while its count is held up.
+func TestLongCountBlocksNoOtherRecord(t *testing.T) {
+	t.Parallel()
+	const others = 11
+	release := make(chan struct{})
+	var held sync.Once
+	counter := &pieceRecorder{onCount: func(piece []byte) {
+		if piece[0] == 'a' {
+			held.Do(func() { <-release })
+		}
+	}}
+	r := countingRunner(t, bigThenSmall(t), counter)
+	done := make(chan []Record)
+	go func() {
+		records, _, _ := r.runPhase(t.Context(), phaseRun{load: load.Phase{Threads: 4, Total: others + 1}})
+		done <- records
+	}()
+	deadline := time.After(20 * time.Second)
+	for r.prog.done.Load() < others {
+		select {
+		case <-deadline:
+			t.Fatalf("%d Records settled while the long count waits; want the %d others", r.prog.done.Load(), others)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(release)
+	records := <-done
+	if len(records) != others+1 {
+		t.Fatalf("%d records; want %d", len(records), others+1)
+	}
+	for _, rec := range records {
+		if !rec.OK {
+			t.Errorf("request %d: %s", rec.Index, rec.Err)
+		}
+		if rec.OutputTokens > 1 && (rec.OutputTokens != (1_000_000+maxRun-1)/maxRun || !rec.TokensApprox) {
+			t.Errorf("the long answer: %d tokens (approximate %v); want a token per piece of %d bytes, approximate", rec.OutputTokens, rec.TokensApprox, maxRun)
+		}
+	}
+	if _, longest := counter.counted(); longest > maxRun {
+		t.Errorf("a piece of %d bytes counted; want at most %d", longest, maxRun)
+	}
+}
+
+// Counting stops when the run is cancelled (a second Ctrl-C): the Record
+// whose count was cut short is cancelled, and the rest of its text is
+// never counted.
+func TestCountingStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	counter := &pieceRecorder{onCount: func([]byte) { cancel() }}
+	r := countingRunner(t, bigThenSmall(t), counter)
+	records, sent, err := r.runPhase(ctx, phaseRun{load: load.Phase{Threads: 1, Total: 1}})
+	if err != nil || sent != 1 || len(records) != 1 || records[0].FailKind != failCancelled {
+		t.Fatalf("%d sent, records %+v, %v; want the one request cancelled", sent, records, err)
+	}
+	if n, _ := counter.counted(); n > 1 {
+		t.Errorf("%d pieces counted after the cancel; want it to stop after the first", n)
 	}
 }

@@ -51,7 +51,7 @@ func newPlan(cfg *config) (*plan, error) {
 	p := &plan{
 		body:       func(k requestKey) ([]byte, error) { return bodies.build(prompts(k)) },
 		promptFile: promptFile,
-		tokens:     &tokenPolicy{counter: counter, force: cfg.forceTiktoken, crossCheck: cfg.crossCheck},
+		tokens:     newTokenPolicy(counter, cfg.forceTiktoken, cfg.crossCheck),
 	}
 	if w := cfg.load.warmup; w > 0 {
 		p.phases = append(p.phases, phaseRun{load: load.Phase{Threads: min(cfg.threads, w), Total: w}, warmup: true, number: warmupPhase})

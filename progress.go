@@ -20,6 +20,10 @@ type progress struct {
 	start    time.Time
 
 	sent, done, ok, failed, tokens atomic.Int64
+	// arrived counts token-bearing chunks as the streams deliver them (the
+	// Client's count); tokens adds the rest of each ok answer's count when
+	// it is settled, so that the rate moves while tokens stream.
+	arrived *atomic.Int64
 
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -27,16 +31,17 @@ type progress struct {
 }
 
 // newProgress returns nil (no progress line) unless stderr is a terminal.
+// arrived is the Client's count of token-bearing chunks as they arrive.
 // The line is written beneath the safeWriter that guards stderr: its own
 // escape sequences redraw it, and it shows nothing but its figures.
-func newProgress(stderr io.Writer, quiet bool, total int, duration time.Duration) *progress {
+func newProgress(stderr io.Writer, quiet bool, total int, duration time.Duration, arrived *atomic.Int64) *progress {
 	if guarded, ok := stderr.(interface{ Unwrap() io.Writer }); ok {
 		stderr = guarded.Unwrap()
 	}
 	if quiet || !isTerminal(stderr) {
 		return nil
 	}
-	p := &progress{w: stderr, total: total, duration: duration, start: time.Now(), stop: make(chan struct{})}
+	p := &progress{w: stderr, total: total, duration: duration, start: time.Now(), stop: make(chan struct{}), arrived: arrived}
 	p.wg.Go(p.loop)
 	return p
 }
@@ -63,7 +68,7 @@ func (p *progress) finished(r *Record) {
 	p.done.Add(1)
 	if r.OK {
 		p.ok.Add(1)
-		p.tokens.Add(int64(r.OutputTokens))
+		p.tokens.Add(int64(r.OutputTokens - len(r.Chunks))) // the chunks were counted as they came
 	} else {
 		p.failed.Add(1)
 	}
@@ -80,12 +85,22 @@ func (p *progress) loop() {
 			fmt.Fprint(p.w, "\r\x1b[K")
 			return
 		case now := <-tick.C:
-			tokens := p.tokens.Load()
+			tokens := p.tokenCount()
 			rate := float64(tokens-lastTokens) / now.Sub(last).Seconds()
 			lastTokens, last = tokens, now
 			fmt.Fprint(p.w, "\r"+p.line(now.Sub(p.start), rate)+"\x1b[K")
 		}
 	}
+}
+
+// tokenCount is the tokens seen so far: the chunks of streams as they
+// arrive, and the rest of the answers' counts as they are settled.
+func (p *progress) tokenCount() int64 {
+	n := p.tokens.Load()
+	if p.arrived != nil {
+		n += p.arrived.Load()
+	}
+	return n
 }
 
 // line is the status: done/total, ok/failed, in flight, tokens/s, elapsed, ETA.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/wire"
@@ -48,11 +49,12 @@ type Record struct {
 	FixedOutput    bool // it asked for exactly MaxTokens (--fixed-output: ignore_eos, min_tokens)
 	OutputTokens   int
 	TokenSource    tokenSource
-	UsageTokens    int // usage.completion_tokens; -1 when not reported
-	TiktokenTokens int // tiktoken's count of the text; -1 when not counted
-	ReasonTokens   int // usage's reasoning_tokens (thinking); -1 when not reported
-	CachedTokens   int // usage's cached prompt tokens; -1 when not reported
-	InputTokens    int // usage.prompt_tokens; -1 when not reported
+	UsageTokens    int  // usage.completion_tokens; -1 when not reported
+	TiktokenTokens int  // tiktoken's count of the text; -1 when not counted
+	TokensApprox   bool // tiktoken's count cut text without a word break: it may be a few tokens off
+	ReasonTokens   int  // usage's reasoning_tokens (thinking); -1 when not reported
+	CachedTokens   int  // usage's cached prompt tokens; -1 when not reported
+	InputTokens    int  // usage.prompt_tokens; -1 when not reported
 	FinishReason   string
 	DoneSeen       bool          // the stream ended with data: [DONE]
 	Reasoning      bool          // some chunk carried reasoning before any answer
@@ -66,7 +68,7 @@ type Record struct {
 	Err        string   // one-line reason, grouped in the report
 	HTTPStatus int
 
-	text []byte // generated text, kept until the tokens are counted
+	text answerText // generated text, kept until the tokens are counted
 }
 
 // newRecord returns a Record whose optional timestamps are unset.
@@ -183,6 +185,51 @@ func perSecond(n int, ms float64) float64 {
 		return 0
 	}
 	return finiteOr(float64(n)/ms*1000, 0)
+}
+
+// maxTokenCount is more tokens than any answer or prompt has (about 10^12):
+// a count beyond it, or a negative one, is the server's error, not a
+// figure, and summed it could overflow every total.
+const maxTokenCount = 1 << 40
+
+// takeCounts keeps the usage and the server's timings of a chunk, or
+// fails the Record when a count in them is absurd.
+func (r *Record) takeCounts(c *wire.Chunk) bool {
+	if c.Usage.Present {
+		u := c.Usage
+		if why := absurdCount(namedCount{"completion_tokens", u.Completion}, namedCount{"prompt_tokens", u.Prompt},
+			namedCount{"reasoning_tokens", u.Reasoning}, namedCount{"cached_tokens", u.Cached}); why != "" {
+			r.fail(failMalformed, "absurd usage: "+why)
+			return false
+		}
+		r.takeUsage(u)
+	}
+	if c.Server.Present {
+		t := c.Server
+		if why := absurdCount(namedCount{"generated tokens", t.DecodeTokens}, namedCount{"prompt tokens", t.PromptTokens}); why != "" {
+			r.fail(failMalformed, "absurd server timings: "+why)
+			return false
+		}
+		r.takeServer(t)
+	}
+	return true
+}
+
+// namedCount is a count a server gave, and its name.
+type namedCount struct {
+	name string
+	n    int
+}
+
+// absurdCount names the first count that no answer can have, with its
+// value; "" when all are sane (-1 is "not reported").
+func absurdCount(counts ...namedCount) string {
+	for _, c := range counts {
+		if c.n < -1 || c.n > maxTokenCount {
+			return fmt.Sprintf("%s %d", c.name, c.n)
+		}
+	}
+	return ""
 }
 
 // takeUsage keeps the usage of the latest chunk that has one.

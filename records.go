@@ -38,6 +38,7 @@ type recordLine struct {
 	InputTokens  *int         `json:"input_tokens,omitempty"`
 	UsageTokens  *int         `json:"usage_tokens,omitempty"`    // the server's count, when it gave one
 	TiktokenTok  *int         `json:"tiktoken_tokens,omitempty"` // tiktoken's count, when counted
+	TokensApprox bool         `json:"tokens_approx,omitempty"`   // tiktoken's count cut text without a word break
 	ReasonTok    *int         `json:"reasoning_tokens,omitempty"`
 	CachedTok    *int         `json:"cached_prompt_tokens,omitempty"`
 	FinishReason string       `json:"finish_reason,omitempty"`
@@ -92,7 +93,7 @@ func (r *Record) line(runStart time.Time) recordLine {
 		OK: r.OK, FailKind: r.FailKind, Error: r.Err, HTTPStatus: r.HTTPStatus,
 		SchedMs: optMs(r.Sched), SendMs: toMs(r.Send), HdrMs: optMs(r.Hdr), FirstMs: optMs(r.First()),
 		FirstAnsMs: optMs(r.FirstAnswer), LastMs: optMs(r.Last()), DoneMs: optMs(r.Done),
-		MaxTokens: r.MaxTokens, FixedOutput: r.FixedOutput, OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, FinishReason: r.FinishReason,
+		MaxTokens: r.MaxTokens, FixedOutput: r.FixedOutput, OutputTokens: r.OutputTokens, TokenSource: r.TokenSource, TokensApprox: r.TokensApprox, FinishReason: r.FinishReason,
 		DoneSeen: r.DoneSeen, Reasoning: r.Reasoning, Retried: r.Retried, NewConn: r.NewConn,
 		ConnectMs: toMs(r.Connect), ResponseID: r.ResponseID, Server: r.Server,
 	}
@@ -129,8 +130,8 @@ func (l *recordLine) record(shift time.Duration) Record {
 		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
 		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),
 		MaxTokens: l.MaxTokens, FixedOutput: l.FixedOutput, OutputTokens: l.OutputTokens, TokenSource: l.TokenSource, InputTokens: -1, UsageTokens: -1, TiktokenTokens: -1, ReasonTokens: -1, CachedTokens: -1,
-		FinishReason: clean(l.FinishReason),
-		DoneSeen:     l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
+		FinishReason: clean(l.FinishReason), TokensApprox: l.TokensApprox,
+		DoneSeen: l.DoneSeen, Reasoning: l.Reasoning, Retried: l.Retried, NewConn: l.NewConn,
 		Connect: fromMs(l.ConnectMs), ResponseID: clean(l.ResponseID), Server: l.Server,
 	}
 	for _, f := range []struct {

@@ -16,6 +16,8 @@ func findingText(f finding) string {
 	switch f := f.(type) {
 	case noUsageFinding:
 		return fmt.Sprintf("%d of %d answers had no usage: their output tokens are tiktoken's estimate, not the model's own count", f.answers, f.of)
+	case approxCountFinding:
+		return fmt.Sprintf("%d answers held text with no word break for over %d bytes: tiktoken counted it in pieces, so their counts may be a few tokens off", f.answers, maxRun)
 	case overMaxFinding:
 		return fmt.Sprintf("%d answers were longer than max_tokens (up to %d tokens): the server ignored the cap, so answers are longer than asked", f.answers, f.longest)
 	case shortFixedFinding:

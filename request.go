@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -54,8 +54,8 @@ func (c *Client) Do(ctx context.Context, index int, body []byte) Record {
 }
 
 // readResponse turns a response whose headers arrived into the rest of rec:
-// the status check and the body (stream or whole); the collector counts
-// its tokens (tokenPolicy.settle).
+// the status check and the body (stream or whole); the runner's counters
+// settle its tokens (tokenPolicy.settle).
 func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Record) {
 	rec.HTTPStatus = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -73,7 +73,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 	case !c.stream || mediaType == "application/json":
 		// Not streamed (or a server that ignored "stream"): one JSON body.
 		rec.Stream = false
-		c.readWhole(ctx, resp.Body, rec, resp.ContentLength)
+		c.readWhole(ctx, resp.Body, rec)
 	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
 		c.readStream(ctx, resp.Body, rec, false)
 	case mediaType == "application/x-ndjson" && c.native:
@@ -127,19 +127,27 @@ func (t *connTrace) into(rec *Record) {
 }
 
 // readWhole reads and decodes a non-streaming answer.
-func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, contentLength int64) {
-	data, err := readAllSized(body, maxWholeBody+1, contentLength)
+func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
+	var budget *textBudget
+	if c.tokens != nil {
+		budget = c.tokens.budget
+	}
+	data, charged, err := readCapped(body, maxWholeBody, budget)
+	defer budget.give(charged)
 	rec.Done = c.since(c.now())
-	if err != nil {
+	switch {
+	case errors.Is(err, errOverBudget):
+		rec.fail(failMalformed, err.Error())
+		return
+	case err != nil:
 		c.failTransport(ctx, rec, err, "reading body: ")
 		return
-	}
-	if len(data) > maxWholeBody {
+	case len(data) > maxWholeBody:
 		rec.fail(failMalformed, fmt.Sprintf("answer larger than %d MiB", maxWholeBody>>20))
 		return
 	}
 	var chunk wire.Chunk
-	rec.text, err = wire.Decode(data, &chunk, rec.text)
+	rec.text.buf, err = wire.Decode(data, &chunk, nil)
 	if err != nil {
 		rec.fail(failMalformed, "malformed response: "+err.Error())
 		return
@@ -150,25 +158,48 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record, con
 	}
 	rec.ResponseID = c.text(string(chunk.ID))
 	rec.FinishReason = c.text(chunk.Finish)
-	if chunk.Usage.Present {
-		rec.takeUsage(chunk.Usage)
-	}
-	if chunk.Server.Present {
-		rec.takeServer(chunk.Server)
+	if !rec.takeCounts(&chunk) {
+		return
 	}
 	if !chunk.Tokens {
 		rec.fail(failEmpty, "empty completion: no text in the answer")
+		return
 	}
+	c.tokens.keepWhole(ctx, rec)
 }
 
-// readAllSized reads body whole, at most limit bytes, into a buffer sized
-// by the Content-Length when it is known.
-func readAllSized(body io.Reader, limit, contentLength int64) ([]byte, error) {
-	size := int64(512)
-	if contentLength > 0 {
-		size = contentLength + 1 // room to see EOF without growing
+// errOverBudget: a non-streamed answer would take the client past its
+// memory bound for answers.
+var errOverBudget = fmt.Errorf("answer too large to read now: the answers in flight hold the client's %d MiB for answers", textBudgetBytes>>20)
+
+// readCapped reads body whole, at most limit bytes (one more tells that
+// there was more). Its buffer doubles as the bytes come, never past the
+// limit and never sized by what the server announces; past freeBody bytes,
+// it draws from budget (charged says how much), or fails with
+// errOverBudget.
+func readCapped(body io.Reader, limit int, budget *textBudget) (data []byte, charged int, err error) {
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > limit {
+				return buf, charged, nil
+			}
+			size := min(2*cap(buf), limit+1)
+			if need := max(size-freeBody, 0) - charged; need > 0 {
+				if !budget.take(need) {
+					return buf, charged, errOverBudget
+				}
+				charged += need
+			}
+			buf = append(make([]byte, 0, size), buf...)
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, charged, nil
+		}
+		if err != nil {
+			return buf, charged, err
+		}
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, min(size, limit)))
-	_, err := buf.ReadFrom(io.LimitReader(body, limit))
-	return buf.Bytes(), err
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +233,66 @@ func TestCLIFailures(t *testing.T) {
 				t.Errorf("requests %+v, errors %v; want all 4 failed with %q", r, doc.Errors, tt.reason)
 			}
 		})
+	}
+}
+
+// allocated is how many bytes f allocated, process-wide: the test that uses
+// it must not run in parallel with others.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A server that announces 8 GiB and sends 11 bytes costs the client no
+// more than those bytes: the Content-Length sizes nothing. Not parallel:
+// it counts the process's allocations.
+func TestContentLengthNotTrusted(t *testing.T) {
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.FormatInt(8<<30, 10))
+		io.WriteString(w, `{"choices":`) // 11 bytes, then the server gives up
+	})
+	c := newClient(clientSpec{baseURL: url, timeout: time.Minute, pool: 1})
+	var rec Record
+	n := allocated(func() { rec = c.Do(t.Context(), 0, []byte(`{}`)) })
+	if rec.FailKind != failNetwork {
+		t.Errorf("record %q %q; want a body cut short", rec.FailKind, rec.Err)
+	}
+	t.Logf("allocated %d KiB", n>>10)
+	if n > 16<<20 {
+		t.Errorf("reading 11 bytes announced as 8 GiB allocated %d MiB; want under 16 MiB", n>>20)
+	}
+}
+
+// A non-streamed answer just under the 64 MiB cap, sent without a
+// Content-Length, is read into a buffer that grows no further than the
+// cap: about twice its size allocated in all, not the four times of a
+// buffer doubled to 128 MiB. Not parallel: it counts the process's
+// allocations.
+func TestWholeAnswerBoundedAlloc(t *testing.T) {
+	const size = maxWholeBody - 256
+	head := `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1},"pad":"`
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, head)
+		pad := bytes.Repeat([]byte("x"), 32<<10)
+		for left := size - len(head) - 2; left > 0; left -= len(pad) {
+			w.Write(pad[:min(left, len(pad))])
+		}
+		io.WriteString(w, `"}`)
+	})
+	c := newClient(clientSpec{baseURL: url, timeout: time.Minute, pool: 1})
+	var rec Record
+	n := allocated(func() { rec = c.Do(t.Context(), 0, []byte(`{}`)) })
+	if !rec.OK && rec.FailKind != "" {
+		t.Fatalf("record %q %q; want the answer read", rec.FailKind, rec.Err)
+	}
+	t.Logf("allocated %d MiB", n>>20)
+	if limit := uint64(size) * 5 / 2; n > limit {
+		t.Errorf("reading a %d MiB answer allocated %d MiB; want under %d MiB", size>>20, n>>20, limit>>20)
 	}
 }

@@ -43,7 +43,9 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 	}
 	defer tgt.shutdown()
 	b := &benchRun{cfg: cfg, plan: p, baseURL: tgt.baseURL, rep: &textReport{w: text}, stderr: stderr}
-	b.client = newClient(cfg.clientSpec(tgt.baseURL))
+	spec := cfg.clientSpec(tgt.baseURL)
+	spec.tokens = p.tokens
+	b.client = newClient(spec)
 	defer b.client.http.CloseIdleConnections()
 
 	res, err := b.execute(ctx, files)
@@ -142,7 +144,7 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 	if b.cfg.load.sweeping() {
 		total = 0
 	}
-	prog := newProgress(b.stderr, b.cfg.out.quiet, total, b.cfg.load.duration)
+	prog := newProgress(b.stderr, b.cfg.out.quiet, total, b.cfg.load.duration, &b.client.arrived)
 	defer prog.close()
 	rn := &runner{client: b.client, tokens: b.plan.tokens, body: b.plan.body, sink: sink, prog: prog, stop: ctx}
 	if w, ok := b.plan.warmup(); ok {

@@ -162,3 +162,15 @@ func finiteOr(v, alt float64) float64 {
 	}
 	return v
 }
+
+// addSat is a + b, stopped at the largest or smallest int instead of
+// wrapping: a sum of counts never turns negative.
+func addSat(a, b int) int {
+	switch {
+	case b > 0 && a > math.MaxInt-b:
+		return math.MaxInt
+	case b < 0 && a < math.MinInt-b:
+		return math.MinInt
+	}
+	return a + b
+}

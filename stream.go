@@ -34,8 +34,11 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 			rec.DoneSeen = true
 			break
 		}
+		if len(data) > cap(rec.text.buf)-len(rec.text.buf) {
+			c.tokens.room(ctx, rec, len(data)) // a chunk's text is no longer than its data
+		}
 		var err error
-		rec.text, err = wire.Decode(data, &chunk, rec.text)
+		rec.text.buf, err = wire.Decode(data, &chunk, rec.text.buf)
 		if err != nil {
 			rec.Done = c.since(c.now())
 			rec.fail(failMalformed, "malformed stream chunk: "+err.Error())
@@ -52,6 +55,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		if chunk.Tokens {
 			at := c.since(events.At())
 			rec.Chunks = append(rec.Chunks, at)
+			c.arrived.Add(1)
 			if chunk.Answer && rec.FirstAnswer == none {
 				rec.FirstAnswer = at
 			} else if !chunk.Answer && rec.FirstAnswer == none {
@@ -61,11 +65,9 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		if chunk.Finish != "" {
 			rec.FinishReason = c.text(chunk.Finish)
 		}
-		if chunk.Usage.Present {
-			rec.takeUsage(chunk.Usage)
-		}
-		if chunk.Server.Present {
-			rec.takeServer(chunk.Server)
+		if (chunk.Usage.Present || chunk.Server.Present) && !rec.takeCounts(&chunk) {
+			rec.Done = c.since(c.now())
+			return
 		}
 		if chunk.Done { // Ollama's native stream ends with done: true
 			rec.DoneSeen = true

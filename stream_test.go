@@ -276,3 +276,31 @@ func TestOllamaNativeStreamFixture(t *testing.T) {
 		t.Errorf("as SSE: ok=%v err=%q", rec.OK, rec.Err)
 	}
 }
+
+// Tokens are counted as their chunks arrive, not when the answer ends, so
+// that the progress line's tokens/s moves while answers stream.
+func TestTokensCountedAsTheyArrive(t *testing.T) {
+	t.Parallel()
+	c := testClient(t, true, false)
+	pr, pw := io.Pipe()
+	done := make(chan Record)
+	go func() {
+		rec := newRecord(0, true)
+		c.readStream(t.Context(), pr, &rec, false)
+		done <- rec
+	}()
+	for i := range 3 {
+		io.WriteString(pw, chunk("tok"))
+		// The reader reads again only once it has handled what it had:
+		// when this keep-alive is taken, the chunk is counted.
+		io.WriteString(pw, ": keep-alive\n\n")
+		if got := c.arrived.Load(); got != int64(i+1) {
+			t.Fatalf("after %d chunks of an unfinished stream, %d counted", i+1, got)
+		}
+	}
+	io.WriteString(pw, "data: [DONE]\n\n")
+	pw.Close()
+	if rec := <-done; len(rec.Chunks) != 3 {
+		t.Errorf("%d chunks; want 3", len(rec.Chunks))
+	}
+}

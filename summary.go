@@ -192,9 +192,9 @@ func (t *tally) addServer(s *Summary, r *Record) {
 		return
 	}
 	s.ServerAnswers++
-	s.ClientTokens += r.OutputTokens
+	s.ClientTokens = addSat(s.ClientTokens, r.OutputTokens)
 	if st.DecodeTokens >= 0 {
-		s.ServerTokens += st.DecodeTokens
+		s.ServerTokens = addSat(s.ServerTokens, st.DecodeTokens)
 	}
 	if tps := st.DecodeTPS(); tps > 0 {
 		t.srvDecode = append(t.srvDecode, tps)
@@ -212,13 +212,13 @@ func (t *tally) addServer(s *Summary, r *Record) {
 
 // addTokens counts an ok answer's tokens.
 func (t *tally) addTokens(s *Summary, r *Record) {
-	s.OutputTokens += r.OutputTokens
+	s.OutputTokens = addSat(s.OutputTokens, r.OutputTokens)
 	if r.InputTokens >= 0 {
-		s.InputTokens += r.InputTokens
+		s.InputTokens = addSat(s.InputTokens, r.InputTokens)
 		s.InputReported++
 	}
 	if r.ReasonTokens > 0 {
-		s.ReasonTokens += r.ReasonTokens
+		s.ReasonTokens = addSat(s.ReasonTokens, r.ReasonTokens)
 		s.ReasonAnswers++
 	}
 	if r.TokenSource == sourceUsage {

@@ -81,3 +81,41 @@ func TestServerSideEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// Sums of token counts cannot wrap, even over records no live run would
+// keep (a records file written by hand or by another tool): they stop at
+// the largest int.
+func TestTokenSumsSaturate(t *testing.T) {
+	t.Parallel()
+	var records []Record
+	for i := range 3 {
+		r := streamRec(10*i, math.MaxInt, 100, 200)
+		r.InputTokens, r.ReasonTokens, r.CachedTokens = math.MaxInt, math.MaxInt, math.MaxInt
+		r.Server = &ServerTimes{PromptTokens: 1, DecodeTokens: math.MaxInt, PromptMs: 1, DecodeMs: 1, LoadMs: -1}
+		records = append(records, r)
+	}
+	s := summarizeRecords(records, sloBounds{})
+	for name, v := range map[string]int{"output": s.OutputTokens, "input": s.InputTokens, "reasoning": s.ReasonTokens,
+		"server": s.ServerTokens, "client": s.ClientTokens} {
+		if v != math.MaxInt {
+			t.Errorf("%s tokens = %d; want the sum to stop at %d", name, v, math.MaxInt)
+		}
+	}
+	if s.OutputThroughput <= 0 {
+		t.Errorf("output throughput = %v; want positive", s.OutputThroughput)
+	}
+	if f, ok := findFinding[cachedFinding](s.Checks); !ok || f.cached != math.MaxInt || f.prompt != math.MaxInt {
+		t.Errorf("cached finding %+v (found %v); want sums stopped at the largest int", f, ok)
+	}
+}
+
+// findFinding returns the first finding of type F.
+func findFinding[F finding](found []finding) (F, bool) {
+	for _, f := range found {
+		if x, ok := f.(F); ok {
+			return x, true
+		}
+	}
+	var zero F
+	return zero, false
+}

@@ -306,12 +306,9 @@ func fixtureServer(t *testing.T, routes map[string]string) string {
 
 // replayClient is a Client for replaying recorded responses, not for
 // sending, with the token policy a run settles its Records with.
-type replayClient struct {
-	*Client
-	tokens *tokenPolicy
-}
+type replayClient struct{ *Client }
 
-func (c *replayClient) settle(rec *Record) { c.tokens.settle(rec) }
+func (c *replayClient) settle(rec *Record) { c.tokens.settle(context.Background(), rec) }
 
 // testClient returns a replayClient; force is --force-tiktoken.
 func testClient(t testing.TB, stream, force bool) *replayClient {
@@ -320,8 +317,9 @@ func testClient(t testing.TB, stream, force bool) *replayClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(clientSpec{baseURL: "http://127.0.0.1:1/v1", apiKey: "sk-test-secret", timeout: time.Minute, stream: stream})
-	return &replayClient{Client: c, tokens: &tokenPolicy{counter: counter, force: force}}
+	tokens := newTokenPolicy(counter, force, false)
+	c := newClient(clientSpec{baseURL: "http://127.0.0.1:1/v1", apiKey: "sk-test-secret", timeout: time.Minute, stream: stream, tokens: tokens})
+	return &replayClient{c}
 }
 
 // testRunner returns a runner for cfg against baseURL, wired as a run
@@ -335,7 +333,9 @@ func testRunner(t testing.TB, cfg *config, baseURL string) *runner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := newClient(cfg.clientSpec(baseURL))
+	spec := cfg.clientSpec(baseURL)
+	spec.tokens = p.tokens
+	client := newClient(spec)
 	t.Cleanup(client.http.CloseIdleConnections)
 	return &runner{client: client, tokens: p.tokens, body: p.body}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,9 +74,11 @@ func (c *tiktokenCounter) Count(text []byte) (int, error) {
 
 // tokenPolicy settles each Record's output token count: the server's usage
 // when it reported a positive count (unless --force-tiktoken), else
-// tiktoken over all generated text (content plus reasoning). It runs in the
-// collector, not in the worker: the first tiktoken count builds the
-// encoder (a few hundred ms), which must not delay the next request.
+// tiktoken over all generated text (content plus reasoning). It runs off
+// the requests' path (runner.settleAll), piece by piece (count.go): the
+// first tiktoken count builds the encoder (a few hundred ms), which must
+// not delay the next request. It also rules what text an answer keeps for
+// it, within the run's budget (answertext.go).
 type tokenPolicy struct {
 	counter tokenCounter
 	force   bool // --force-tiktoken
@@ -82,49 +86,74 @@ type tokenPolicy struct {
 	// with tiktoken too, even when that means building the encoder.
 	crossCheck bool
 	checked    atomic.Int64
+	usageSeen  atomic.Bool // some answer's usage gave its count
+	budget     *textBudget // the answer text held across the run
+}
+
+// newTokenPolicy returns the token policy of a run, its text budget
+// textBudgetBytes.
+func newTokenPolicy(counter tokenCounter, force, crossCheck bool) *tokenPolicy {
+	return &tokenPolicy{counter: counter, force: force, crossCheck: crossCheck, budget: newTextBudget(textBudgetBytes)}
 }
 
 // crossCheckSample is how many answers with usage are also counted with
 // tiktoken for the token cross-check: enough for a median, and the cost (a
-// few ms each, in the collector) stays bounded on long runs.
+// few ms each, off the requests' path) stays bounded on long runs.
 const crossCheckSample = 50
 
-// settle counts the output tokens of a request that got through, and drops
-// the text kept for that.
-func (p *tokenPolicy) settle(rec *Record) {
+// settle counts the output tokens of a request that got through, and lets
+// go of the text kept for that. Counting stops when ctx ends: the request
+// is then cancelled.
+func (p *tokenPolicy) settle(ctx context.Context, rec *Record) {
 	if rec.FailKind == "" {
-		p.count(rec)
+		p.count(ctx, rec)
 	}
-	rec.text = nil
+	p.release(&rec.text)
 }
 
-func (p *tokenPolicy) count(rec *Record) {
+func (p *tokenPolicy) count(ctx context.Context, rec *Record) {
 	if rec.TokenSource == sourceUsage {
 		rec.UsageTokens = rec.OutputTokens
 	}
-	usable := rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force
-	// Cross-check: count the text of the first few answers that have usage
-	// too, to show how far --encoding is from the model's tokenizer: when
-	// the encoder is built anyway, or --cross-check asks for it (building
-	// it costs a few hundred ms and about 20 MB).
-	if usable && len(rec.text) > 0 && (p.crossCheck || p.counter.Loaded()) && p.checked.Add(1) <= crossCheckSample {
-		if n, err := p.counter.Count(rec.text); err == nil {
-			rec.TiktokenTokens = n
+	t := &rec.text
+	if rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force {
+		p.usageSeen.Store(true)
+		// Cross-check: count the text of the first few answers that have
+		// usage too, to show how far --encoding is from the model's
+		// tokenizer: when the encoder is built anyway, or --cross-check
+		// asks for it (building it costs a few hundred ms and about 20 MB).
+		kept := !t.dropped && t.err == nil && (t.counted > 0 || len(t.buf) > 0)
+		if kept && (p.crossCheck || p.counter.Loaded()) && p.checked.Add(1) <= crossCheckSample {
+			if n, _, err := p.countRest(ctx, t); err == nil {
+				rec.TiktokenTokens = n
+			}
 		}
-	}
-	if usable {
 		rec.OK = true
 		return
 	}
-	n, err := p.counter.Count(rec.text)
+	n, approx, err := p.countRest(ctx, t)
 	if err != nil {
-		rec.fail(failMalformed, "counting tokens: "+err.Error())
+		failCounting(ctx, rec, err)
 		return
 	}
-	rec.OutputTokens, rec.TokenSource, rec.TiktokenTokens = n, sourceTiktoken, n
+	rec.OutputTokens, rec.TokenSource, rec.TiktokenTokens, rec.TokensApprox = n, sourceTiktoken, n, approx
 	if n == 0 {
 		rec.fail(failEmpty, "empty completion: no output token")
 		return
 	}
 	rec.OK = true
+}
+
+// failCounting fails a Record whose tokens could not be counted.
+func failCounting(ctx context.Context, rec *Record, err error) {
+	switch {
+	case errors.Is(err, errTextDropped):
+		rec.fail(failMalformed, err.Error())
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		rec.fail(failCancelled, "cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		rec.fail(failTimeout, "timeout while counting tokens")
+	default:
+		rec.fail(failMalformed, "counting tokens: "+err.Error())
+	}
 }

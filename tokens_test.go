@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -94,4 +96,27 @@ func TestNoCrossCheckWithoutEncoder(t *testing.T) {
 	if doc.TokenCrossCheck != nil || strings.Contains(text, "Token cross-check") {
 		t.Errorf("cross-check %+v without --cross-check or a loaded encoder:\n%s", doc.TokenCrossCheck, text)
 	}
+}
+
+// An answer without usage and without a word break (64 KB took tiktoken
+// seconds, counted whole) is counted in pieces, and the report says its
+// count may be a few tokens off; the records keep that, so a rebuilt
+// report says it too.
+func TestNoSpaceAnswerCountedApproximately(t *testing.T) {
+	t.Parallel()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for range 64 {
+			io.WriteString(w, chunk(strings.Repeat("a", 1024)))
+		}
+		io.WriteString(w, `data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	})
+	recs := testPath(t, "run.jsonl")
+	doc, _ := runJSON(t, 0, "1", "--base-url", url, "--requests", "1", "--stream", "--records", recs)
+	want := findingText(approxCountFinding{answers: 1})
+	if doc.Requests.OK != 1 || doc.Tokens.FromTiktoken != 1 || doc.Tokens.Output < 64 || !slices.Contains(doc.Checks, want) {
+		t.Errorf("requests %+v, tokens %+v, checks %q; want one answer counted by tiktoken, and %q", doc.Requests, doc.Tokens, doc.Checks, want)
+	}
+	out, _ := runExpect(t, 0, "report", recs)
+	expectText(t, out, want)
 }

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+)
+
+// The answer text a run keeps for tiktoken, and the bound on it. An answer
+// keeps its text only while something may count it; what it keeps comes
+// from one budget shared by every request in flight or waiting to be
+// counted, so that memory stays bounded however many requests there are
+// and however long their answers. Beyond the budget (or an answer's own
+// share), the text is counted as it arrives, piece by piece (count.go),
+// or let go when the server reports usage.
+const (
+	// textBudgetBytes bounds the answer bytes held at once across a run:
+	// text kept to count, and non-streamed bodies beyond their first
+	// freeBody bytes.
+	textBudgetBytes = 256 << 20
+	// maxAnswerText is the most text one answer holds; beyond it, the text
+	// is counted as it arrives.
+	maxAnswerText = 1 << 20
+	// usageAnswerText is the most text one answer holds when the server
+	// is expected to report usage (earlier answers did): enough for a
+	// short answer that lacks usage after all.
+	usageAnswerText = 64 << 10
+	// freeBody is how much of a non-streamed body is read outside the
+	// budget: an ordinary answer never touches it.
+	freeBody = 64 << 10
+)
+
+// errTextDropped: the answer's text was let go, as the server was expected
+// to report usage, and it did not.
+var errTextDropped = errors.New("no usage in this answer, unlike earlier ones, and its text (over 64 KiB) was not kept to count")
+
+// textBudget is what is left of a run's textBudgetBytes. A nil budget
+// bounds nothing.
+type textBudget struct{ left atomic.Int64 }
+
+func newTextBudget(n int64) *textBudget {
+	b := &textBudget{}
+	b.left.Store(n)
+	return b
+}
+
+// take reserves n bytes, or reports false when fewer are left.
+func (b *textBudget) take(n int) bool {
+	if b == nil || b.left.Add(-int64(n)) >= 0 {
+		return true
+	}
+	b.left.Add(int64(n))
+	return false
+}
+
+// give returns n bytes taken.
+func (b *textBudget) give(n int) {
+	if b != nil {
+		b.left.Add(int64(n))
+	}
+}
+
+// answerText is one answer's generated text, as held for tiktoken.
+type answerText struct {
+	buf     []byte
+	charged int   // bytes of the budget held for buf
+	counted int   // tokens of the text counted already, and let go
+	approx  bool  // some piece counted was cut where the count may change
+	dropped bool  // the text was let go uncounted: usage must give the count
+	err     error // counting as the text arrived failed
+}
+
+// usageExpected reports whether answers are expected to report usage that
+// settles their count, so that their text need not be kept: earlier
+// answers did, and nothing else asks for the text (--force-tiktoken, the
+// cross-check's sample).
+func (p *tokenPolicy) usageExpected() bool {
+	return p.usageSeen.Load() && !p.force && !(p.crossCheck && p.checked.Load() < crossCheckSample)
+}
+
+// crossWanted reports whether the next answer with usage is to be counted
+// with tiktoken too, for the cross-check.
+func (p *tokenPolicy) crossWanted() bool {
+	return (p.crossCheck || p.counter.Loaded()) && p.checked.Load() < crossCheckSample
+}
+
+// room makes room in rec's text for n more bytes, called only when its
+// buffer is full: from the budget while the answer may keep its text;
+// otherwise it lets the text go, when usage will count it, or counts the
+// text held so far and keeps only the piece still growing. With no policy,
+// nothing counts the text and none is kept.
+func (p *tokenPolicy) room(ctx context.Context, rec *Record, n int) {
+	t := &rec.text
+	switch {
+	case p == nil || t.dropped || t.err != nil:
+		t.buf = t.buf[:0]
+	case p.grow(t, len(t.buf)+n):
+		return
+	case rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force, p.usageExpected():
+		p.release(t)
+		t.dropped = true
+	default:
+		p.countHeld(ctx, t, false)
+		if cap(t.buf)-len(t.buf) >= n || p.grow(t, len(t.buf)+n) {
+			return
+		}
+	}
+	if cap(t.buf)-len(t.buf) < n {
+		// Outside the budget: what one event carries, and the piece of
+		// text still growing.
+		t.buf = append(make([]byte, 0, len(t.buf)+n), t.buf...)
+		if p != nil {
+			p.budget.give(t.charged)
+		}
+		t.charged = 0
+	}
+}
+
+// grow gives t's buffer room for want bytes, from the budget, within an
+// answer's share.
+func (p *tokenPolicy) grow(t *answerText, want int) bool {
+	limit := maxAnswerText
+	if p.usageExpected() {
+		limit = usageAnswerText
+	}
+	size := min(max(2*cap(t.buf), want, 512), limit)
+	if want > limit || size <= cap(t.buf) || !p.budget.take(size-t.charged) {
+		return false
+	}
+	t.charged = size
+	t.buf = append(make([]byte, 0, size), t.buf...)
+	return true
+}
+
+// keepWhole decides, once a non-streamed answer is decoded, whether its
+// text is kept to count later (within the budget), let go (usage counts
+// it), or counted now.
+func (p *tokenPolicy) keepWhole(ctx context.Context, rec *Record) {
+	t := &rec.text
+	switch {
+	case p == nil:
+		t.buf = nil
+	case rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force && !p.crossWanted():
+		t.buf = nil // usage counts it, and no cross-check will
+	case len(t.buf) <= maxAnswerText && p.budget.take(cap(t.buf)):
+		t.charged = cap(t.buf)
+	default:
+		p.countHeld(ctx, t, true)
+		t.buf = nil
+	}
+}
+
+// countHeld counts the text t holds (with final false, all but its last
+// piece, which may still grow) and lets that text go.
+func (p *tokenPolicy) countHeld(ctx context.Context, t *answerText, final bool) {
+	n, used, approx, err := countPieces(ctx, p.counter, t.buf, final)
+	t.counted += n
+	t.approx = t.approx || approx
+	t.buf = t.buf[:copy(t.buf, t.buf[used:])]
+	if err != nil {
+		t.err = err
+	}
+}
+
+// countRest finishes t's count: the tokens counted as the text arrived,
+// and those of the text still held.
+func (p *tokenPolicy) countRest(ctx context.Context, t *answerText) (n int, approx bool, err error) {
+	switch {
+	case t.err != nil:
+		return 0, false, t.err
+	case t.dropped:
+		return 0, false, errTextDropped
+	}
+	p.countHeld(ctx, t, true)
+	return t.counted, t.approx, t.err
+}
+
+// release lets t's text go and returns its bytes to the budget.
+func (p *tokenPolicy) release(t *answerText) {
+	p.budget.give(t.charged)
+	t.buf, t.charged = nil, 0
+}
