@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,11 +16,14 @@ import (
 // server's traffic, not only tpsbench's.
 
 // scrapeMetrics fetches and parses one snapshot.
-// It is bounded by the run's --timeout, and by ctx.
+// It is bounded by the run's --timeout, and by ctx (an interrupt).
 func scrapeMetrics(ctx context.Context, c *Client, url string) (prom.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil, fmt.Errorf("scraping %s: interrupted", redactURL(url))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scraping %s: %s", redactURL(url), rootCause(err))
 	}

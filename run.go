@@ -21,8 +21,8 @@ import (
 // for, and returns its summary.
 //
 // ctx ending (the first Ctrl-C) stops sending; requests in flight then get
-// --grace to finish before they are cancelled, and the report covers
-// everything that finished.
+// --grace to finish before they are cancelled (at once on the second
+// Ctrl-C: quitContext), and the report covers everything that finished.
 func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (Summary, error) {
 	text := stdout
 	if cfg.out.json == "-" {
@@ -122,7 +122,8 @@ type runResult struct {
 // preflight, fingerprint), the warm-up, then the measured phases while the
 // server's counters, the GPUs and the client itself are watched.
 func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, error) {
-	inflight, cancelInflight := context.WithCancel(context.WithoutCancel(ctx))
+	// Requests in flight end at the second interrupt, or --grace after the first.
+	inflight, cancelInflight := context.WithCancel(quitContext(ctx))
 	defer cancelInflight()
 	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(b.cfg.grace, cancelInflight) })
 	defer stopGrace()
