@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Against Ollama the preflight learns the model's build and where it sits,
@@ -35,5 +38,39 @@ func TestOllamaPreflight(t *testing.T) {
 	doc, text = runJSON(t, 0, withSim(slowSim, "2", "--requests", "2", "--sim-style", "llamacpp")...)
 	if strings.Contains(text, "Ollama") || strings.Contains(text, "Model load") || doc.Fingerprint == nil || doc.Fingerprint.Ollama != nil {
 		t.Errorf("preflight against a non-Ollama server (fingerprint %+v):\n%s", doc.Fingerprint, text)
+	}
+}
+
+// The preflight's calls are bounded by --timeout and by Ctrl-C: a server
+// whose /api/show or preload never answers costs the run --timeout, and a
+// Ctrl-C while it waits ends the run with its report.
+func TestOllamaPreflightBounded(t *testing.T) {
+	t.Parallel()
+	answers := map[string]string{"GET /api/version": `{"version":"0.9.0"}`, "GET /api/ps": `{"models":[]}`, "GET /api/tags": `{"models":[]}`,
+		"POST /v1/chat/completions": okAnswer}
+	for _, hang := range []string{"POST /api/show", "POST /api/chat"} {
+		t.Run(hang, func(t *testing.T) {
+			t.Parallel()
+			these := maps.Clone(answers)
+			if hang == "POST /api/chat" {
+				these["POST /api/show"] = `{"details":{"family":"llama"}}`
+			}
+			root, _ := stallServer(t, these)
+			start := time.Now()
+			runExpect(t, 0, "1", "--base-url", root+"/v1", "--requests", "1", "--timeout", "0.3")
+			if time.Since(start) > time.Minute {
+				t.Errorf("took %v", time.Since(start))
+			}
+			root, stalled := stallServer(t, these)
+			ctx, cancel := context.WithCancel(t.Context())
+			go func() {
+				<-stalled
+				cancel()
+			}()
+			out, errOut, code := runCLIContext(ctx, t, "1", "--base-url", root+"/v1", "--requests", "1", "--timeout", "600")
+			if code != 130 || !strings.Contains(out, "Interrupted: ") {
+				t.Errorf("Ctrl-C during %s: exit %d; want 130 and the report\n%s%s", hang, code, out, errOut)
+			}
+		})
 	}
 }

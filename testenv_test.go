@@ -249,6 +249,29 @@ func fixtureServer(t *testing.T, routes map[string]string) string {
 	return srv.URL + "/v1"
 }
 
+// stallServer answers "METHOD /path" with the body in answers; any other
+// request gets its headers read and then nothing until the client gives
+// up, and is announced on the channel returned.
+func stallServer(t *testing.T, answers map[string]string) (root string, stalled <-chan string) {
+	t.Helper()
+	c := make(chan string, 64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Method + " " + r.URL.Path
+		if body, ok := answers[key]; ok {
+			io.WriteString(w, body)
+			return
+		}
+		io.Copy(io.Discard, r.Body) // so that the client's hanging up ends r's context
+		select {
+		case c <- key:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, c
+}
+
 // The Client and the runner, built as a run builds them.
 
 // replayClient is a Client for replaying recorded responses, not for
