@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -272,6 +274,45 @@ func stallServer(t *testing.T, answers map[string]string) (root string, stalled 
 	return srv.URL, c
 }
 
+// rawServer is a loopback listener speaking HTTP/1.1 by hand, for what
+// net/http's server will not do (end a connection with an RST, drop a
+// chunked body's last chunk): each POST goes to respond with its
+// connection, which respond may end as it likes; any other request gets
+// 404. It returns the base URL (.../v1).
+func rawServer(t *testing.T, respond func(conn net.Conn, req *http.Request)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if req.Method != http.MethodPost {
+						io.WriteString(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+						continue
+					}
+					respond(conn, req)
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/v1"
+}
+
 // The Client and the runner, built as a run builds them.
 
 // replayClient is a Client for replaying recorded responses, not for
@@ -286,12 +327,29 @@ func (c *replayClient) settle(rec *Record) { c.tokens.settle(rec) }
 // testClient returns a replayClient; force is --force-tiktoken.
 func testClient(t testing.TB, stream, force bool) *replayClient {
 	t.Helper()
+	return testClientAt(t, "http://127.0.0.1:1/v1", stream, force)
+}
+
+// testClientAt returns a replayClient that can send too, to baseURL.
+func testClientAt(t testing.TB, baseURL string, stream, force bool) *replayClient {
+	t.Helper()
 	counter, err := newTiktokenCounter("cl100k_base")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(clientSpec{baseURL: "http://127.0.0.1:1/v1", apiKey: "sk-test-secret", timeout: time.Minute, stream: stream})
+	c := newClient(clientSpec{baseURL: baseURL, apiKey: "sk-test-secret", timeout: time.Minute, stream: stream})
+	t.Cleanup(c.http.CloseIdleConnections)
 	return &replayClient{Client: c, tokens: &tokenPolicy{counter: counter, force: force}}
+}
+
+// dialVia makes c's transport dial through wrap: a test's view of, or
+// fault in, each connection.
+func dialVia(c *Client, wrap func(net.Conn, error) (net.Conn, error)) {
+	tr := c.http.Transport.(*http.Transport)
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return wrap(dial(ctx, network, addr))
+	}
 }
 
 // testRunner returns a runner for cfg against baseURL, wired as a run
