@@ -8,12 +8,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // The API key is sent, but never printed, even when the server echoes it.
@@ -219,5 +223,61 @@ func TestSameOrigin(t *testing.T) {
 		if got := c.sameOrigin(url); got != want {
 			t.Errorf("sameOrigin(%q) = %v; want %v", url, got, want)
 		}
+	}
+}
+
+// dialFailure is the error a dial returns when socket() or connect() fails
+// with errno, as net.Dialer words it.
+func dialFailure(call string, errno syscall.Errno) error {
+	return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError(call, errno)}
+}
+
+// Resources this machine ran out of are named as the client's, not as an
+// unreachable server.
+func TestLocalShortagesNamed(t *testing.T) {
+	t.Parallel()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okAnswer) })
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{dialFailure("socket", syscall.EMFILE), "client out of file descriptors: too many open files"},
+		{dialFailure("socket", syscall.ENFILE), "client machine out of file descriptors: too many open files in system"},
+		{dialFailure("connect", syscall.EADDRNOTAVAIL), "client out of local ports: cannot assign requested address"},
+		{dialFailure("socket", syscall.ENOBUFS), "client out of socket buffers: no buffer space available"},
+	}
+	for _, tt := range tests {
+		c := testClientAt(t, url, false, false)
+		dialVia(c.Client, func(net.Conn, error) (net.Conn, error) { return nil, tt.err })
+		rec := c.Do(t.Context(), 0, []byte(`{}`))
+		if rec.FailKind != failLocal || rec.Err != tt.want {
+			t.Errorf("%v: %s %q; want %s %q", tt.err, rec.FailKind, rec.Err, failLocal, tt.want)
+		}
+	}
+}
+
+// A local shortage fails its own request only: the run does not stop as
+// if the server were unreachable, and the requests in flight go on.
+func TestLocalShortageDoesNotStopRun(t *testing.T) {
+	t.Parallel()
+	cfg := &config{threads: 4, requestsPerThread: 4, maxTokens: 8}
+	r, _ := simRunner(t, sim.DefaultConfig(), cfg)
+	var dials atomic.Int32
+	dialVia(r.client, func(conn net.Conn, err error) (net.Conn, error) {
+		if dials.Add(1) == 1 { // the very first connection
+			if conn != nil {
+				conn.Close()
+			}
+			return nil, dialFailure("socket", syscall.EMFILE)
+		}
+		return conn, err
+	})
+	records, sent, err := r.runPhase(t.Context(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: 4})})
+	s := summarizeRecords(records, sloBounds{})
+	if err != nil || sent != 16 || s.OK != 15 || s.Failed != 1 || s.Cancelled != 0 {
+		t.Errorf("%d sent, %d ok, %d failed (%v), %d cancelled, %v; want 16 sent, 15 ok, the one without a descriptor failed", sent, s.OK, s.Failed, s.Errors, s.Cancelled, err)
+	}
+	if reason, stop := unreachableReason(records[:1]); stop {
+		t.Errorf("a local shortage reads as an unreachable server: %s", reason)
 	}
 }

@@ -29,6 +29,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/host"
 )
 
 func main() {
@@ -113,6 +115,9 @@ func runCommandLine(ctx context.Context, args []string, stdout, stderr io.Writer
 func runBenchmarkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseArgs(args, stdout)
 	if err != nil {
+		return err
+	}
+	if err := checkOpenFiles(cfg.inflightMost(), cfg.sim, host.OpenFileLimit()); err != nil {
 		return err
 	}
 	if models := cfg.models(); len(models) > 1 {

@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/host"
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
@@ -38,6 +40,9 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		return usagef("-levels: %v", err)
 	case *each <= 0:
 		return usagef("-duration must be positive")
+	}
+	if err := checkOpenFiles(slices.Max(levels), *inProcess, host.OpenFileLimit()); err != nil {
+		return err
 	}
 
 	base, stop, err := startSelftestSim(*inProcess)
