@@ -52,6 +52,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 		done()
 		return
 	}
+	a.rec.LoadWait = a.loadTook
 	s.stats.promptTokens.Add(int64(a.rec.PromptTokens))
 	defer done()
 	release, ok := s.queue(w, r, a)
@@ -59,6 +60,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 		return
 	}
 	defer release()
+	a.start = time.Now() // no token is due before the model has loaded
 	s.send(w, r, a)
 }
 
@@ -82,6 +84,9 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, legacy, native
 			Role    string `json:"role"`
 			Content string `json:"content"`
 		}{"user", prompt})
+	case native && !s.knows(req.Model):
+		ollamaError(w, http.StatusNotFound, fmt.Sprintf("model '%s' not found", req.Model))
+		return req, false
 	case native && len(req.Messages) == 0:
 		// Ollama loads the model for a chat without messages, and says so.
 		took, ok := s.load(r, 0, req.Model)
@@ -93,11 +98,17 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, legacy, native
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "messages must not be empty")
 		return req, false
 	}
-	if len(s.cfg.Models) > 0 && !slices.Contains(s.cfg.Models, req.Model) {
+	if !s.knows(req.Model) {
 		writeError(w, http.StatusNotFound, "not_found_error", fmt.Sprintf("model '%s' not found", req.Model))
 		return req, false
 	}
 	return req, true
+}
+
+// knows reports whether the model is served: any, unless Config.Models
+// names them.
+func (s *Server) knows(model string) bool {
+	return len(s.cfg.Models) == 0 || slices.Contains(s.cfg.Models, model)
 }
 
 // plan decides the answer to an accepted request: its number, its length

@@ -45,12 +45,24 @@ func (s *Server) serveOllama(w http.ResponseWriter, r *http.Request) bool {
 		}
 		writeJSON(w, map[string]any{"models": models})
 	case "/api/tags":
-		writeJSON(w, map[string]any{"models": []any{s.modelEntry(s.lastModel())}})
+		names := s.cfg.Models
+		if len(names) == 0 {
+			names = []string{s.lastModel()}
+		}
+		models := []any{}
+		for _, name := range names {
+			models = append(models, s.modelEntry(name))
+		}
+		writeJSON(w, map[string]any{"models": models})
 	case "/api/show":
 		var req struct {
 			Model string `json:"model"`
 		}
 		json.NewDecoder(r.Body).Decode(&req)
+		if !s.knows(req.Model) {
+			ollamaError(w, http.StatusNotFound, fmt.Sprintf("model '%s' not found", req.Model))
+			break
+		}
 		writeJSON(w, map[string]any{"details": details(), "model_info": map[string]any{"general.architecture": simFamily}})
 	default:
 		return false
@@ -89,7 +101,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 // load makes the model ready for request n, as Ollama does: the first
 // request (and, with ReloadEvery, every so many) waits for the model to
 // load; requests that arrive meanwhile wait for the same load. It returns
-// how long this request waited, or false when the client left.
+// how long this request waited for a load (its own or the one under way),
+// or false when the client left.
 func (s *Server) load(r *http.Request, n int64, model string) (time.Duration, bool) {
 	s.model.Store(model)
 	if s.cfg.LoadTime <= 0 {
@@ -111,6 +124,10 @@ func (s *Server) load(r *http.Request, n int64, model string) (time.Duration, bo
 			return 0, false
 		}
 		s.loaded.Store(true)
+		s.loadEnded = time.Now()
+		return time.Since(start), true
+	}
+	if s.loadEnded.After(start) { // it waited for another request's load
 		return time.Since(start), true
 	}
 	return 0, true
@@ -129,8 +146,11 @@ func (s *Server) preload(w http.ResponseWriter, model string, took time.Duration
 }
 
 // busy refuses a request past MaxQueue waiting ones, as Ollama does.
-func busy(w http.ResponseWriter) {
+func busy(w http.ResponseWriter) { ollamaError(w, http.StatusServiceUnavailable, busyMessage) }
+
+// ollamaError answers with an error in Ollama's shape: {"error":"..."}.
+func ollamaError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	fmt.Fprintf(w, `{"error":%q}`, busyMessage)
+	w.WriteHeader(status)
+	w.Write(append(appendJSONString([]byte(`{"error":`), msg), '}'))
 }
