@@ -277,6 +277,8 @@ func (c *Client) failTransport(ctx context.Context, rec *Record, err error, pref
 		rec.fail(failConnect, "connection refused")
 	case localShortage(err) != "":
 		rec.fail(failLocal, prefix+localShortage(err)+": "+rootCause(err))
+	case errors.Is(err, http.ErrSchemeMismatch):
+		rec.fail(failConnect, "TLS failed: the server speaks plain HTTP (use http:// in --base-url)")
 	case errors.As(err, &certErr):
 		rec.fail(failConnect, c.redact("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
 	case errors.As(err, &opErr) && opErr.Op == "dial":

@@ -105,9 +105,9 @@ func TestTLSVerification(t *testing.T) {
 	url := srv.URL + "/v1"
 
 	out, errOut := runExpect(t, 1, "2", "--base-url", url)
-	want := "tpsbench: cannot reach " + url + ": TLS certificate not trusted: "
-	if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, " (--insecure skips the check); is the server running?\n") || strings.Count(errOut, "\n") != 1 {
-		t.Errorf("self-signed certificate: stderr %q; want a one-line refusal naming --insecure", errOut)
+	want := "tpsbench: TLS with " + url + " failed: certificate not trusted: "
+	if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, " (--insecure skips the check)\n") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("self-signed certificate: stderr %q; want a one-line refusal naming TLS and --insecure", errOut)
 	}
 	if strings.Contains(out, "Results") {
 		t.Errorf("a run that reached nothing printed a report:\n%s", out)
@@ -115,6 +115,17 @@ func TestTLSVerification(t *testing.T) {
 	doc, text := runJSON(t, 0, "2", "--base-url", url, "--insecure", "--requests-per-thread", "1")
 	if !strings.Contains(text, "\nWARNING: --insecure") || doc.Requests.OK != 2 {
 		t.Errorf("--insecure: requests %+v:\n%s", doc.Requests, text)
+	}
+}
+
+// https:// to a server that speaks plain HTTP is a TLS failure, said so in
+// one line, not a server that is not running nor forty failures.
+func TestTLSToPlainHTTPServer(t *testing.T) {
+	t.Parallel()
+	url := strings.Replace(serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okAnswer) }), "http://", "https://", 1)
+	_, errOut := runExpect(t, 1, "2", "--base-url", url)
+	if want := "tpsbench: TLS with " + url + " failed: the server speaks plain HTTP (use http:// in --base-url)\n"; errOut != want {
+		t.Errorf("stderr %q; want %q", errOut, want)
 	}
 }
 

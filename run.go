@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/gpu"
@@ -253,6 +254,11 @@ func unreachableReason(records []Record) (string, bool) {
 	return reason, reason != ""
 }
 
+// unreachableError says in one line why no request got through: TLS (the
+// server is there), or no connection at all.
 func unreachableError(baseURL, reason string) error {
+	if tls, ok := strings.CutPrefix(reason, "TLS "); ok {
+		return fmt.Errorf("TLS with %s failed: %s", redactURL(baseURL), strings.TrimPrefix(tls, "failed: "))
+	}
 	return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(baseURL), reason)
 }
