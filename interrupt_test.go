@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -169,15 +168,11 @@ func TestInterruptEndsMetricsScrape(t *testing.T) {
 // process group, are one interrupt: the report and the files still come
 // out. The real program, in a child process.
 func TestSignalsTogetherAreOneInterrupt(t *testing.T) {
-	if os.Getenv("TPSBENCH_MAIN_ARGS") != "" {
-		t.Skip("in the child")
-	}
 	t.Parallel()
 	jsonPath := testPath(t, "run.json")
 	args := withSim([]string{"--sim", "--sim-ttft", "1ms", "--sim-rate", "20", "--sim-jitter", "0"},
 		"2", "--max-tokens", "400", "--grace", "300ms", "--json", jsonPath)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRunMain$")
-	cmd.Env = append(os.Environ(), "TPSBENCH_MAIN_ARGS="+strings.Join(args, "\x1f"))
+	cmd := mainCommand(args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -211,15 +206,4 @@ func TestSignalsTogetherAreOneInterrupt(t *testing.T) {
 	if r := doc.Requests; r.Sent > 2 || r.Sent != r.OK+r.Failed+r.Cancelled {
 		t.Errorf("requests %+v; want each of the at most 2 sent counted", r)
 	}
-}
-
-// TestRunMain is the child of TestSignalsTogetherAreOneInterrupt: the
-// program's main, with the arguments it was given.
-func TestRunMain(t *testing.T) {
-	args := os.Getenv("TPSBENCH_MAIN_ARGS")
-	if args == "" {
-		t.Skip("only as a child process")
-	}
-	os.Args = append([]string{"tpsbench"}, strings.Split(args, "\x1f")...)
-	main()
 }

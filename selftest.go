@@ -116,6 +116,7 @@ func startSelftestSim(inProcess bool) (string, func(), error) {
 		return "", nil, err
 	}
 	cmd := exec.Command(self, "sim", "--addr", "127.0.0.1:0", "--ttft", "0", "--rate", "0", "--jitter", "0")
+	cmd.SysProcAttr = childAttrs() // it dies with selftest
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err

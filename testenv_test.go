@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -47,6 +48,24 @@ var (
 // slowSim), in a slice of its own.
 func withSim(sim []string, args ...string) []string {
 	return slices.Concat(args, sim)
+}
+
+// TestMain runs the tests, or, in a child process that mainCommand started,
+// the program itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("TPSBENCH_TEST_AS_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// mainCommand is the program, with args, as a child process: for what needs
+// a process of its own (signals, children). The test binary plays it, and
+// so do its own children (selftest's simulator).
+func mainCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "TPSBENCH_TEST_AS_MAIN=1")
+	return cmd
 }
 
 // runCLI runs the whole program as a user would and returns what it printed
