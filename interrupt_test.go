@@ -72,7 +72,7 @@ func TestHandleInterrupts(t *testing.T) {
 // The first interrupt of the simulator does not promise a report.
 func TestInterruptNotice(t *testing.T) {
 	t.Parallel()
-	for args, want := range map[string]string{"sim": "the simulator stops", "8": "the report follows", "": "the report follows", "probe": "what was found follows"} {
+	for args, want := range map[string]string{"sim": "the simulator stops", "8": "the report follows", "": "the report follows", "probe": "no new question"} {
 		got := interruptNotice(strings.Fields(args))
 		if !strings.Contains(got, want) {
 			t.Errorf("%q: %q; want it to say %q", args, got, want)

@@ -60,7 +60,7 @@ func interruptNotice(args []string) string {
 	case "report", "compare":
 		return "stopping"
 	case "probe":
-		return "no new question; what was found follows"
+		return "no new question"
 	case "selftest":
 		return "the levels measured so far follow"
 	}
