@@ -37,8 +37,12 @@ type (
 	cachedFinding struct{ answers, cached, prompt int }
 	// zeroPromptFinding: answers that reported 0 prompt tokens.
 	zeroPromptFinding struct{ answers int }
-	// coldStartFinding: the first request was much slower than the rest.
-	coldStartFinding struct{ first, median time.Duration }
+	// coldStartFinding: the first requests (those sent before any answer
+	// came) were much slower than the rest.
+	coldStartFinding struct {
+		requests      int
+		first, median time.Duration // first: the slowest of them
+	}
 	// modelLoadFinding: requests that waited for the model to load.
 	modelLoadFinding struct {
 		answers int
@@ -223,29 +227,51 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// coldStart finds a first request much slower than the rest (by TTFT when
-// streamed, else E2E): the server was likely loading the model.
+// coldStart finds first requests much slower than the rest (by TTFT when
+// streamed, else E2E): the server was likely loading the model. The first
+// requests are those sent before any answer came: all of them waited for
+// the same load.
 func coldStart(ok []*Record) (coldStartFinding, bool) {
 	if len(ok) < 5 {
 		return coldStartFinding{}, false
 	}
-	first := slices.MinFunc(ok, func(a, b *Record) int { return cmpFloat(float64(a.Send), float64(b.Send)) })
 	latency := func(r *Record) time.Duration {
 		if d, ok := r.TTFT(); ok {
 			return d
 		}
 		return r.E2E()
 	}
+	firstAnswer := slices.Min(recordTimes(ok, func(r *Record) time.Duration { return r.Send + latency(r) }))
+	var early []*Record
 	var rest []float64
 	for _, r := range ok {
-		if r != first {
+		if r.Send < firstAnswer {
+			early = append(early, r)
+		} else {
 			rest = append(rest, float64(latency(r)))
 		}
 	}
+	if len(rest) == 0 {
+		return coldStartFinding{}, false
+	}
 	slices.Sort(rest)
-	median := time.Duration(percentileSorted(rest, 50))
-	l := latency(first)
-	return coldStartFinding{l, median}, l > 3*median && l-median > 100*time.Millisecond
+	f := coldStartFinding{median: time.Duration(percentileSorted(rest, 50))}
+	for _, r := range early {
+		if l := latency(r); l > 3*f.median && l-f.median > 100*time.Millisecond {
+			f.requests++
+			f.first = max(f.first, l)
+		}
+	}
+	return f, f.requests > 0
+}
+
+// recordTimes is a time of each record.
+func recordTimes(rs []*Record, at func(*Record) time.Duration) []time.Duration {
+	times := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		times[i] = at(r)
+	}
+	return times
 }
 
 // parallelism estimates how many requests the server really generates at

@@ -25,7 +25,7 @@ func TestTrustChecks(t *testing.T) {
 	recs[0].Chunks[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
 	recs[0].FirstAnswer = recs[0].Chunks[0]
 	found, cross := trustChecks(recs)
-	want := []finding{overMaxFinding{answers: 6, longest: 8}, chunkingFinding{chunks: 24, tokens: 48}, coldStartFinding{first: 900 * time.Millisecond, median: 100 * time.Millisecond}}
+	want := []finding{overMaxFinding{answers: 6, longest: 8}, chunkingFinding{chunks: 24, tokens: 48}, coldStartFinding{requests: 1, first: 900 * time.Millisecond, median: 100 * time.Millisecond}}
 	if !slices.Equal(found, want) {
 		t.Errorf("findings %+v; want %+v", found, want)
 	}
@@ -95,6 +95,17 @@ func TestColdStartAndReloadsCaught(t *testing.T) {
 	}
 	if want := findingText(modelLoadFinding{answers: 2, worstMs: float64(srv.LoadMs.Max)}); !slices.Contains(doc.Checks, want) {
 		t.Errorf("checks %q; want %q", doc.Checks, want)
+	}
+}
+
+// Without a preload, every request sent while the model loaded waited for
+// it, and the cold-start check counts them all.
+func TestColdStartCountsEveryRequestThatWaited(t *testing.T) {
+	t.Parallel()
+	doc, _ := runJSON(t, 0, withSim(slowSim, "2", "--stream", "--requests", "10", "--no-preload", "--sim-load-time", "400ms")...)
+	want := "the first 2 requests took up to "
+	if !slices.ContainsFunc(doc.Checks, func(c string) bool { return strings.HasPrefix(c, want) }) {
+		t.Errorf("checks %q; want one starting %q", doc.Checks, want)
 	}
 }
 

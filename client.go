@@ -271,13 +271,22 @@ func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if resp.StatusCode != http.StatusOK {
-		return errors.New(c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data))))
+		return &statusError{status: resp.StatusCode, text: c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data)))}
 	}
 	if v != nil {
 		return json.Unmarshal(data, v)
 	}
 	return nil
 }
+
+// statusError is a call the server answered with a status other than 200:
+// the status to decide on, the line (redacted and escaped) to show.
+type statusError struct {
+	status int
+	text   string
+}
+
+func (e *statusError) Error() string { return e.text }
 
 // newTransport returns a Transport whose pool keeps one idle connection per
 // worker, so connections are reused instead of re-dialled (Go's default
@@ -334,6 +343,10 @@ func (c *Client) failTransport(ctx context.Context, rec *Record, err error, pref
 		rec.fail(failCancelled, "cancelled")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		rec.fail(failConnect, "connection refused")
+	case localShortage(err) != "":
+		rec.fail(failLocal, prefix+localShortage(err)+": "+rootCause(err))
+	case errors.Is(err, http.ErrSchemeMismatch):
+		rec.fail(failConnect, "TLS failed: the server speaks plain HTTP (use http:// in --base-url)")
 	case errors.As(err, &certErr):
 		rec.fail(failConnect, c.message("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
 	case errors.As(err, &opErr) && opErr.Op == "dial":

@@ -8,12 +8,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
 // The API key is sent, but never printed, even when the server echoes it.
@@ -101,9 +105,9 @@ func TestTLSVerification(t *testing.T) {
 	url := srv.URL + "/v1"
 
 	out, errOut := runExpect(t, 1, "2", "--base-url", url)
-	want := "tpsbench: cannot reach " + url + ": TLS certificate not trusted: "
-	if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, " (--insecure skips the check); is the server running?\n") || strings.Count(errOut, "\n") != 1 {
-		t.Errorf("self-signed certificate: stderr %q; want a one-line refusal naming --insecure", errOut)
+	want := "tpsbench: TLS with " + url + " failed: certificate not trusted: "
+	if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, " (--insecure skips the check)\n") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("self-signed certificate: stderr %q; want a one-line refusal naming TLS and --insecure", errOut)
 	}
 	if strings.Contains(out, "Results") {
 		t.Errorf("a run that reached nothing printed a report:\n%s", out)
@@ -111,6 +115,17 @@ func TestTLSVerification(t *testing.T) {
 	doc, text := runJSON(t, 0, "2", "--base-url", url, "--insecure", "--requests-per-thread", "1")
 	if !strings.Contains(text, "\nWARNING: --insecure") || doc.Requests.OK != 2 {
 		t.Errorf("--insecure: requests %+v:\n%s", doc.Requests, text)
+	}
+}
+
+// https:// to a server that speaks plain HTTP is a TLS failure, said so in
+// one line, not a server that is not running nor forty failures.
+func TestTLSToPlainHTTPServer(t *testing.T) {
+	t.Parallel()
+	url := strings.Replace(serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okAnswer) }), "http://", "https://", 1)
+	_, errOut := runExpect(t, 1, "2", "--base-url", url)
+	if want := "tpsbench: TLS with " + url + " failed: the server speaks plain HTTP (use http:// in --base-url)\n"; errOut != want {
+		t.Errorf("stderr %q; want %q", errOut, want)
 	}
 }
 
@@ -331,5 +346,61 @@ func TestProxyNamedAndBypassed(t *testing.T) {
 	out, errOut, code := runChild(t, env, "probe", "--base-url", base)
 	if code != 0 || !strings.Contains(out, "Probe of "+base+" through proxy "+proxy.URL+",") || strings.Contains(out+errOut, "ppass-SECRET") {
 		t.Errorf("probe: exit %d; want the proxy named, without its password:\n%s%s", code, out, errOut)
+	}
+}
+
+// dialFailure is the error a dial returns when socket() or connect() fails
+// with errno, as net.Dialer words it.
+func dialFailure(call string, errno syscall.Errno) error {
+	return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError(call, errno)}
+}
+
+// Resources this machine ran out of are named as the client's, not as an
+// unreachable server.
+func TestLocalShortagesNamed(t *testing.T) {
+	t.Parallel()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, okAnswer) })
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{dialFailure("socket", syscall.EMFILE), "client out of file descriptors: too many open files"},
+		{dialFailure("socket", syscall.ENFILE), "client machine out of file descriptors: too many open files in system"},
+		{dialFailure("connect", syscall.EADDRNOTAVAIL), "client out of local ports: cannot assign requested address"},
+		{dialFailure("socket", syscall.ENOBUFS), "client out of socket buffers: no buffer space available"},
+	}
+	for _, tt := range tests {
+		c := testClientAt(t, url, false, false)
+		dialVia(c.Client, func(net.Conn, error) (net.Conn, error) { return nil, tt.err })
+		rec := c.Do(t.Context(), 0, []byte(`{}`))
+		if rec.FailKind != failLocal || rec.Err != tt.want {
+			t.Errorf("%v: %s %q; want %s %q", tt.err, rec.FailKind, rec.Err, failLocal, tt.want)
+		}
+	}
+}
+
+// A local shortage fails its own request only: the run does not stop as
+// if the server were unreachable, and the requests in flight go on.
+func TestLocalShortageDoesNotStopRun(t *testing.T) {
+	t.Parallel()
+	cfg := &config{threads: 4, requestsPerThread: 4, maxTokens: 8}
+	r, _ := simRunner(t, sim.DefaultConfig(), cfg)
+	var dials atomic.Int32
+	dialVia(r.client, func(conn net.Conn, err error) (net.Conn, error) {
+		if dials.Add(1) == 1 { // the very first connection
+			if conn != nil {
+				conn.Close()
+			}
+			return nil, dialFailure("socket", syscall.EMFILE)
+		}
+		return conn, err
+	})
+	records, sent, err := r.runPhase(t.Context(), phaseRun{load: measuredPhase(cfg, loadLevel{concurrency: 4})})
+	s := summarizeRecords(records, sloBounds{})
+	if err != nil || sent != 16 || s.OK != 15 || s.Failed != 1 || s.Cancelled != 0 {
+		t.Errorf("%d sent, %d ok, %d failed (%v), %d cancelled, %v; want 16 sent, 15 ok, the one without a descriptor failed", sent, s.OK, s.Failed, s.Errors, s.Cancelled, err)
+	}
+	if reason, stop := unreachableReason(records[:1]); stop {
+		t.Errorf("a local shortage reads as an unreachable server: %s", reason)
 	}
 }

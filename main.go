@@ -28,21 +28,43 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/tpsbench/tpsbench/internal/host"
 )
 
 func main() {
-	ctx, interrupt := context.WithCancel(context.Background())
-	signals := make(chan os.Signal, 2)
+	ctx, stop, quit := interruptContexts(context.Background())
+	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-signals
-		fmt.Fprintln(os.Stderr, "\ntpsbench: interrupted: no new requests; the report follows (interrupt again to quit at once)")
-		interrupt()
-		<-signals
-		os.Exit(130)
-	}()
+	go handleInterrupts(signals, time.Now,
+		func() { fmt.Fprintln(os.Stderr, "\ntpsbench: interrupted: "+interruptNotice(os.Args[1:])); stop() },
+		func() {
+			fmt.Fprintln(os.Stderr, "\ntpsbench: interrupted again: requests in flight are cancelled; what is complete is still written (interrupt again to quit at once)")
+			quit()
+		},
+		func() { os.Exit(130) })
 	err := runCommandLine(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// interruptNotice is what the first interrupt says the command does next.
+func interruptNotice(args []string) string {
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "sim":
+		return "the simulator stops"
+	case "report", "compare":
+		return "stopping"
+	case "probe":
+		return "no new question"
+	case "selftest":
+		return "the levels measured so far follow"
+	}
+	return "no new requests; the report follows (interrupt again to cancel requests in flight)"
 }
 
 // exitCode prints err (unless the report already said it) and maps it to
@@ -103,6 +125,9 @@ func runCommandLine(ctx context.Context, args []string, stdout, stderr io.Writer
 func runBenchmarkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseArgs(args, stdout)
 	if err != nil {
+		return err
+	}
+	if err := checkOpenFiles(cfg.inflightMost(), cfg.sim, host.OpenFileLimit()); err != nil {
 		return err
 	}
 	if models := cfg.models(); len(models) > 1 {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -68,7 +70,7 @@ func ollamaPreflight(ctx context.Context, cfg *config, c *Client) (*preflight, e
 // ollamaCheck returns Ollama's version, or "" when the endpoint is not
 // Ollama. Against Ollama it refuses, before any request is sent, what would
 // make every request fail with a 404: a base URL without /v1 (unless
-// --api ollama), or a model the server does not have (Show fails, and
+// --api ollama), or a model the server does not have (Show answers 404, and
 // /api/tags lacks it), saying what it has.
 func ollamaCheck(ctx context.Context, cfg *config, c *Client, models []string) (string, error) {
 	root := serverRoot(c.baseURL)
@@ -84,8 +86,9 @@ func ollamaCheck(ctx context.Context, cfg *config, c *Client, models []string) (
 	var tagsErr error
 	listed := false
 	for _, model := range models {
-		if _, err := ollama.Show(ctx, c, root, model); err == nil {
-			continue
+		var answered *statusError
+		if _, err := ollama.Show(ctx, c, root, model); !errors.As(err, &answered) || answered.status != http.StatusNotFound {
+			continue // shown, or no answer to judge by: the run will tell
 		}
 		if !listed {
 			tags, tagsErr = ollama.Tags(ctx, c, root)

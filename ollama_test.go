@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -100,4 +102,38 @@ func TestOllamaMissingModelOrV1(t *testing.T) {
 	t.Cleanup(empty.Close)
 	_, errOut := runExpect(t, 2, "1", "--base-url", empty.URL+"/v1", "--model", "m")
 	expectText(t, errOut, "does not have the model m; it has no model: run 'ollama pull m'\n")
+}
+
+// The preflight's calls are bounded by --timeout and by Ctrl-C: a server
+// whose /api/show or preload never answers costs the run --timeout, and a
+// Ctrl-C while it waits ends the run with its report.
+func TestOllamaPreflightBounded(t *testing.T) {
+	t.Parallel()
+	answers := map[string]string{"GET /api/version": `{"version":"0.9.0"}`, "GET /api/ps": `{"models":[]}`, "GET /api/tags": `{"models":[]}`,
+		"POST /v1/chat/completions": okAnswer}
+	for _, hang := range []string{"POST /api/show", "POST /api/chat"} {
+		t.Run(hang, func(t *testing.T) {
+			t.Parallel()
+			these := maps.Clone(answers)
+			if hang == "POST /api/chat" {
+				these["POST /api/show"] = `{"details":{"family":"llama"}}`
+			}
+			root, _ := stallServer(t, these)
+			start := time.Now()
+			runExpect(t, 0, "1", "--base-url", root+"/v1", "--requests", "1", "--timeout", "0.3")
+			if time.Since(start) > time.Minute {
+				t.Errorf("took %v", time.Since(start))
+			}
+			root, stalled := stallServer(t, these)
+			ctx, cancel := context.WithCancel(t.Context())
+			go func() {
+				<-stalled
+				cancel()
+			}()
+			out, errOut, code := runCLIContext(ctx, t, "1", "--base-url", root+"/v1", "--requests", "1", "--timeout", "600")
+			if code != 130 || !strings.Contains(out, "Interrupted: ") {
+				t.Errorf("Ctrl-C during %s: exit %d; want 130 and the report\n%s%s", hang, code, out, errOut)
+			}
+		})
+	}
 }

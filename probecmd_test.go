@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // probe --json writes the table's rows as JSON, the same rows it prints.
@@ -36,6 +37,33 @@ func TestInterruptedCommandsExit130(t *testing.T) {
 		out, errOut, code := runCLIContext(ctx, t, args...)
 		if code != 130 {
 			t.Errorf("%v: exit %d; want 130\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+// Every question of the probe is bounded by --timeout, and by Ctrl-C, even
+// against a server that never answers.
+func TestProbeBoundedAgainstStalledServer(t *testing.T) {
+	t.Parallel()
+	root, _ := stallServer(t, map[string]string{"GET /v1/models": `{"data":[{"id":"m"}]}`})
+	start := time.Now()
+	out, errOut, code := runCLI(t, "probe", "--base-url", root+"/v1", "--model", "m", "--timeout", "0.2")
+	if code != 0 || time.Since(start) > time.Minute {
+		t.Errorf("exit %d after %v; want 0 once every question timed out\n%s%s", code, time.Since(start), out, errOut)
+	}
+	for _, hang := range []string{"GET /v1/models", "POST /v1/chat/completions"} {
+		root, stalled := stallServer(t, nil)
+		if hang == "POST /v1/chat/completions" {
+			root, stalled = stallServer(t, map[string]string{"GET /v1/models": `{"data":[{"id":"m"}]}`})
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() {
+			<-stalled
+			cancel()
+		}()
+		_, _, code := runCLIContext(ctx, t, "probe", "--base-url", root+"/v1", "--model", "m", "--timeout", "600")
+		if code != 130 {
+			t.Errorf("%s stalled, then Ctrl-C: exit %d; want 130", hang, code)
 		}
 	}
 }

@@ -107,12 +107,16 @@ func readPromptFile(path, system string) (*promptFile, error) {
 	return pf, nil
 }
 
+// maxPromptLine bounds one line of --prompts-file.
+const maxPromptLine = 64 << 20
+
 func parsePrompts(data []byte, system string) (*promptFile, error) {
 	pf := &promptFile{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	sc.Buffer(make([]byte, 64<<10), maxPromptLine)
 	jsonl := false
-	for line := 1; sc.Scan(); line++ {
+	line := 1
+	for ; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" {
 			continue
@@ -130,8 +134,10 @@ func parsePrompts(data []byte, system string) (*promptFile, error) {
 		}
 		pf.prompts = append(pf.prompts, msgs)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("line %d is longer than %d MiB", line, maxPromptLine>>20)
+	} else if err != nil {
+		return nil, fmt.Errorf("line %d: %w", line, err)
 	}
 	if len(pf.prompts) == 0 {
 		return nil, errors.New("no prompts in it")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -75,6 +76,10 @@ func TestPromptFiles(t *testing.T) {
 		if _, err := readPromptFile(write(tt.name, tt.text), ""); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v; want %q", tt.name, err, tt.want)
 		}
+	}
+	long := append([]byte("a\n\n"), bytes.Repeat([]byte("b"), maxPromptLine+1)...)
+	if _, err := parsePrompts(long, ""); err == nil || err.Error() != "line 3 is longer than 64 MiB" {
+		t.Errorf("a line too long: error %v; want its number", err)
 	}
 	if _, err := readPromptFile(testPath(t, "missing"), ""); err == nil || !strings.Contains(err.Error(), "reading -prompts-file") {
 		t.Errorf("missing file: %v", err)

@@ -22,6 +22,7 @@ const (
 	failConnect            = "connect"   // no connection could be made
 	failTimeout            = "timeout"   // --timeout ran out
 	failNetwork            = "network"   // the connection broke
+	failLocal              = "local"     // this machine ran out of something (file descriptors, ports): not the server's doing
 	failMalformed          = "malformed" // the body did not parse
 	failStream             = "stream"    // an error event, or the stream ended early
 	failEmpty              = "empty"     // 2xx and parsed, but no output token

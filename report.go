@@ -84,7 +84,11 @@ func (r *textReport) printGPU(status gpuStatus, g *idledSampler, idle time.Durat
 
 // level prints a sweep level's line as it ends.
 func (r *textReport) printLevel(label string, s Summary) {
-	fmt.Fprintf(r.w, "Level %s: %d ok / %d failed, output %.2f tokens/sec\n", label, s.OK, s.Failed, s.OutputThroughput)
+	cancelled := ""
+	if s.Cancelled > 0 {
+		cancelled = fmt.Sprintf(" / %d cancelled", s.Cancelled)
+	}
+	fmt.Fprintf(r.w, "Level %s: %d ok / %d failed%s, output %.2f tokens/sec\n", label, s.OK, s.Failed, cancelled, s.OutputThroughput)
 }
 
 // results prints the figures: a sweep's table, or one run's results.

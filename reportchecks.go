@@ -29,8 +29,12 @@ func findingText(f finding) string {
 	case zeroPromptFinding:
 		return fmt.Sprintf("%d answers reported 0 prompt tokens: the prompt was cached or not counted, so prompt-processing figures mean little", f.answers)
 	case coldStartFinding:
-		return fmt.Sprintf("the first request took %s against a median of %s for the rest: probably the model loading; --warmup keeps such requests out of the figures",
-			f.first.Round(time.Millisecond), f.median.Round(time.Millisecond))
+		first := "the first request took "
+		if f.requests > 1 {
+			first = fmt.Sprintf("the first %d requests took up to ", f.requests)
+		}
+		return fmt.Sprintf("%s%s against a median of %s for the rest: probably the model loading; --warmup keeps such requests out of the figures",
+			first, f.first.Round(time.Millisecond), f.median.Round(time.Millisecond))
 	case modelLoadFinding:
 		return fmt.Sprintf("%d measured requests waited for the model to load (up to %.2f s, the server's load_duration): a cold start, or the model reloaded mid-run (a change of num_ctx or other options, or keep_alive running out)", f.answers, f.worstMs/1000)
 	case serverBusyFinding:

@@ -59,7 +59,7 @@ func newProbeReport(f *probeFacts, show func(string) string) *probeReport {
 	}
 	if mc := f.maxCompletion; mc != nil {
 		if mc.tokenChunks > probeAsked {
-			t.add("max_completion_tokens", fmt.Sprintf("ignored (asked %d, got %d+ chunks)", probeAsked, mc.tokenChunks), "tpsbench sends max_tokens, which it honours")
+			t.add("max_completion_tokens", fmt.Sprintf("ignored (asked %d, got %d+ chunks)", probeAsked, mc.tokenChunks), maxTokensAdvice(f.plain))
 		} else {
 			t.add("max_completion_tokens", "honoured", "")
 		}
@@ -81,9 +81,28 @@ func newProbeReport(f *probeFacts, show func(string) string) *probeReport {
 	return rep
 }
 
+// maxTokensAdvice is what an ignored max_completion_tokens means for a
+// run, which sends max_tokens: what the plain answer showed of it.
+func maxTokensAdvice(a plainAnswer) string {
+	switch {
+	case a.err != nil || a.status/100 != 2 || a.completion < 0:
+		return "tpsbench sends max_tokens"
+	case a.completion <= probeAsked:
+		return "tpsbench sends max_tokens, which it honours"
+	}
+	return "tpsbench sends max_tokens, which it ignores too"
+}
+
 // models words GET /models: reachable, and the model listed?
 func (t *probeTable) models(f *probeFacts) {
-	t.add("reachable", fmt.Sprintf("yes (GET /models: HTTP %d)", f.modelsStatus), "")
+	switch {
+	case f.modelsStatus/100 == 2:
+		t.add("reachable", fmt.Sprintf("yes (GET /models: HTTP %d)", f.modelsStatus), "")
+	case f.modelsStatus == 404:
+		t.add("reachable", "yes, but GET /models answered HTTP 404", "no model list here: check that --base-url ends in /v1")
+	default:
+		t.add("reachable", fmt.Sprintf("yes, but GET /models answered HTTP %d", f.modelsStatus), "")
+	}
 	switch {
 	case len(f.models) == 0:
 		t.add("model listed", "no model list", "")

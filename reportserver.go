@@ -44,15 +44,19 @@ func writeServerSide(w io.Writer, s Summary) {
 		return
 	}
 	fmt.Fprintf(w, "  Server-side (the server's own timings, %d answers):\n", s.ServerAnswers)
+	missing := "n/a (not streamed)"
+	if s.Streamed {
+		missing = "n/a (needs 2+ tokens arriving apart)"
+	}
 	if d := s.ServerDecodeTPS; d.N > 0 {
-		client := "n/a (not streamed)"
+		client := missing
 		if s.DecodeTPS.N > 0 {
 			client = fmt.Sprintf("%.2f", s.DecodeTPS.Median)
 		}
 		fmt.Fprintf(w, "    decode TPS (tokens/sec): mean=%.2f   median=%.2f   n=%d   (client decode TPS median=%s)\n", d.Mean, d.Median, d.N, client)
 	}
 	if d := s.ServerPromptMs; d.N > 0 {
-		client := "n/a (not streamed)"
+		client := "n/a (not streamed)" // a streamed answer always has a TTFT
 		if s.TTFT.N > 0 {
 			client = fmt.Sprintf("%.2f", s.TTFT.Median)
 		}

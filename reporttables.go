@@ -102,7 +102,13 @@ func writeSweep(w io.Writer, levels []sweepLevel, slo bool) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Sweep:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "  level\tok\tfailed\toutput tok/s\treq/s\tTPS median\tTTFT median ms\tTTFT p95 ms\tTPOT median ms\tE2E p95 ms"
+	// A cancelled column only when a level was cut short (Ctrl-C).
+	cancelled := slices.ContainsFunc(levels, func(l sweepLevel) bool { return l.s.Cancelled > 0 })
+	head := "  level\tok\tfailed\t"
+	if cancelled {
+		head += "cancelled\t"
+	}
+	head += "output tok/s\treq/s\tTPS median\tTTFT median ms\tTTFT p95 ms\tTPOT median ms\tE2E p95 ms"
 	if slo {
 		head += "\tgoodput req/s"
 	}
@@ -110,7 +116,11 @@ func writeSweep(w io.Writer, levels []sweepLevel, slo bool) {
 	k := knee(levels)
 	for i, l := range levels {
 		s := l.s
-		row := fmt.Sprintf("  %s\t%d\t%d\t%.2f\t%.3f\t%s\t%s\t%s\t%s\t%s", l.label, s.OK, s.Failed,
+		row := fmt.Sprintf("  %s\t%d\t%d\t", l.label, s.OK, s.Failed)
+		if cancelled {
+			row += fmt.Sprintf("%d\t", s.Cancelled)
+		}
+		row += fmt.Sprintf("%.2f\t%.3f\t%s\t%s\t%s\t%s\t%s",
 			s.OutputThroughput, s.RequestThroughput, cell(s.TPS, s.TPS.Median), cell(s.TTFT, s.TTFT.Median),
 			cell(s.TTFT, s.TTFT.P95), cell(s.TPOT, s.TPOT.Median), cell(s.E2E, s.E2E.P95))
 		if slo {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptrace"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,12 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 			return
 		}
 		rec.fail(failHTTP, c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))))
+		return
+	}
+	if enc := resp.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		// None is asked for (streams must arrive as sent), so none is decoded.
+		rec.Done = c.since(c.now())
+		rec.fail(failMalformed, fmt.Sprintf("the server sent a compressed answer (Content-Encoding: %s), which was not asked for", wire.OneLine(enc, 40)))
 		return
 	}
 	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))

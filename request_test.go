@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -167,6 +168,17 @@ func answer(status int, contentType, body string) http.HandlerFunc {
 	}
 }
 
+// gzipped answers with body, compressed whether or not it was asked to.
+func gzipped(contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, body)
+		zw.Close()
+	}
+}
+
 // Each way a request can fail is counted with its own reason, and the run
 // exits 1.
 func TestCLIFailures(t *testing.T) {
@@ -209,6 +221,10 @@ func TestCLIFailures(t *testing.T) {
 			},
 			reason: "stream cut mid-answer: connection closed by the server",
 		},
+		{name: "gzip'd stream", args: []string{"--stream"}, handler: gzipped(eventStream, chunk("a")+"data: [DONE]\n\n"),
+			reason: "the server sent a compressed answer (Content-Encoding: gzip), which was not asked for"},
+		{name: "gzip'd answer", handler: gzipped("application/json", okAnswer),
+			reason: "the server sent a compressed answer (Content-Encoding: gzip), which was not asked for"},
 		{name: "empty completion", reason: "empty completion: no text in the answer",
 			handler: answer(200, "", `{"choices":[{"message":{"role":"assistant","content":""},"finish_reason":"stop"}],"usage":{"completion_tokens":0}}`)},
 		{

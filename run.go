@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/gpu"
@@ -21,8 +22,8 @@ import (
 // for, and returns its summary.
 //
 // ctx ending (the first Ctrl-C) stops sending; requests in flight then get
-// --grace to finish before they are cancelled, and the report covers
-// everything that finished.
+// --grace to finish before they are cancelled (at once on the second
+// Ctrl-C: quitContext), and the report covers everything that finished.
 func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (Summary, error) {
 	text := stdout
 	if cfg.out.json == "-" {
@@ -124,7 +125,8 @@ type runResult struct {
 // preflight, fingerprint), the warm-up, then the measured phases while the
 // server's counters, the GPUs and the client itself are watched.
 func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, error) {
-	inflight, cancelInflight := context.WithCancel(context.WithoutCancel(ctx))
+	// Requests in flight end at the second interrupt, or --grace after the first.
+	inflight, cancelInflight := context.WithCancel(quitContext(ctx))
 	defer cancelInflight()
 	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(b.cfg.grace, cancelInflight) })
 	defer stopGrace()
@@ -257,6 +259,11 @@ func unreachableReason(records []Record) (string, bool) {
 	return reason, reason != ""
 }
 
+// unreachableError says in one line why no request got through: TLS (the
+// server is there), or no connection at all.
 func unreachableError(baseURL, reason string) error {
+	if tls, ok := strings.CutPrefix(reason, "TLS "); ok {
+		return fmt.Errorf("TLS with %s failed: %s", redactURL(baseURL), strings.TrimPrefix(tls, "failed: "))
+	}
 	return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(baseURL), reason)
 }

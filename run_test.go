@@ -308,3 +308,31 @@ func TestSweepInterruptedBeforeItsFirstLevel(t *testing.T) {
 		t.Errorf("exit %d; want 130 and the sweep's table:\n%s", code, out)
 	}
 }
+
+// A sweep level cut short by Ctrl-C shows its cancelled requests, in its
+// line and in the table.
+func TestSweepLevelInterruptedShowsCancelled(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	held := make(chan struct{}, 8)
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if n.Add(1) == 1 { // level 1's one request
+			io.WriteString(w, okAnswer)
+			return
+		}
+		held <- struct{}{}
+		<-r.Context().Done()
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-held
+		<-held // level 2's two requests are in flight
+		cancel()
+	}()
+	out, _, code := runCLIContext(ctx, t, "--sweep-concurrency", "1,2", "--requests-per-thread", "1", "--grace", "10ms", "--base-url", url)
+	if code != 130 {
+		t.Errorf("exit %d; want 130", code)
+	}
+	expectText(t, out, "Level c=2: 0 ok / 0 failed / 2 cancelled, ", "  failed  cancelled  output tok/s", "\n      c=2   0       0          2 ")
+}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/tpsbench/tpsbench/internal/host"
 	"github.com/tpsbench/tpsbench/internal/sim"
 )
 
@@ -38,6 +40,9 @@ func runSelftestCommand(ctx context.Context, args []string, stdout, _ io.Writer)
 		return usagef("-levels: %v", err)
 	case *each < minDuration:
 		return usagef("-duration must be at least %s", minDuration)
+	}
+	if err := checkOpenFiles(slices.Max(levels), *inProcess, host.OpenFileLimit()); err != nil {
+		return err
 	}
 
 	base, stop, err := startSelftestSim(*inProcess)
@@ -111,6 +116,7 @@ func startSelftestSim(inProcess bool) (string, func(), error) {
 		return "", nil, err
 	}
 	cmd := exec.Command(self, "sim", "--addr", "127.0.0.1:0", "--ttft", "0", "--rate", "0", "--jitter", "0")
+	cmd.SysProcAttr = childAttrs() // it dies with selftest
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err

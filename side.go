@@ -56,7 +56,8 @@ func (w *sideWatch) finish(ctx context.Context, facts *runFacts) {
 	h := w.watch.measure()
 	facts.health = &h
 	if w.before != nil {
-		after, err := scrapeMetrics(context.WithoutCancel(ctx), w.client, w.metricsURL)
+		// After a first interrupt the scrape still runs: the next one ends it.
+		after, err := scrapeMetrics(untilNextInterrupt(ctx), w.client, w.metricsURL)
 		if err != nil {
 			w.rep.printMetricsUnavailable(err, false)
 		} else {

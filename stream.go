@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -81,7 +82,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 	if rec.DoneSeen {
 		drainAfterDone(body)
 	}
-	if err := events.Err(); err != nil {
+	if err := events.Err(); err != nil && !endedAfterFinish(ctx, rec, err) {
 		where := "stream cut before the first token: "
 		if len(rec.Chunks) > 0 {
 			where = "stream cut mid-answer: "
@@ -96,6 +97,16 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 	if len(rec.Chunks) == 0 {
 		rec.fail(failEmpty, "empty completion: no token in the stream")
 	}
+}
+
+// endedAfterFinish reports whether a stream that ended in err had already
+// delivered its finish_reason: the answer is then complete, however the
+// connection ended (an RST, a close without the chunked body's last
+// chunk). Running out of time, being cancelled, or an oversized event
+// still fail it.
+func endedAfterFinish(ctx context.Context, rec *Record, err error) bool {
+	return rec.FinishReason != "" && ctx.Err() == nil &&
+		!errors.Is(err, sse.ErrLineTooLong) && !errors.Is(err, sse.ErrTooLarge)
 }
 
 // drainAfterDone reads what follows [DONE] (the end of the chunked body) so

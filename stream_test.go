@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,5 +306,81 @@ func TestTokensCountedAsTheyArrive(t *testing.T) {
 	pw.Close()
 	if rec := <-done; len(rec.Chunks) != 3 {
 		t.Errorf("%d chunks; want 3", len(rec.Chunks))
+	}
+}
+
+// readConn is a client's connection that closes consumed once it has read
+// want bytes: then what the server wrote is in the client's buffers, and an
+// RST can no longer take it back.
+type readConn struct {
+	net.Conn
+	want     *atomic.Int64
+	read     int64
+	consumed chan struct{}
+	once     sync.Once
+}
+
+func (c *readConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.read += int64(n); c.want.Load() > 0 && c.read >= c.want.Load() {
+		c.once.Do(func() { close(c.consumed) })
+	}
+	return n, err
+}
+
+// A stream that delivered its finish_reason is a complete answer, however
+// the connection ends after it: an RST, or a close without the chunked
+// body's last (zero-length) chunk. Before the finish_reason, the same
+// endings cut the answer.
+func TestStreamEndsAfterFinish(t *testing.T) {
+	t.Parallel()
+	const finish = `data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n"
+	const usage = `data: {"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}` + "\n\n"
+	tests := []struct {
+		name   string
+		events string
+		rst    bool   // end with an RST; else a plain close
+		err    string // the failure; "" for ok
+		source tokenSource
+	}{
+		{"RST after finish and usage", chunk("a") + chunk("b") + finish + usage, true, "", sourceUsage},
+		{"close without the last chunk after finish and usage", chunk("a") + chunk("b") + finish + usage, false, "", sourceUsage},
+		{"RST after finish, before usage", chunk("a") + chunk("b") + finish, true, "", sourceTiktoken},
+		{"RST mid-answer", chunk("a") + chunk("b"), true, "stream cut mid-answer: ", ""},
+		{"close mid-answer", chunk("a") + chunk("b"), false, "stream cut mid-answer: connection closed by the server", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var want atomic.Int64
+			consumed := make(chan struct{})
+			url := rawServer(t, func(conn net.Conn, _ *http.Request) {
+				head := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+				body := fmt.Sprintf("%x\r\n%s\r\n", len(tt.events), tt.events) // no "0\r\n\r\n" after it
+				want.Store(int64(len(head) + len(body)))
+				io.WriteString(conn, head+body)
+				select { // until the client has it all
+				case <-consumed:
+				case <-time.After(10 * time.Second):
+				}
+				if tt.rst {
+					conn.(*net.TCPConn).SetLinger(0)
+				}
+				conn.Close()
+			})
+			c := testClientAt(t, url, true, false)
+			c.maxTokens = 16
+			dialVia(c.Client, func(conn net.Conn, err error) (net.Conn, error) {
+				return &readConn{Conn: conn, want: &want, consumed: consumed}, err
+			})
+			rec := c.Do(t.Context(), 0, []byte(`{}`))
+			c.settle(&rec)
+			switch {
+			case tt.err == "" && (!rec.OK || rec.TokenSource != tt.source || rec.FinishReason != "stop" || len(rec.Chunks) != 2):
+				t.Errorf("failed %q, tokens from %q, finish %q, %d chunks; want ok, tokens from %s, finish stop, 2 chunks", rec.Err, rec.TokenSource, rec.FinishReason, len(rec.Chunks), tt.source)
+			case tt.err != "" && (rec.OK || !strings.HasPrefix(rec.Err, tt.err)):
+				t.Errorf("ok %v, error %q; want it failed: %q", rec.OK, rec.Err, tt.err)
+			}
+		})
 	}
 }

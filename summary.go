@@ -326,9 +326,13 @@ type jsonSamples struct {
 }
 
 // noteHealth puts the client's health in s and, when it was client-bound,
-// a finding that says so.
+// a finding that says so: only when some answer came, since the client's
+// delays are weighed against the answers' latency.
 func noteHealth(s *Summary, h clientHealth, simulated bool) {
 	s.Client = &h
+	if s.OK == 0 {
+		return
+	}
 	latency := s.E2E.Median
 	if s.TTFT.N > 0 {
 		latency = s.TTFT.Median

@@ -119,3 +119,25 @@ func findFinding[F finding](found []finding) (F, bool) {
 	var zero F
 	return zero, false
 }
+
+// The client-bound finding needs answers to weigh the client's delays
+// against: when every request failed, there is no latency and no finding.
+func TestClientBoundNeedsAnswers(t *testing.T) {
+	t.Parallel()
+	slow := clientHealth{Wall: time.Second, CPU: 100 * time.Millisecond, Cores: 2, SchedP50: 10 * time.Microsecond, SchedP99: 20 * time.Millisecond}
+	bound := func(s Summary) bool {
+		for _, c := range s.Checks {
+			if _, ok := c.(clientBoundFinding); ok {
+				return true
+			}
+		}
+		return false
+	}
+	recs := goldenRecords()
+	if s := summarise(recs[8:], runFacts{health: &slow}); bound(s) {
+		t.Errorf("every request failed, yet the client is called the bottleneck: %v", s.Checks)
+	}
+	if s := summarise(recs, runFacts{health: &slow}); !bound(s) {
+		t.Errorf("20 ms of scheduling delay at p99 against a median TTFT near 150 ms: want the client-bound finding, got %v", s.Checks)
+	}
+}

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -81,32 +79,6 @@ func runEveryOutput(t *testing.T, want int, args ...string) string {
 		all += string(readFile(t, files[i]))
 	}
 	return all
-}
-
-// TestMain lets runChild run this test binary as tpsbench itself.
-func TestMain(m *testing.M) {
-	if os.Getenv("TPSBENCH_TEST_AS_CLI") == "1" {
-		main()
-	}
-	os.Exit(m.Run())
-}
-
-// runChild runs the program in a process of its own, with env added to
-// this one's environment, for what a process reads once (net/http reads
-// the proxy settings of its environment once).
-func runChild(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "TPSBENCH_TEST_AS_CLI=1")
-	cmd.Env = append(cmd.Env, env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
 }
 
 // runExpect runs the program and stops the test unless it exits with want.
@@ -313,12 +285,19 @@ func (c *replayClient) settle(rec *Record) { c.tokens.settle(context.Background(
 // testClient returns a replayClient; force is --force-tiktoken.
 func testClient(t testing.TB, stream, force bool) *replayClient {
 	t.Helper()
+	return testClientAt(t, "http://127.0.0.1:1/v1", stream, force)
+}
+
+// testClientAt returns a replayClient that can send too, to baseURL.
+func testClientAt(t testing.TB, baseURL string, stream, force bool) *replayClient {
+	t.Helper()
 	counter, err := newTiktokenCounter("cl100k_base")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tokens := newTokenPolicy(counter, force, false)
-	c := newClient(clientSpec{baseURL: "http://127.0.0.1:1/v1", apiKey: "sk-test-secret", timeout: time.Minute, stream: stream, tokens: tokens})
+	c := newClient(clientSpec{baseURL: baseURL, apiKey: "sk-test-secret", timeout: time.Minute, stream: stream, tokens: tokens})
+	t.Cleanup(c.http.CloseIdleConnections)
 	return &replayClient{c}
 }
 

@@ -1,5 +1,6 @@
 // Package host describes the machine tpsbench runs on: its CPU, the CPU
-// time this process has used, and whether an endpoint is on this machine.
+// time this process has used, how many files it may open, and whether an
+// endpoint is on this machine.
 package host
 
 import (
@@ -51,4 +52,15 @@ func ProcessCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// OpenFileLimit is how many files this process may have open at once: the
+// soft RLIMIT_NOFILE, which Go raised to (one below) the hard limit as the
+// program started. It is 0 when the system does not say.
+func OpenFileLimit() uint64 {
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	return lim.Cur
 }

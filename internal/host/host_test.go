@@ -1,6 +1,7 @@
 package host
 
 import (
+	"syscall"
 	"testing"
 	"time"
 )
@@ -53,5 +54,17 @@ func TestProcessCPU(t *testing.T) {
 	after := ProcessCPU()
 	if before <= 0 || after < before {
 		t.Errorf("ProcessCPU went %v -> %v (spun %d times); want positive and not decreasing", before, after, x)
+	}
+}
+
+// Go raises the soft limit on open files to the hard limit as it starts.
+func TestOpenFileLimit(t *testing.T) {
+	t.Parallel()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skip(err)
+	}
+	if got := OpenFileLimit(); got == 0 || got < lim.Max-1 {
+		t.Errorf("OpenFileLimit = %d; want the hard limit %d, or one below", got, lim.Max)
 	}
 }

@@ -13,6 +13,7 @@ type answer struct {
 	legacy       bool  // a legacy completions answer: choices[].text
 	native       bool  // an Ollama native answer: NDJSON, with server counts
 	loadTook     time.Duration
+	start        time.Time // generation starts (after the load and a slot): tokens are due from here
 	firstAt      time.Time
 	lastAt       time.Time
 	model        string
@@ -21,8 +22,8 @@ type answer struct {
 	rng          *rand.Rand
 }
 
-// due yields the offset from Received at which token i is due, given the
-// offset prev of token i-1.
+// due yields the offset from the answer's start at which token i is due,
+// given the offset prev of token i-1.
 func (s *Server) due(a *answer, i int, prev time.Duration) time.Duration {
 	if i == 0 {
 		return s.jitter(a, s.cfg.TTFT)

@@ -51,6 +51,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 		done()
 		return
 	}
+	a.rec.LoadWait = a.loadTook
 	s.stats.promptTokens.Add(int64(a.rec.PromptTokens))
 	defer done()
 	release, ok := s.queue(w, r, a)
@@ -58,6 +59,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, legacy, native boo
 		return
 	}
 	defer release()
+	a.start = time.Now() // no token is due before the model has loaded
 	s.send(w, r, a)
 }
 
@@ -81,6 +83,9 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, legacy, native
 			Role    string `json:"role"`
 			Content string `json:"content"`
 		}{"user", prompt})
+	case native && !s.serves(req.Model):
+		ollamaError(w, http.StatusNotFound, fmt.Sprintf("model '%s' not found", req.Model))
+		return req, false
 	case native && len(req.Messages) == 0:
 		// Ollama loads the model for a chat without messages, and says so.
 		took, ok := s.load(r, 0, req.Model)

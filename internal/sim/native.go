@@ -16,7 +16,7 @@ func (s *Server) streamNative(w http.ResponseWriter, r *http.Request, a *answer)
 	defer timer.Stop()
 	at := s.due(a, 0, 0)
 	for i := 0; i < a.rec.CompletionTokens; i++ {
-		if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
+		if !sleepUntil(r, timer, a.start.Add(at)) {
 			a.rec.Aborted = true
 			return
 		}
@@ -36,7 +36,7 @@ func (s *Server) streamNative(w http.ResponseWriter, r *http.Request, a *answer)
 			return
 		}
 		at = s.due(a, i+1, at)
-		if flusher != nil && (s.cfg.FlushEachToken || time.Until(a.rec.Received.Add(at)) > 0) {
+		if flusher != nil && (s.cfg.FlushEachToken || time.Until(a.start.Add(at)) > 0) {
 			flusher.Flush()
 		}
 	}

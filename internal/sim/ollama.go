@@ -61,8 +61,8 @@ func (s *Server) serveOllama(w http.ResponseWriter, r *http.Request) bool {
 		}
 		json.NewDecoder(r.Body).Decode(&req)
 		if !s.serves(req.Model) {
-			writeJSON404(w, fmt.Sprintf("model '%s' not found", req.Model))
-			return true
+			ollamaError(w, http.StatusNotFound, fmt.Sprintf("model '%s' not found", req.Model))
+			break
 		}
 		writeJSON(w, map[string]any{"details": details(), "model_info": map[string]any{"general.architecture": simFamily}})
 	default:
@@ -75,13 +75,6 @@ func (s *Server) serveOllama(w http.ResponseWriter, r *http.Request) bool {
 // Models is set; as in Ollama, a name without a tag means ":latest".
 func (s *Server) serves(model string) bool {
 	return len(s.cfg.Models) == 0 || slices.Contains(s.cfg.Models, model) || slices.Contains(s.cfg.Models, model+":latest")
-}
-
-// writeJSON404 answers 404 with Ollama's error object.
-func writeJSON404(w http.ResponseWriter, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
 func (s *Server) gpuShare() float64 {
@@ -115,7 +108,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 // load makes the model ready for request n, as Ollama does: the first
 // request (and, with ReloadEvery, every so many) waits for the model to
 // load; requests that arrive meanwhile wait for the same load. It returns
-// how long this request waited, or false when the client left.
+// how long this request waited for a load (its own or the one under way),
+// or false when the client left.
 func (s *Server) load(r *http.Request, n int64, model string) (time.Duration, bool) {
 	s.model.Store(model)
 	if s.cfg.LoadTime <= 0 {
@@ -137,6 +131,10 @@ func (s *Server) load(r *http.Request, n int64, model string) (time.Duration, bo
 			return 0, false
 		}
 		s.loaded.Store(true)
+		s.loadEnded = time.Now()
+		return time.Since(start), true
+	}
+	if s.loadEnded.After(start) { // it waited for another request's load
 		return time.Since(start), true
 	}
 	return 0, true
@@ -155,8 +153,11 @@ func (s *Server) preload(w http.ResponseWriter, model string, took time.Duration
 }
 
 // busy refuses a request past MaxQueue waiting ones, as Ollama does.
-func busy(w http.ResponseWriter) {
+func busy(w http.ResponseWriter) { ollamaError(w, http.StatusServiceUnavailable, busyMessage) }
+
+// ollamaError answers with an error in Ollama's shape: {"error":"..."}.
+func ollamaError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	fmt.Fprintf(w, `{"error":%q}`, busyMessage)
+	w.WriteHeader(status)
+	w.Write(append(appendJSONString([]byte(`{"error":`), msg), '}'))
 }

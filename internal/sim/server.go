@@ -12,17 +12,18 @@ import (
 
 // Server is an http.Handler that simulates an LLM endpoint.
 type Server struct {
-	cfg      Config
-	nextID   atomic.Int64
-	inFlight atomic.Int64
-	slots    chan struct{} // Config.Parallel
-	waiting  atomic.Int64  // requests waiting for a slot
-	loaded   atomic.Bool
-	loadMu   sync.Mutex
-	model    atomic.Value // the last model name asked for
-	stats    counters
-	mu       sync.Mutex
-	log      []Request
+	cfg       Config
+	nextID    atomic.Int64
+	inFlight  atomic.Int64
+	slots     chan struct{} // Config.Parallel
+	waiting   atomic.Int64  // requests waiting for a slot
+	loaded    atomic.Bool
+	loadMu    sync.Mutex
+	loadEnded time.Time    // when the last load ended; under loadMu
+	model     atomic.Value // the last model name asked for
+	stats     counters
+	mu        sync.Mutex
+	log       []Request
 }
 
 // New returns a simulator with the given configuration.
@@ -47,9 +48,10 @@ func New(cfg Config) *Server {
 type Request struct {
 	ID               string
 	Stream           bool
-	Received         time.Time   // handler entered (headers and body arrived)
-	TokensSent       []time.Time // just before each token-bearing write
-	Sent             time.Time   // non-streaming: just before the body was written
+	Received         time.Time     // handler entered (headers and body arrived)
+	LoadWait         time.Duration // how long it waited for the model to load (its own load, or one under way)
+	TokensSent       []time.Time   // just before each token-bearing write
+	Sent             time.Time     // non-streaming: just before the body was written
 	PromptTokens     int
 	CompletionTokens int
 	Aborted          bool // the client went away before the answer ended

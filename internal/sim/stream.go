@@ -53,7 +53,7 @@ func (s *Server) streamTokens(w http.ResponseWriter, r *http.Request, a *answer,
 	faults := s.cfg.Faults
 	at := s.due(a, 0, 0)
 	for i := 0; i < a.rec.CompletionTokens; i++ {
-		if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
+		if !sleepUntil(r, timer, a.start.Add(at)) {
 			a.rec.Aborted = true
 			return buf, false
 		}
@@ -76,9 +76,13 @@ func (s *Server) streamTokens(w http.ResponseWriter, r *http.Request, a *answer,
 			break
 		}
 		// Send what is written before waiting for the next token; tokens
-		// already due go out together, as from a server that is ahead.
-		at = s.due(a, i+1, at)
-		if s.cfg.FlushEachToken || time.Until(a.rec.Received.Add(at)) > 0 {
+		// already due go out together, as from a server that is ahead. The
+		// next chunk is due one token interval per token of this one: the
+		// rate is in tokens per second, however they are chunked.
+		for j := chunkStart; j <= i; j++ {
+			at = s.due(a, j+1, at)
+		}
+		if s.cfg.FlushEachToken || time.Until(a.start.Add(at)) > 0 {
 			flush()
 		}
 	}

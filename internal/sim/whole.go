@@ -22,11 +22,11 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request, a *answer) {
 	for i := 0; i < a.rec.CompletionTokens; i++ {
 		at = s.due(a, i, at)
 		if i == 0 {
-			a.firstAt = a.rec.Received.Add(at)
+			a.firstAt = a.start.Add(at)
 		}
 	}
-	a.lastAt = a.rec.Received.Add(at)
-	if !sleepUntil(r, timer, a.rec.Received.Add(at)) {
+	a.lastAt = a.start.Add(at)
+	if !sleepUntil(r, timer, a.start.Add(at)) {
 		a.rec.Aborted = true
 		return
 	}
