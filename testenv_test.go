@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,85 +191,6 @@ func checkUsageErrorsIn(t *testing.T, name, dir string, cases []badArgs) {
 		cmds = append(cmds, tt.args)
 	}
 	golden(t, name, transcript(t, dir, cmds...))
-}
-
-// Servers to run against.
-
-// serve starts an httptest server whose handler answers the POSTs; other
-// requests (the fingerprint's GETs of /api/version, /props, /version) get
-// 404, as from a server that has no such endpoint.
-func serve(t *testing.T, h http.HandlerFunc) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			http.NotFound(w, r)
-			return
-		}
-		h(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
-}
-
-// capturedRequest is what a capture server saw of one request.
-type capturedRequest struct {
-	path   string
-	header http.Header
-	body   map[string]any
-}
-
-// captureServer answers every POST with answer and keeps what it saw;
-// seen returns the requests in the order they came.
-func captureServer(t *testing.T, answer string) (url string, seen func() []capturedRequest) {
-	t.Helper()
-	var mu sync.Mutex
-	var got []capturedRequest
-	url = serve(t, func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		got = append(got, capturedRequest{r.URL.Path, r.Header.Clone(), body})
-		mu.Unlock()
-		io.WriteString(w, answer)
-	})
-	return url, func() []capturedRequest {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(got)
-	}
-}
-
-// okAnswer is a whole non-streamed answer of one token.
-const okAnswer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
-
-// chunk is one streamed chunk (an SSE event) carrying content.
-func chunk(content string) string {
-	return `data: {"id":"x","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":null}]}` + "\n\n"
-}
-
-// fixtureServer is a fake server that answers "METHOD /path" (with " stream"
-// for a streamed request, " unknown" for the probe's unknown model) with the
-// recorded response named in routes, and 404 otherwise.
-func fixtureServer(t *testing.T, routes map[string]string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		key := r.Method + " " + r.URL.Path
-		if strings.Contains(string(body), `"stream":true`) {
-			key += " stream"
-		}
-		if strings.Contains(string(body), "no-such-model") {
-			key += " unknown"
-		}
-		name, ok := routes[key]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		testkit.Replay(t, w, fixturePath(name))
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
 }
 
 // The Client and the runner, built as a run builds them.
