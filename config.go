@@ -280,6 +280,9 @@ func (c *config) validate() error {
 	if err := c.validateModels(); err != nil {
 		return err
 	}
+	if err := c.out.checkPaths(); err != nil {
+		return err
+	}
 	if c.metricsURL != "" {
 		if u, err := url.Parse(c.metricsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usagef("-metrics-url must be an http:// or https:// URL, got %q", redactURL(c.metricsURL))

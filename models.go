@@ -20,7 +20,7 @@ func benchmarkModels(ctx context.Context, cfg *config, models []string, stdout, 
 		// Checked before the first request, like every output.
 		f, err := createPending(path)
 		if err != nil {
-			return fmt.Errorf("-json: %w", err)
+			return usagef("-json: %v", err)
 		}
 		f.abandon()
 	}

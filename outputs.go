@@ -29,6 +29,39 @@ func outputTable(out outputs) []struct {
 	}
 }
 
+// checkPaths refuses outputs that would overwrite each other, or one of
+// inputs (the records files a report is rebuilt from): two flags naming the
+// same file (or both stdout) would leave one of them lost.
+func (out outputs) checkPaths(inputs ...string) error {
+	seen := map[string]string{}
+	for _, in := range inputs {
+		seen[samePathKey(in)] = "a records file it reads"
+	}
+	for _, o := range []struct{ flag, path string }{{"json", out.json}, {"csv", out.csv}, {"html", out.html}, {"records", out.records}} {
+		if o.path == "" {
+			continue
+		}
+		key := samePathKey(o.path)
+		if other, ok := seen[key]; ok {
+			return usagef("-%s %s: the same file as %s; give each its own", o.flag, o.path, other)
+		}
+		seen[key] = "-" + o.flag
+	}
+	return nil
+}
+
+// samePathKey names a file the same way however its path is spelled
+// (relative or absolute, with ./ or ..); "-" is stdout.
+func samePathKey(path string) string {
+	if path == "-" {
+		return path
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return filepath.Clean(path)
+}
+
 // outputFile is one file to write when the run ends.
 type outputFile struct {
 	flag   string
@@ -57,7 +90,7 @@ func openOutputs(out outputs, stdout io.Writer) (*runFiles, error) {
 			file, err := createPending(o.path)
 			if err != nil {
 				f.close()
-				return nil, fmt.Errorf("-%s: %w", o.flag, err)
+				return nil, usagef("-%s: %v", o.flag, err)
 			}
 			of.w, of.file = file, file
 		}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -14,7 +11,7 @@ import (
 )
 
 // Every output path is created before the first request: a path that
-// cannot be written fails the run at once (exit 1, one line naming the
+// cannot be written fails the run at once (exit 2, one line naming the
 // flag), and the server sees no request.
 func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 	t.Parallel()
@@ -36,8 +33,8 @@ func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 				requests.Add(1)
 				io.WriteString(w, okAnswer)
 			})
-			out, errOut := runExpect(t, 1, append([]string{"2", "--requests", "2", "--base-url", url}, tt.args...)...)
-			if !strings.HasPrefix(errOut, tt.want) || strings.Count(errOut, "\n") != 1 || requests.Load() != 0 || strings.Contains(out, "Results:") {
+			out, errOut := runExpect(t, 2, append([]string{"2", "--requests", "2", "--base-url", url}, tt.args...)...)
+			if !strings.HasPrefix(errOut, tt.want) || strings.Count(errOut, "\n") != 2 || requests.Load() != 0 || strings.Contains(out, "Results:") {
 				t.Errorf("stderr %q, %d requests, stdout:\n%s\nwant %q and no request", errOut, requests.Load(), out, tt.want)
 			}
 		})
@@ -45,7 +42,7 @@ func TestOutputsCheckedBeforeFirstRequest(t *testing.T) {
 	// report checks its files before it writes anything, too.
 	recs := testPath(t, "run.jsonl")
 	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--records", recs)...)
-	out, errOut := runExpect(t, 1, "report", recs, "--csv", bad)
+	out, errOut := runExpect(t, 2, "report", recs, "--csv", bad)
 	if out != "" || !strings.HasPrefix(errOut, "tpsbench: -csv: open "+bad) {
 		t.Errorf("report with a bad --csv: stdout %q, stderr %q", out, errOut)
 	}
@@ -68,17 +65,27 @@ func TestFailedRunKeepsEarlierFiles(t *testing.T) {
 	}
 }
 
-// Two outputs named alike leave one complete file, never two interleaved.
+// Two outputs on one path would leave one of them lost: the command line
+// is refused (exit 2, nothing sent), however the path is spelled, and so is
+// a report that would overwrite the records it reads.
 func TestOutputsOnOnePath(t *testing.T) {
 	t.Parallel()
-	path := testPath(t, "out")
-	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--json", path, "--csv", path)...)
-	data := readFile(t, path)
-	var doc jsonSummary
-	jsonErr := json.Unmarshal(data, &doc)
-	rows, csvErr := csv.NewReader(bytes.NewReader(data)).ReadAll()
-	if (jsonErr == nil) == (csvErr == nil && len(rows) == 3) {
-		t.Errorf("the file is neither one whole JSON document nor one whole CSV (json: %v, csv: %v):\n%s", jsonErr, csvErr, data)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out")
+	again := dir + "/./sub/../out"
+	recs := filepath.Join(dir, "run.jsonl")
+	runExpect(t, 0, withSim(fastSim, "2", "--requests", "2", "--records", recs)...)
+	checkUsageErrorsIn(t, "usage-errors-paths.golden", dir, []badArgs{
+		{withSim(fastSim, "2", "--json", path, "--csv", again), "-csv " + again + ": the same file as -json; give each its own"},
+		{withSim(fastSim, "2", "--html", path, "--records", path), "-records " + path + ": the same file as -html"},
+		{withSim(fastSim, "2", "--json", "-", "--csv", "-"), "-csv -: the same file as -json"},
+		{[]string{"report", recs, "--json", recs}, "-json " + recs + ": the same file as a records file it reads"},
+	})
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("%s was written; want nothing", path)
+	}
+	if lines := readRecordLines(t, recs); len(lines) != 2 {
+		t.Errorf("the records read: %d lines; want the 2 written", len(lines))
 	}
 }
 

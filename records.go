@@ -162,7 +162,7 @@ type recordSink struct {
 func openRecordSink(path string) (*recordSink, error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("-records: %w", err)
+		return nil, usagef("-records: %v", err)
 	}
 	return &recordSink{w: bufio.NewWriter(f), file: f}, nil
 }

@@ -31,6 +31,9 @@ func runReportCommand(_ context.Context, args []string, stdout, stderr io.Writer
 	if len(paths) == 0 {
 		return usagef("tpsbench report needs at least one -records file")
 	}
+	if err := out.checkPaths(paths...); err != nil {
+		return err
+	}
 	files, torn, err := readRecordFiles(paths)
 	if err != nil {
 		return &usageError{msg: "reading records: " + err.Error()}
