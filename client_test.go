@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"log"
@@ -50,43 +49,23 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 // again on a fresh one, and counts once.
 func TestRetryOnDeadPooledConnection(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var requests atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for served := 0; ; served++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					if req.Method != http.MethodPost { // the fingerprint's GETs
-						io.WriteString(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-						served--
-						continue
-					}
-					requests.Add(1)
-					if served == 1 {
-						return // the second request on a connection: drop it unanswered
-					}
-					body := `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
-					fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nKeep-Alive: timeout=5\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-				}
-			}()
+	var mu sync.Mutex
+	served := map[net.Conn]int{} // POSTs answered on each connection
+	url := rawServer(t, func(conn net.Conn, _ *http.Request) {
+		requests.Add(1)
+		mu.Lock()
+		served[conn]++
+		n := served[conn]
+		mu.Unlock()
+		if n == 2 {
+			conn.Close() // the second request on a connection: drop it unanswered
+			return
 		}
-	}()
-	doc, _ := runJSON(t, 0, "1", "--base-url", "http://"+ln.Addr().String()+"/v1", "--requests-per-thread", "3")
+		body := `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":1}}`
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nKeep-Alive: timeout=5\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	})
+	doc, _ := runJSON(t, 0, "1", "--base-url", url, "--requests-per-thread", "3")
 	// Requests 2 and 3 each met a dead pooled connection first.
 	if r := doc.Requests; r.Sent != 3 || r.OK != 3 || r.Failed != 0 || r.Retried != 2 || requests.Load() != 5 {
 		t.Errorf("requests %+v; server saw %d; want 3 ok, 2 of them retried (5 sent: 3 + 2 retries)", r, requests.Load())
