@@ -5,19 +5,15 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
-
-	"github.com/tpsbench/tpsbench/internal/sse"
-	"github.com/tpsbench/tpsbench/internal/wire"
 )
 
 // maxErrorBody bounds how much of an error response is read for its message.
@@ -183,18 +179,33 @@ func requestHeader(apiKey string, extra http.Header, accept string) http.Header 
 // (the benchmark's own requests through newRequest, built before their
 // t_send). The API key, every --header and the query of --base-url go with
 // it when the URL is on the endpoint's origin, and never elsewhere (a
-// --metrics-url on another host gets none).
-func (c *Client) call(ctx context.Context, method, url string, body []byte, header http.Header) (*http.Response, error) {
+// --metrics-url on another host gets none). The call, the answer's body
+// included, is bounded by bound, which closing the body ends; its errors,
+// reading the body's too, say what happened in the user's words
+// (callFailed).
+func (c *Client) call(ctx context.Context, bound time.Duration, method, url string, body []byte, header http.Header) (*http.Response, error) {
 	if c.sameOrigin(url) {
 		url = withQuery(url, c.query)
 	} else {
 		header = otherOrigin
 	}
-	req, err := newRequest(ctx, method, url, body, header)
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	var connected atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
+	req, err := newRequest(traced, method, url, body, header)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	return c.http.Do(req)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		err = c.callFailed(ctx, err, bound, connected.Load())
+		cancel()
+		return nil, err
+	}
+	failed := func(err error) error { return c.callFailed(ctx, err, bound, false) }
+	resp.Body = &boundBody{ReadCloser: resp.Body, failed: failed, cancel: cancel}
+	return resp, nil
 }
 
 // otherOrigin is the header of a call off the endpoint's origin: no key,
@@ -233,11 +244,9 @@ func (c *Client) GetJSON(ctx context.Context, url string, v any) error {
 // bytes) only when its status is 200, and returns the status: 0 when no
 // answer came.
 func (c *Client) fetchJSON(ctx context.Context, url string, v any, timeout time.Duration, limit int64) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
+	resp, err := c.call(ctx, timeout, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
-		return 0, errors.New(c.message(rootCause(err)))
+		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -247,8 +256,8 @@ func (c *Client) fetchJSON(ctx context.Context, url string, v any, timeout time.
 }
 
 // callJSON sends one call with body encoded as JSON (nil: no body) and
-// the header given (auxHeader, or sseHeader for a stream).
-func (c *Client) callJSON(ctx context.Context, method, url string, body any, header http.Header) (*http.Response, error) {
+// the header given (auxHeader, or sseHeader for a stream), within bound.
+func (c *Client) callJSON(ctx context.Context, bound time.Duration, method, url string, body any, header http.Header) (*http.Response, error) {
 	var b []byte
 	if body != nil {
 		var err error
@@ -256,24 +265,24 @@ func (c *Client) callJSON(ctx context.Context, method, url string, body any, hea
 			return nil, fmt.Errorf("encoding the request body: %w", err)
 		}
 	}
-	return c.call(ctx, method, url, b, header)
+	return c.call(ctx, bound, method, url, b, header)
 }
 
 // PostJSON POSTs body as JSON to url and decodes the answer into v (nil:
 // ignore it), within the run's --timeout.
 func (c *Client) PostJSON(ctx context.Context, url string, body, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	resp, err := c.callJSON(ctx, http.MethodPost, url, body, c.auxHeader)
+	resp, err := c.callJSON(ctx, c.timeout, http.MethodPost, url, body, c.auxHeader)
 	if err != nil {
-		return errors.New(c.message(rootCause(err)))
+		return err
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	if resp.StatusCode != http.StatusOK {
-		return &statusError{status: resp.StatusCode, text: c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(data)))}
-	}
-	if v != nil {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return &statusError{status: resp.StatusCode, text: c.refusal(resp, data)}
+	case err != nil:
+		return err
+	case v != nil:
 		return json.Unmarshal(data, v)
 	}
 	return nil
@@ -331,48 +340,6 @@ func proxyFor(proxy func(*http.Request) (*url.URL, error), endpoint string) stri
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func (c *Client) since(t time.Time) time.Duration { return t.Sub(c.start) }
-
-// failTransport classifies an error from the connection or the body.
-func (c *Client) failTransport(ctx context.Context, rec *Record, err error, prefix string) {
-	var opErr *net.OpError
-	var certErr *tls.CertificateVerificationError
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		rec.fail(failTimeout, prefix+fmt.Sprintf("timeout after %s", c.timeout))
-	case ctx.Err() != nil:
-		rec.fail(failCancelled, "cancelled")
-	case errors.Is(err, syscall.ECONNREFUSED):
-		rec.fail(failConnect, "connection refused")
-	case localShortage(err) != "":
-		rec.fail(failLocal, prefix+localShortage(err)+": "+rootCause(err))
-	case errors.Is(err, http.ErrSchemeMismatch):
-		rec.fail(failConnect, "TLS failed: the server speaks plain HTTP (use http:// in --base-url)")
-	case errors.As(err, &certErr):
-		rec.fail(failConnect, c.message("TLS certificate not trusted: "+rootCause(err)+" (--insecure skips the check)"))
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		rec.fail(failConnect, c.message("cannot connect: "+rootCause(err)))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sse.ErrTruncated):
-		rec.fail(failNetwork, prefix+"connection closed by the server")
-	case errors.Is(err, sse.ErrLineTooLong), errors.Is(err, sse.ErrTooLarge):
-		rec.fail(failMalformed, prefix+err.Error())
-	default:
-		rec.fail(failNetwork, c.message(prefix+rootCause(err)))
-	}
-}
-
-// rootCause drops the "Post URL:" wrapping of url.Error and the dial details
-// of net.OpError, which repeat what the report already says. The text is
-// whole: it may hold a server's bytes, so it goes through message (or
-// secrets.line) before it is shown.
-func rootCause(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err.Error()
-		}
-		err = u
-	}
-}
 
 // maxMessage is the length a server's message is cut to, in bytes.
 const maxMessage = 200

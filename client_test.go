@@ -108,6 +108,27 @@ func TestTLSToPlainHTTPServer(t *testing.T) {
 	}
 }
 
+// https:// to a server that answers in plain text without an HTTP status
+// line as TLS sees it (Python's http.server answers a ClientHello with an
+// HTML page and no status line) is a TLS failure too, said in one line.
+func TestTLSToServerAnsweringPlainText(t *testing.T) {
+	t.Parallel()
+	for _, answer := range []string{
+		"<!DOCTYPE HTML>\n<html lang=\"en\"><head><title>Error response</title></head><body><p>Error code: 400</p></body></html>\n",
+		"HTTP/1.0 400 Bad request\r\nContent-Type: text/html\r\n\r\n<html>Bad request</html>\n",
+	} {
+		url := "https://" + answerFirstServer(t, answer) + "/v1"
+		out, errOut := runExpect(t, 1, "2", "--base-url", url)
+		if want := "tpsbench: TLS with " + url + " failed: "; !strings.HasPrefix(errOut, want) ||
+			!strings.Contains(errOut, "use http:// in --base-url") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("answer %.20q: stderr %q; want one line naming TLS and http://", answer, errOut)
+		}
+		if strings.Contains(out, "Results") {
+			t.Errorf("answer %.20q: a run that reached nothing printed a report:\n%s", answer, out)
+		}
+	}
+}
+
 // A redirect is reported, never followed: the key stays with the endpoint.
 func TestRedirectNotFollowed(t *testing.T) {
 	t.Parallel()

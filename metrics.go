@@ -19,14 +19,9 @@ import (
 // It is bounded by the run's --timeout, and by ctx (an interrupt). Its
 // error is one line fit to show: it may quote the server (a metric's name).
 func scrapeMetrics(ctx context.Context, c *Client, url string) (prom.Snapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	resp, err := c.call(ctx, http.MethodGet, url, nil, c.auxHeader)
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return nil, fmt.Errorf("scraping %s: interrupted", redactURL(url))
-	}
+	resp, err := c.call(ctx, c.timeout, http.MethodGet, url, nil, c.auxHeader)
 	if err != nil {
-		return nil, errors.New(c.message(fmt.Sprintf("scraping %s: %s", redactURL(url), rootCause(err))))
+		return nil, fmt.Errorf("scraping %s: %w", redactURL(url), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

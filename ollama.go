@@ -26,6 +26,7 @@ type preflight struct {
 	info      *ollama.Info
 	preloaded bool          // the model was loaded before the run
 	loadErr   error         // the preload failed (already redacted)
+	loadCut   bool          // the preload was interrupted (Ctrl-C)
 	took      time.Duration // how long the preload took
 	native    bool          // --api ollama: the server's own rates are measured
 }
@@ -134,7 +135,7 @@ func (pre *preflight) preload(ctx context.Context, c *Client, root string) {
 	err := ollama.Preload(ctx, c, root, pre.model)
 	pre.took = time.Since(start)
 	if err != nil {
-		pre.loadErr = err
+		pre.loadErr, pre.loadCut = err, ctx.Err() != nil
 		return
 	}
 	pre.preloaded = true

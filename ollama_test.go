@@ -106,7 +106,7 @@ func TestOllamaMissingModelOrV1(t *testing.T) {
 
 // The preflight's calls are bounded by --timeout and by Ctrl-C: a server
 // whose /api/show or preload never answers costs the run --timeout, and a
-// Ctrl-C while it waits ends the run with its report.
+// Ctrl-C while it waits ends the run before its first request.
 func TestOllamaPreflightBounded(t *testing.T) {
 	t.Parallel()
 	answers := map[string]string{"GET /api/version": `{"version":"0.9.0"}`, "GET /api/ps": `{"models":[]}`, "GET /api/tags": `{"models":[]}`,
@@ -131,8 +131,8 @@ func TestOllamaPreflightBounded(t *testing.T) {
 				cancel()
 			}()
 			out, errOut, code := runCLIContext(ctx, t, "1", "--base-url", root+"/v1", "--requests", "1", "--timeout", "600")
-			if code != 130 || !strings.Contains(out, "Interrupted: ") {
-				t.Errorf("Ctrl-C during %s: exit %d; want 130 and the report\n%s%s", hang, code, out, errOut)
+			if code != 130 || !strings.Contains(out, "\nInterrupted before the run: ") {
+				t.Errorf("Ctrl-C during %s: exit %d; want 130, said to be before the run\n%s%s", hang, code, out, errOut)
 			}
 		})
 	}

@@ -59,7 +59,7 @@ type streamSeen struct {
 type plainAnswer struct {
 	err        error  // the request failed
 	status     int    // its HTTP status
-	message    string // the server's error message, for a status other than 2xx
+	message    string // for a status other than 2xx, the answer's line: "HTTP 404: the server's message", where a redirect pointed
 	completion int    // the usage's completion_tokens; -1 if not given
 }
 
@@ -116,18 +116,28 @@ func (p *prober) ask(ctx context.Context) (*probeFacts, error) {
 	return f, nil
 }
 
+// reply is the answer to one of the probe's requests.
+type reply struct {
+	status  int // 0: no answer came
+	body    []byte
+	refusal string // for a status other than 2xx, its line fit to show (Client.refusal)
+}
+
 // exchange sends one of the probe's requests, body encoded as JSON, and
-// reads at most limit bytes of the answer, all within --timeout.
-func (p *prober) exchange(ctx context.Context, method, url string, body any, limit int64) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.client.timeout)
-	defer cancel()
-	resp, err := p.client.callJSON(ctx, method, url, body, p.client.auxHeader)
+// reads at most limit bytes of the answer, all within --timeout. Its error
+// (no answer, or a body cut short) is worded for the user.
+func (p *prober) exchange(ctx context.Context, method, url string, body any, limit int64) (reply, error) {
+	resp, err := p.client.callJSON(ctx, p.client.timeout, method, url, body, p.client.auxHeader)
 	if err != nil {
-		return 0, nil, errors.New(p.client.message(rootCause(err)))
+		return reply{}, err
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
-	return resp.StatusCode, data, nil
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	r := reply{status: resp.StatusCode, body: data}
+	if r.status/100 != 2 {
+		r.refusal = p.client.refusal(resp, data)
+	}
+	return r, err
 }
 
 func (p *prober) chatBody(model string, extra map[string]any) map[string]any {
@@ -148,7 +158,10 @@ func (p *prober) listModels(ctx context.Context) (int, []string, error) {
 	}
 	status, err := p.client.fetchJSON(ctx, p.base+"/models", &models, p.client.timeout, maxWholeBody)
 	if status == 0 {
-		return 0, nil, fmt.Errorf("cannot reach %s: %v", redactURL(p.base), err)
+		if failed := (*callError)(nil); errors.As(err, &failed) && failed.kind == failConnect {
+			return 0, nil, unreachableError(p.base, failed.text) // as a run says it
+		}
+		return 0, nil, fmt.Errorf("GET %s/models: %w", redactURL(p.base), err)
 	}
 	var ids []string
 	for _, m := range models.Data {
@@ -160,51 +173,40 @@ func (p *prober) listModels(ctx context.Context) (int, []string, error) {
 // unknownModel asks for a model no server has: the answer's HTTP status,
 // or 0 when there was none.
 func (p *prober) unknownModel(ctx context.Context) int {
-	status, _, _ := p.exchange(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(probeNoSuchModel, map[string]any{"max_tokens": 1}), maxWholeBody)
-	return status
+	r, _ := p.exchange(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(probeNoSuchModel, map[string]any{"max_tokens": 1}), maxWholeBody)
+	return r.status
 }
 
 // plainAnswer asks for a short answer, not streamed: is usage reported, is
 // max_tokens honoured?
 func (p *prober) plainAnswer(ctx context.Context) plainAnswer {
-	status, data, err := p.exchange(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": probeAsked}), maxWholeBody)
+	r, err := p.exchange(ctx, http.MethodPost, p.base+"/chat/completions", p.chatBody(p.cfg.model, map[string]any{"max_tokens": probeAsked}), maxWholeBody)
 	if err != nil {
 		return plainAnswer{err: err, completion: -1}
 	}
 	var answer wire.Chunk
-	wire.Decode(data, &answer, nil)
-	got := plainAnswer{status: status, completion: answer.Usage.Completion}
-	if status/100 != 2 {
-		got.message = p.client.message(wire.ServerMessage(data))
-	}
-	return got
+	wire.Decode(r.body, &answer, nil)
+	return plainAnswer{status: r.status, message: r.refusal, completion: answer.Usage.Completion}
 }
 
 // stream sends a streaming request and reads at most limit token-bearing
-// chunks of the answer, decoding them as the benchmark does. Its error is
-// one line fit to show (the Client's message).
+// chunks of the answer, decoding them as the benchmark does, within
+// --timeout. Its error is one line fit to show, in the user's words.
 func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (seen streamSeen, err error) {
-	defer func() {
-		if err != nil {
-			err = errors.New(p.client.message(rootCause(err)))
-		}
-	}()
 	seen = streamSeen{completion: -1}
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.timeoutDuration())
-	defer cancel()
 	body := p.chatBody(p.cfg.model, map[string]any{"stream": true, "stream_options": map[string]any{"include_usage": true}})
 	for k, v := range extra {
 		body[k] = v
 	}
 	start := time.Now()
-	resp, err := p.client.callJSON(ctx, http.MethodPost, p.base+"/chat/completions", body, p.client.sseHeader)
+	resp, err := p.client.callJSON(ctx, p.client.timeout, http.MethodPost, p.base+"/chat/completions", body, p.client.sseHeader)
 	if err != nil {
 		return seen, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return seen, fmt.Errorf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg)) // redacted, then cut, by the defer
+		return seen, errors.New(p.client.refusal(resp, msg))
 	}
 	events := sse.NewReader(resp.Body, time.Now)
 	var chunk wire.Chunk
@@ -216,7 +218,7 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 			break
 		}
 		if text, err = wire.Decode(data, &chunk, text[:0]); err != nil {
-			return seen, fmt.Errorf("malformed chunk: %v", err)
+			return seen, errors.New(p.client.message("malformed chunk: " + err.Error()))
 		}
 		if seen.note(&chunk, first, events.At().Sub(start), limit) {
 			break
@@ -283,11 +285,11 @@ func (p *prober) ollamaVersion(ctx context.Context) (string, bool) {
 // GET /metrics got an answer, and its URL if it is one.
 func (p *prober) metrics(ctx context.Context) (bool, string) {
 	url := p.root + "/metrics"
-	status, b, err := p.exchange(ctx, http.MethodGet, url, nil, probeMaxAuxBody)
-	if err != nil {
+	r, _ := p.exchange(ctx, http.MethodGet, url, nil, probeMaxAuxBody)
+	if r.status == 0 {
 		return false, ""
 	}
-	if status == http.StatusOK && bytes.Contains(b, []byte("# TYPE")) {
+	if r.status == http.StatusOK && bytes.Contains(r.body, []byte("# TYPE")) {
 		return true, url
 	}
 	return true, ""

@@ -2,8 +2,10 @@ package main
 
 import (
 	"io"
+	"log"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -133,4 +135,54 @@ func TestProbeCountsThinkingAndToolCalls(t *testing.T) {
 		"first chunk": "carries a token", "reasoning field": "thinking", "tokens per chunk": "1.0 (3 tokens in 3 chunks)",
 		"usage (streamed)": "on its own chunk", "usage (not streamed)": "reported", "[DONE]": "sent",
 	}, "--base-url", url)
+}
+
+// The probe words its failures as the benchmark does: the bound that ran
+// out, an accepted connection that did not answer, an untrusted
+// certificate with its --insecure; never Go's own words.
+func TestProbeFailuresWorded(t *testing.T) {
+	t.Parallel()
+	stalled, _ := stallServer(t, nil)
+	_, errOut := runExpect(t, 1, "probe", "--base-url", stalled+"/v1", "--timeout", "0.2")
+	if want := "tpsbench: GET " + stalled + "/v1/models: no answer within 200ms\n"; errOut != want {
+		t.Errorf("GET /models stalls: stderr %q; want %q", errOut, want)
+	}
+
+	tlsServer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	tlsServer.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	tlsServer.StartTLS()
+	t.Cleanup(tlsServer.Close)
+	_, errOut = runExpect(t, 1, "probe", "--base-url", tlsServer.URL+"/v1")
+	if want := "tpsbench: TLS with " + tlsServer.URL + "/v1 failed: certificate not trusted: "; !strings.HasPrefix(errOut, want) ||
+		!strings.HasSuffix(errOut, " (--insecure skips the check)\n") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("self-signed certificate: stderr %q; want one line naming TLS and --insecure", errOut)
+	}
+
+	answers, _ := stallServer(t, map[string]string{"GET /v1/models": `{"data":[{"id":"m"}]}`})
+	expectProbe(t, map[string]string{
+		"answer (not streamed)": "failed: no answer within 200ms", "stream": "failed: no answer within 200ms",
+	}, "--base-url", answers+"/v1", "--model", "m", "--timeout", "0.2")
+}
+
+// A redirect is shown with where it pointed (its query's values hidden),
+// and is no verdict on unknown model names.
+func TestProbeShowsRedirect(t *testing.T) {
+	t.Parallel()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://elsewhere.example/v1/chat/completions?key=sk-hidden", http.StatusFound)
+	})
+	where := "HTTP 302: redirected to https://elsewhere.example/v1/chat/completions?key=[redacted] (not followed: use it as --base-url)"
+	out, _ := runExpect(t, 0, "probe", "--base-url", url)
+	rows := tableRows(out)
+	for check, want := range map[string]string{"answer (not streamed)": where, "stream": "failed: " + where} {
+		if !strings.HasPrefix(rows[check], want) {
+			t.Errorf("%s = %q; want it to start %q", check, rows[check], want)
+		}
+	}
+	if got := rows["unknown model names"]; strings.HasPrefix(got, "rejected") || strings.HasPrefix(got, "accepted") {
+		t.Errorf("unknown model names = %q after a redirect; want no verdict", got)
+	}
+	if strings.Contains(out, "sk-hidden") {
+		t.Errorf("the redirect's query is shown:\n%s", out)
+	}
 }

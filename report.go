@@ -41,6 +41,8 @@ func (r *textReport) printPreflight(pre *preflight) {
 	}
 	fmt.Fprintf(r.w, "Ollama %s: model %s (%s), %s\n", info.Version, pre.model, describeOllama(info), state)
 	switch {
+	case pre.loadCut:
+		fmt.Fprintln(r.w, "Model load: interrupted")
 	case pre.loadErr != nil:
 		fmt.Fprintf(r.w, "Model load: failed (%s); measured requests may pay for it\n", pre.loadErr)
 	case pre.preloaded:
@@ -100,6 +102,12 @@ func (r *textReport) printResults(s Summary, levels []sweepLevel, sweep bool) {
 	writeSweep(r.w, levels, s.SLO.set())
 	writeMetrics(r.w, s.Metrics, s)
 	writeChecks(r.w, s)
+}
+
+// printInterruptedBefore says that the run ended before its first request:
+// no phase started, so there are no results to show.
+func (r *textReport) printInterruptedBefore() {
+	fmt.Fprintln(r.w, "Interrupted before the run: no request was sent.")
 }
 
 func (r *textReport) printInterrupted() {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -29,7 +30,15 @@ type probeReport struct {
 }
 
 // The advice that several rows give.
-const adviceTiktoken = "output tokens will be counted with tiktoken (an estimate)"
+const (
+	adviceTiktoken = "output tokens will be counted with tiktoken (an estimate)"
+	adviceKey      = "check the API key: --api-key, or --header for another scheme"
+)
+
+// keyRefused reports whether status says the credentials were refused.
+func keyRefused(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
+}
 
 // probeTable collects the rows; every result passes through show, since
 // servers echo what they were sent (an API key among it) and their words
@@ -53,7 +62,7 @@ func newProbeReport(f *probeFacts, show func(string) string) *probeReport {
 	}
 	t.plain(f.plain)
 	if f.streamErr != nil {
-		t.add("stream", "failed: "+rootCause(f.streamErr), "")
+		t.add("stream", "failed: "+f.streamErr.Error(), "")
 	} else {
 		t.stream(f.stream)
 	}
@@ -100,6 +109,8 @@ func (t *probeTable) models(f *probeFacts) {
 		t.add("reachable", fmt.Sprintf("yes (GET /models: HTTP %d)", f.modelsStatus), "")
 	case f.modelsStatus == 404:
 		t.add("reachable", "yes, but GET /models answered HTTP 404", "no model list here: check that --base-url ends in /v1")
+	case keyRefused(f.modelsStatus):
+		t.add("reachable", fmt.Sprintf("yes, but GET /models answered HTTP %d", f.modelsStatus), adviceKey)
 	default:
 		t.add("reachable", fmt.Sprintf("yes, but GET /models answered HTTP %d", f.modelsStatus), "")
 	}
@@ -114,11 +125,17 @@ func (t *probeTable) models(f *probeFacts) {
 }
 
 // unknownModel words the answer to a model name no server has (any 2xx
-// status reads as accepted).
+// status reads as accepted). A redirect, or credentials refused, say
+// nothing of model names.
 func (t *probeTable) unknownModel(status int) {
-	if status/100 == 2 {
+	switch {
+	case status/100 == 2:
 		t.add("unknown model names", "accepted (HTTP 200)", "a typo in --model would go unnoticed: check the model name yourself")
-	} else {
+	case status/100 == 3:
+		t.add("unknown model names", fmt.Sprintf("not tested: the request was redirected (HTTP %d)", status), "")
+	case keyRefused(status):
+		t.add("unknown model names", fmt.Sprintf("not tested: the request was refused (HTTP %d)", status), adviceKey)
+	default:
 		t.add("unknown model names", fmt.Sprintf("rejected (HTTP %d)", status), "")
 	}
 }
@@ -127,9 +144,9 @@ func (t *probeTable) unknownModel(status int) {
 func (t *probeTable) plain(a plainAnswer) {
 	switch n := a.completion; {
 	case a.err != nil:
-		t.add("answer (not streamed)", "failed: "+rootCause(a.err), "")
+		t.add("answer (not streamed)", "failed: "+a.err.Error(), "")
 	case a.status/100 != 2:
-		t.add("answer (not streamed)", fmt.Sprintf("HTTP %d: %s", a.status, a.message), "check --model and --base-url")
+		t.add("answer (not streamed)", a.message, refusalAdvice(a.status))
 	case n < 0:
 		t.add("usage (not streamed)", "missing", adviceTiktoken)
 	default:
@@ -140,6 +157,19 @@ func (t *probeTable) plain(a plainAnswer) {
 			t.add("max_tokens", fmt.Sprintf("ignored (asked %d, got %d)", probeAsked, n), "answers will be longer than --max-tokens")
 		}
 	}
+}
+
+// refusalAdvice is what to check when the plain question got status, not
+// 2xx: the key when it was refused, nothing more for a redirect (its line
+// says where it pointed), else the model and the URL.
+func refusalAdvice(status int) string {
+	switch {
+	case keyRefused(status):
+		return adviceKey
+	case status/100 == 3:
+		return ""
+	}
+	return "check --model and --base-url"
 }
 
 // usageWords is where a stream's usage came, worded.

@@ -21,6 +21,7 @@ func healthyFacts() *probeFacts {
 // The renderer words each fact as the probe's table always has.
 func TestProbeReportRows(t *testing.T) {
 	t.Parallel()
+	const adviceKey = "check the API key: --api-key, or --header for another scheme"
 	tests := []struct {
 		name   string
 		change func(f *probeFacts)
@@ -45,8 +46,18 @@ func TestProbeReportRows(t *testing.T) {
 			probeRow{Result: "missing", Advice: "output tokens will be counted with tiktoken (an estimate)"}},
 		{"max_tokens ignored", func(f *probeFacts) { f.plain.completion = 9 }, "max_tokens",
 			probeRow{Result: "ignored (asked 4, got 9)", Advice: "answers will be longer than --max-tokens"}},
-		{"plain answer refused", func(f *probeFacts) { f.plain = plainAnswer{status: 401, message: "bad key sk-abcd1234"} }, "answer (not streamed)",
-			probeRow{Result: "HTTP 401: bad key [redacted]", Advice: "check --model and --base-url"}},
+		{"plain answer refused", func(f *probeFacts) { f.plain = plainAnswer{status: 401, message: "HTTP 401: bad key sk-abcd1234"} }, "answer (not streamed)",
+			probeRow{Result: "HTTP 401: bad key [redacted]", Advice: adviceKey}},
+		{"plain answer forbidden", func(f *probeFacts) { f.plain = plainAnswer{status: 403, message: "HTTP 403: forbidden"} }, "answer (not streamed)",
+			probeRow{Result: "HTTP 403: forbidden", Advice: adviceKey}},
+		{"plain answer not found", func(f *probeFacts) { f.plain = plainAnswer{status: 404, message: "HTTP 404: no such model"} }, "answer (not streamed)",
+			probeRow{Result: "HTTP 404: no such model", Advice: "check --model and --base-url"}},
+		{"plain answer redirected", func(f *probeFacts) { f.plain = plainAnswer{status: 302, message: "HTTP 302: redirected to http://b/"} }, "answer (not streamed)",
+			probeRow{Result: "HTTP 302: redirected to http://b/"}},
+		{"unknown model redirected", func(f *probeFacts) { f.unknownStatus = 307 }, "unknown model names",
+			probeRow{Result: "not tested: the request was redirected (HTTP 307)"}},
+		{"unknown model refused for the key", func(f *probeFacts) { f.unknownStatus = 401 }, "unknown model names",
+			probeRow{Result: "not tested: the request was refused (HTTP 401)", Advice: adviceKey}},
 		{"unknown model accepted with 201", func(f *probeFacts) { f.unknownStatus = 201 }, "unknown model names",
 			probeRow{Result: "accepted (HTTP 200)", Advice: "a typo in --model would go unnoticed: check the model name yourself"}},
 		{"model listed as :latest", func(f *probeFacts) { f.models = []string{"a", "m:latest"} }, "model listed", probeRow{Result: "yes"}},
@@ -61,7 +72,7 @@ func TestProbeReportRows(t *testing.T) {
 		{"GET /models not found", func(f *probeFacts) { f.modelsStatus, f.models = 404, nil }, "reachable",
 			probeRow{Result: "yes, but GET /models answered HTTP 404", Advice: "no model list here: check that --base-url ends in /v1"}},
 		{"GET /models refused", func(f *probeFacts) { f.modelsStatus, f.models = 401, nil }, "reachable",
-			probeRow{Result: "yes, but GET /models answered HTTP 401"}},
+			probeRow{Result: "yes, but GET /models answered HTTP 401", Advice: adviceKey}},
 		{"cold start", func(f *probeFacts) { f.stream.ttft = 2 * time.Second }, "cold start",
 			probeRow{Result: "first TTFT 2s, then 40ms", Advice: "the model was loading: use --warmup"}},
 		{"slow but not cold", func(f *probeFacts) { f.stream.ttft, f.warmTTFT = 100*time.Millisecond, 30*time.Millisecond }, "cold start",

@@ -62,11 +62,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		rec.Done = c.since(c.now())
-		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
-			rec.fail(failHTTP, fmt.Sprintf("HTTP %d: redirected to %s (not followed: use it as --base-url)", resp.StatusCode, c.message(redactURL(loc))))
-			return
-		}
-		rec.fail(failHTTP, c.message(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, wire.ServerMessage(msg))))
+		rec.fail(failHTTP, c.refusal(resp, msg))
 		return
 	}
 	if enc := resp.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {

@@ -54,9 +54,11 @@ func benchmarkOne(ctx context.Context, cfg *config, stdout, stderr io.Writer) (S
 		return Summary{}, err
 	}
 	s := summarise(res.records, res.facts)
-	b.rep.printResults(s, res.levels, cfg.load.sweeping())
-	if ctx.Err() != nil {
-		b.rep.printInterrupted()
+	if !res.beforeRun {
+		b.rep.printResults(s, res.levels, cfg.load.sweeping())
+		if ctx.Err() != nil {
+			b.rep.printInterrupted()
+		}
 	}
 	done := &finishedRun{cfg: cfg, baseURL: b.baseURL, started: b.client.start, s: s, levels: res.levels, records: res.records}
 	if err := files.write(done); err != nil {
@@ -116,9 +118,10 @@ type benchRun struct {
 // runResult is what executing a run produced: every Record (warm-up
 // included, marked), the sweep levels' summaries, and the run's own facts.
 type runResult struct {
-	records []Record
-	levels  []sweepLevel
-	facts   runFacts
+	records   []Record
+	levels    []sweepLevel
+	facts     runFacts
+	beforeRun bool // interrupted before the first request: nothing sent
 }
 
 // execute carries out the plan: what is asked of the server first (probe,
@@ -133,13 +136,22 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 
 	res := runResult{facts: runFacts{slo: b.cfg.load.slo, simulated: b.cfg.sim}}
 	metricsURL, fp, err := b.prepare(ctx)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		return res, err
 	}
-	res.facts.fingerprint = &fp
-	sink, err := files.startRecords(b.client.start, &fp)
-	if err != nil {
-		return res, err
+	var sink *recordSink
+	if err == nil {
+		res.facts.fingerprint = &fp
+		if sink, err = files.startRecords(b.client.start, &fp); err != nil {
+			return res, err
+		}
+	}
+	if ctx.Err() != nil {
+		// Ctrl-C before the first request (the probe, the preload): no
+		// phase starts; what was learned is still written.
+		b.rep.printInterruptedBefore()
+		res.beforeRun = true
+		return res, nil
 	}
 	b.rep.printSending()
 	total := b.cfg.load.warmup + b.cfg.total()

@@ -336,3 +336,56 @@ func TestSweepLevelInterruptedShowsCancelled(t *testing.T) {
 	}
 	expectText(t, out, "Level c=2: 0 ok / 0 failed / 2 cancelled, ", "  failed  cancelled  output tok/s", "\n      c=2   0       0          2 ")
 }
+
+// A Ctrl-C before the first request (while Ollama loads the model, while
+// the probe asks) ends the run cleanly: nothing is sent, no empty results,
+// one line says so, the files asked for are written with what was learned,
+// and the exit status is 130.
+func TestInterruptBeforeTheRun(t *testing.T) {
+	t.Parallel()
+	ollama := map[string]string{"GET /api/version": `{"version":"0.9.0"}`, "GET /api/ps": `{"models":[]}`,
+		"GET /api/tags": `{"models":[{"name":"m"}]}`, "POST /api/show": `{"details":{"family":"llama"}}`, "POST /v1/chat/completions": okAnswer}
+	tests := []struct {
+		name, stall string
+		answers     map[string]string
+		args        []string
+		says        string
+		server      string // the fingerprint's, "" when none was taken
+	}{
+		{"preload", "POST /api/chat", ollama, nil, "\nModel load: interrupted\n", "Ollama"},
+		{"probe", "GET /v1/models", nil, []string{"--probe"}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root, stalled := stallServer(t, tt.answers)
+			ctx, cancel := context.WithCancel(t.Context())
+			go func() {
+				if <-stalled == tt.stall {
+					cancel()
+				}
+			}()
+			jsonPath := testPath(t, "run.json")
+			args := append([]string{"1", "--base-url", root + "/v1", "--model", "m", "--requests", "1", "--timeout", "600", "--json", jsonPath}, tt.args...)
+			out, errOut, code := runCLIContext(ctx, t, args...)
+			if code != 130 {
+				t.Errorf("exit %d; want 130\n%s%s", code, out, errOut)
+			}
+			expectText(t, out, tt.says, "Interrupted before the run: no request was sent.\n")
+			for _, never := range []string{"Sending requests", "Results:", "context canceled", "failed (", "Interrupted: "} {
+				if strings.Contains(out+errOut, never) {
+					t.Errorf("output holds %q:\n%s%s", never, out, errOut)
+				}
+			}
+			var doc jsonSummary
+			readJSON(t, jsonPath, &doc)
+			server := ""
+			if doc.Fingerprint != nil {
+				server = doc.Fingerprint.Server
+			}
+			if doc.Requests.Sent != 0 || server != tt.server {
+				t.Errorf("requests %+v, server %q; want nothing sent, server %q", doc.Requests, server, tt.server)
+			}
+		})
+	}
+}

@@ -168,3 +168,34 @@ func dialVia(c *Client, wrap func(net.Conn, error) (net.Conn, error)) {
 		return wrap(dial(ctx, network, addr))
 	}
 }
+
+// answerFirstServer is a loopback listener that reads what a client sends
+// first (a TLS ClientHello, say: a record header and its length), then
+// writes answer and closes the connection: a server that does not speak
+// what the client does. It returns the host:port.
+func answerFirstServer(t *testing.T, answer string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				head := make([]byte, 5)
+				if _, err := io.ReadFull(conn, head); err != nil {
+					return
+				}
+				io.CopyN(io.Discard, conn, int64(head[3])<<8|int64(head[4]))
+				io.WriteString(conn, answer)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
