@@ -107,8 +107,9 @@ func wholeRun(t *testing.T) (*config, fingerprint, Summary) {
 		OS:     "linux/amd64", CPU: "Test CPU", Cores: 2, GPUs: []string{}}
 	s := summarise(recs, runFacts{
 		sent: len(recs), sentCounted: true, slo: cfg.load.slo, simulated: false, fingerprint: &fp,
-		health:  &clientHealth{Wall: 1400 * time.Millisecond, CPU: 2700 * time.Millisecond, Cores: 2, SchedP50: 1500 * time.Microsecond, SchedP99: 30 * time.Millisecond, GCPauseP99: 400 * time.Microsecond, GCPauses: 12},
-		metrics: &prom.Delta{URL: "http://user:xxxxx@gpu-box:11434/metrics", Generated: 128, Prompt: 217, Requests: 8, DecodeTPS: 41.5, TTFTMeanMs: 150.25, QueueMeanMs: 3.5},
+		health: &clientHealth{Wall: 1400 * time.Millisecond, CPU: 2700 * time.Millisecond, Cores: 2, SchedP50: 1500 * time.Microsecond, SchedP99: 30 * time.Millisecond, GCPauseP99: 400 * time.Microsecond, GCPauses: 12},
+		metrics: &prom.Delta{URL: "http://user:xxxxx@gpu-box:11434/metrics", Generated: prom.Known(128), Prompt: prom.Known(217), Requests: prom.Known(8),
+			DecodeTPS: prom.Known(41.5), TTFTMeanMs: prom.Known(150.25), QueueMeanMs: prom.Known(3.5)},
 	})
 	// What the GPUs' samples and the server's queueing would have given.
 	s.Energy = &gpu.Report{Source: "nvidia-smi", GPUs: 1, Samples: 7, IdleW: 50, MeanW: 200, PeakW: 250, EnergyJ: 280, TokensPerJ: 0.457, TokensPerJAbv: 0.61, UtilPct: 80, PeakMemMiB: 6000}
