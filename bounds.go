@@ -28,6 +28,11 @@ const (
 	// the arrival gaps: beyond them the gaps are all but constant, or all
 	// but zero.
 	minBurstiness, maxBurstiness = 0.01, 1000.0
+	// maxInputTokens bounds -input-tokens and -input-tokens-stddev, and any
+	// synthetic prompt's drawn length: above any model's context window
+	// today, and a prompt is built whole for each request (about 6 bytes a
+	// token, several copies on the way out).
+	maxInputTokens = 2_000_000
 )
 
 // validateNumbers checks the run's own numbers against their bounds.

@@ -239,6 +239,10 @@ func (l *loadConfig) validate(set map[string]bool) error {
 		return usagef("-max-concurrency must be at most %d", maxThreads)
 	case l.inputTokens < 0 || l.inputTokensStddev < 0 || l.prefixTokens < 0:
 		return usagef("-input-tokens, -input-tokens-stddev and -prefix-tokens must not be negative")
+	case l.inputTokens > maxInputTokens:
+		return usagef("-input-tokens must be at most %d, above any context window today, got %d", maxInputTokens, l.inputTokens)
+	case l.inputTokensStddev > maxInputTokens:
+		return usagef("-input-tokens-stddev must be at most %d, got %d", maxInputTokens, l.inputTokensStddev)
 	case (set["input-tokens-stddev"] || set["prefix-tokens"]) && l.inputTokens == 0:
 		return usagef("-input-tokens-stddev and -prefix-tokens need -input-tokens")
 	case l.prefixTokens >= l.inputTokens && l.inputTokens > 0:

@@ -20,6 +20,10 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"2", "--api", "responses"}, "use chat, completions or ollama"},
 		{[]string{"2", "--prefix-tokens", "4"}, "need -input-tokens"},
 		{[]string{"2", "--input-tokens", "8", "--prefix-tokens", "8"}, "-prefix-tokens must be less than -input-tokens"},
+		// A prompt is built whole for each request: its size is bounded.
+		{[]string{"2", "--input-tokens", "100000000000"}, "-input-tokens must be at most 2000000"},
+		{[]string{"2", "--input-tokens", "2000001"}, "-input-tokens must be at most 2000000"},
+		{[]string{"2", "--input-tokens", "8", "--input-tokens-stddev", "100000000000"}, "-input-tokens-stddev must be at most 2000000"},
 		{[]string{"2", "--prompts-file", "/nonexistent/prompts.txt"}, "reading -prompts-file"},
 		{[]string{"2", "--fixed-output", "--extra-body", `{"ignore_eos":false}`}, "keep one"},
 		// --extra-body must not contradict what the report says was sent.
