@@ -51,7 +51,7 @@ func (c *config) validateNumbers() error {
 	case c.maxTokens < 1:
 		return usagef("-max-tokens must be at least 1, got %d", c.maxTokens)
 	case !finiteFrom0(c.temperature):
-		return usagef("-temperature must be a finite number, 0 or more, got %g", c.temperature)
+		return usagef("-temperature must be a finite number, 0 or more, got %s", flagFloat(c.temperature))
 	case c.grace < 0:
 		return usagef("-grace must not be negative, got %s", c.grace)
 	case c.gpuIdle < 0:
@@ -72,6 +72,15 @@ func (c *config) validateModels() error {
 		}
 	}
 	return nil
+}
+
+// flagFloat writes f as %g does, but a value that is not finite as the
+// flags take it: inf, -inf, nan (not +Inf, NaN).
+func flagFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return pyFloat(f)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // plainFloat writes f without an exponent: 1e6 as 1000000.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +165,32 @@ func TestReportGoldenSweep(t *testing.T) {
 	}
 	rep.printResults(s, levels, true)
 	golden(t, "report-sweep.golden", b.Bytes())
+}
+
+// The start line keeps the original script's format when each thread sends
+// -requests-per-thread requests; given -requests or -duration, it says what
+// is sent without a per-thread figure that means nothing then.
+func TestHeaderStartLine(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"8"}, "Starting benchmark: threads=8, requests_per_thread=5, total=40\n"},
+		{[]string{"4", "--requests-per-thread", "3"}, "Starting benchmark: threads=4, requests_per_thread=3, total=12\n"},
+		{[]string{"2", "--requests", "5"}, "Starting benchmark: threads=2, total=5\n"},
+		{[]string{"2", "--duration", "1m"}, "Starting benchmark: threads=2, total=as many as fit in 1m0s\n"},
+		{[]string{"--sweep-concurrency", "1,2"}, "Starting benchmark: threads=2, requests_per_thread=5, total=per level\n"},
+		{[]string{"--sweep-concurrency", "1,2", "--requests", "6"}, "Starting benchmark: threads=2, total=6 per level\n"},
+	} {
+		cfg, err := parseArgs(tt.args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		writeHeader(&b, cfg, "http://h/v1", "", "")
+		if first, _, _ := strings.Cut(b.String(), "\n"); first+"\n" != tt.want {
+			t.Errorf("%q: start line %q; want %q", tt.args, first, tt.want)
+		}
+	}
 }
