@@ -28,6 +28,11 @@ const (
 	// the arrival gaps: beyond them the gaps are all but constant, or all
 	// but zero.
 	minBurstiness, maxBurstiness = 0.01, 1000.0
+	// maxInputTokens bounds -input-tokens and -input-tokens-stddev, and any
+	// synthetic prompt's drawn length: above any model's context window
+	// today, and a prompt is built whole for each request (about 6 bytes a
+	// token, several copies on the way out).
+	maxInputTokens = 2_000_000
 )
 
 // validateNumbers checks the run's own numbers against their bounds.
@@ -46,7 +51,7 @@ func (c *config) validateNumbers() error {
 	case c.maxTokens < 1:
 		return usagef("-max-tokens must be at least 1, got %d", c.maxTokens)
 	case !finiteFrom0(c.temperature):
-		return usagef("-temperature must be a finite number, 0 or more, got %g", c.temperature)
+		return usagef("-temperature must be a finite number, 0 or more, got %s", flagFloat(c.temperature))
 	case c.grace < 0:
 		return usagef("-grace must not be negative, got %s", c.grace)
 	case c.gpuIdle < 0:
@@ -67,6 +72,15 @@ func (c *config) validateModels() error {
 		}
 	}
 	return nil
+}
+
+// flagFloat writes f as %g does, but a value that is not finite as the
+// flags take it: inf, -inf, nan (not +Inf, NaN).
+func flagFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return pyFloat(f)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // plainFloat writes f without an exponent: 1e6 as 1000000.

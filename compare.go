@@ -118,9 +118,10 @@ func parseFailOn(s string) ([]failRule, error) {
 		if !slices.Contains(figures, figure) {
 			return nil, fmt.Errorf("unknown figure %q: use %s", figure, strings.Join(figures, ", "))
 		}
-		pct, err := strconv.ParseFloat(strings.TrimSuffix(part[i+1:], "%"), 64)
+		num := strings.TrimSuffix(part[i+1:], "%")
+		pct, err := strconv.ParseFloat(num, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%q: %v", part, err)
+			return nil, fmt.Errorf("%q: %q is not a number", part, num)
 		}
 		if math.IsNaN(pct) || math.IsInf(pct, 0) {
 			return nil, fmt.Errorf("%q: not a finite percentage", part)

@@ -26,6 +26,9 @@ func TestCompareCommand(t *testing.T) {
 	for _, bad := range [][]string{{"compare", base}, {"compare", base, next, "--fail-on", "speed<5%"}, {"compare", base, "/nonexistent"}} {
 		runExpect(t, 2, bad...)
 	}
+	// A bound that is no number is named plainly, not by strconv.
+	_, stderr := runExpect(t, 2, "compare", base, next, "--fail-on", "tps<-x%")
+	expectText(t, stderr, `"tps<-x%": "-x" is not a number`)
 }
 
 // writeRunJSON writes the JSON summary of records, as a run would have

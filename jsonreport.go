@@ -160,7 +160,9 @@ type jsonServer struct {
 }
 
 // jsonMetrics is the change of the server's Prometheus counters over the
-// run; absent fields are figures the server does not export.
+// run; absent fields are figures the server does not export, null ones
+// figures it exports that are no figure (not finite, or absurd), each with
+// a note.
 type jsonMetrics struct {
 	URL             string     `json:"url"`
 	GeneratedTokens *jsonFloat `json:"generated_tokens,omitempty"`
@@ -169,22 +171,40 @@ type jsonMetrics struct {
 	DecodeTPS       *jsonFloat `json:"decode_tps,omitempty"`
 	TTFTMeanMs      *jsonFloat `json:"ttft_mean_ms,omitempty"`
 	QueueMeanMs     *jsonFloat `json:"queue_mean_ms,omitempty"`
+	Notes           []string   `json:"notes,omitempty"`
 }
 
 func toJSONMetrics(d *prom.Delta) *jsonMetrics {
 	if d == nil {
 		return nil
 	}
-	// A counter the server does not export, or one that is not finite
-	// (+Inf is valid exposition format), is unknown.
-	known := func(v float64) *jsonFloat {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil
+	m := &jsonMetrics{URL: d.URL}
+	for _, f := range []struct {
+		key string
+		to  **jsonFloat
+		f   prom.Figure
+	}{
+		{"generated_tokens", &m.GeneratedTokens, d.Generated}, {"prompt_tokens", &m.PromptTokens, d.Prompt},
+		{"requests", &m.Requests, d.Requests}, {"decode_tps", &m.DecodeTPS, d.DecodeTPS},
+		{"ttft_mean_ms", &m.TTFTMeanMs, d.TTFTMeanMs}, {"queue_mean_ms", &m.QueueMeanMs, d.QueueMeanMs},
+	} {
+		switch f.f.Status {
+		case prom.Absent:
+			continue
+		case prom.OK:
+			v := jsonFloat(f.f.Value)
+			*f.to = &v
+		default:
+			v := jsonFloat(math.NaN()) // written as null
+			*f.to = &v
+			what, value := unusableFigure(f.f)
+			if value != "" {
+				what += " (" + value + ")"
+			}
+			m.Notes = append(m.Notes, f.key+": "+what)
 		}
-		f := jsonFloat(v)
-		return &f
 	}
-	return &jsonMetrics{d.URL, known(d.Generated), known(d.Prompt), known(d.Requests), known(d.DecodeTPS), known(d.TTFTMeanMs), known(d.QueueMeanMs)}
+	return m
 }
 
 // jsonEnergy is --gpu's figures; a figure the driver did not give is null.

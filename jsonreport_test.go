@@ -47,7 +47,7 @@ func TestJSONSummaryShape(t *testing.T) {
 // Figures that are not finite (a rate over a duration of 1e-320 ms, a
 // Prometheus counter of +Inf, which the exposition format allows) leave
 // --json whole: the server's rates from near-zero durations are n/a, the
-// counters unknown, and nothing prints Inf or NaN.
+// counters null with a note, and nothing prints Inf or NaN.
 func TestNonFiniteFiguresKeepTheJSON(t *testing.T) {
 	t.Parallel()
 	const answer = `{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"completion_tokens":2},` +
@@ -78,8 +78,9 @@ func TestNonFiniteFiguresKeepTheJSON(t *testing.T) {
 	if doc.Requests.OK != 4 || doc.ServerSide == nil || doc.ServerSide.DecodeTPS != nil || doc.ServerSide.PrefillTPS != nil {
 		t.Errorf("server side %+v; want 4 answers, no decode or prefill rate (n/a)", doc.ServerSide)
 	}
-	if m := doc.ServerMetrics; m == nil || m.GeneratedTokens != nil || m.PromptTokens != nil || m.TTFTMeanMs != nil || m.Requests == nil {
-		t.Errorf("server metrics %+v; want the infinite counters unknown, requests known", m)
+	wantNotes := []string{"generated_tokens: not a finite number", "prompt_tokens: not a finite number", "ttft_mean_ms: not a finite number"}
+	if m := doc.ServerMetrics; m == nil || m.GeneratedTokens != nil || m.PromptTokens != nil || m.TTFTMeanMs != nil || m.Requests == nil || !slices.Equal(m.Notes, wantNotes) {
+		t.Errorf("server metrics %+v; want the infinite counters null with notes %q, requests known", m, wantNotes)
 	}
 	for _, bad := range []string{"Inf", "NaN"} {
 		if strings.Contains(out, bad) {
@@ -96,7 +97,7 @@ func TestJSONWritesNonFiniteAsNull(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
 	s.OutputThroughput, s.Concurrency, s.TPS.Mean, s.TTFT.CI.meanHigh = inf, nan, inf, math.Inf(-1)
 	s.Samples.TPS[0] = inf
-	s.Metrics = &prom.Delta{URL: "http://h/metrics", Generated: inf, Prompt: 3, Requests: -1, DecodeTPS: inf, TTFTMeanMs: nan, QueueMeanMs: nan}
+	s.Metrics = &prom.Delta{URL: "http://h/metrics", Generated: prom.Figure{Status: prom.NotFinite}, Prompt: prom.Known(3), DecodeTPS: prom.Known(inf), TTFTMeanMs: prom.Known(nan)}
 	s.Energy = &gpu.Report{Source: "nvidia-smi", GPUs: 1, Samples: 3, IdleW: nan, MeanW: 200, PeakW: inf, EnergyJ: 10, UtilPct: nan}
 	var out bytes.Buffer
 	if err := renderJSON(&out, &finishedRun{started: time.Unix(0, 0).UTC(), s: s}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -116,8 +117,11 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 	})
 	fs.Func("seed", "fix arrivals, prompt choice and random suffixes to repeat a run (`number`); also shuffles -prompts-file", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not a whole number from 0 to %d", uint64(math.MaxUint64))
+		}
 		l.seed, l.seedSet = n, true
-		return err
+		return nil
 	})
 	fs.IntVar(&l.inputTokens, "input-tokens", 0, "synthetic prompts of this many `tokens` (counted with -encoding), each different from its first token")
 	fs.IntVar(&l.inputTokensStddev, "input-tokens-stddev", 0, "spread the synthetic prompt length normally by this many `tokens`")
@@ -184,9 +188,11 @@ func parseLevels(s string) ([]int, error) {
 	return parseList(s, func(f string) (int, error) {
 		n, err := strconv.Atoi(f)
 		switch {
-		case err == nil && n < 1:
+		case err != nil:
+			err = errors.New("not a whole number")
+		case n < 1:
 			err = errors.New("must be at least 1")
-		case err == nil && n > maxThreads:
+		case n > maxThreads:
 			err = fmt.Errorf("must be at most %d", maxThreads)
 		}
 		return n, err
@@ -232,13 +238,17 @@ func (l *loadConfig) validate(set map[string]bool) error {
 	case (set["burstiness"] || set["max-concurrency"]) && !open:
 		return usagef("-burstiness and -max-concurrency shape an open loop: give -rate or -sweep-rate")
 	case !(l.burstiness >= minBurstiness && l.burstiness <= maxBurstiness):
-		return usagef("-burstiness must be between %g and %g, got %g", minBurstiness, maxBurstiness, l.burstiness)
+		return usagef("-burstiness must be between %g and %g, got %s", minBurstiness, maxBurstiness, flagFloat(l.burstiness))
 	case l.maxConcurrency < 0:
 		return usagef("-max-concurrency must not be negative")
 	case l.maxConcurrency > maxThreads:
 		return usagef("-max-concurrency must be at most %d", maxThreads)
 	case l.inputTokens < 0 || l.inputTokensStddev < 0 || l.prefixTokens < 0:
 		return usagef("-input-tokens, -input-tokens-stddev and -prefix-tokens must not be negative")
+	case l.inputTokens > maxInputTokens:
+		return usagef("-input-tokens must be at most %d, above any context window today, got %d", maxInputTokens, l.inputTokens)
+	case l.inputTokensStddev > maxInputTokens:
+		return usagef("-input-tokens-stddev must be at most %d, got %d", maxInputTokens, l.inputTokensStddev)
 	case (set["input-tokens-stddev"] || set["prefix-tokens"]) && l.inputTokens == 0:
 		return usagef("-input-tokens-stddev and -prefix-tokens need -input-tokens")
 	case l.prefixTokens >= l.inputTokens && l.inputTokens > 0:

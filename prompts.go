@@ -52,8 +52,9 @@ will would who so no time after also new first only other some what about could 
 them then these two way well work year years`)
 
 // syntheticPrompts builds prompts of tokens tokens each (normally spread by
-// stddev), the first prefix of them shared by all requests and the rest
-// random from the first token on, so no prefix cache helps unless asked.
+// stddev, none longer than maxInputTokens), the first prefix of them shared
+// by all requests and the rest random from the first token on, so no
+// prefix cache helps unless asked.
 func syntheticPrompts(system string, tokens, stddev, prefix int, seed uint64, counter tokenCounter) (promptSource, error) {
 	for _, w := range promptWords {
 		if n, err := counter.Count([]byte(" " + w)); err != nil || n != 1 {
@@ -69,7 +70,7 @@ func syntheticPrompts(system string, tokens, stddev, prefix int, seed uint64, co
 		rng := rand.New(rand.NewPCG(seed, k.stream()))
 		n := tokens
 		if stddev > 0 {
-			n = int(math.Round(float64(tokens) + rng.NormFloat64()*float64(stddev)))
+			n = int(min(math.Round(float64(tokens)+rng.NormFloat64()*float64(stddev)), maxInputTokens))
 		}
 		n = max(n, prefix+1, 1)
 		var b strings.Builder

@@ -49,6 +49,13 @@ func TestSyntheticPrompts(t *testing.T) {
 	if mean := float64(total) / 200; math.Abs(mean-64) > 2 {
 		t.Errorf("mean length with stddev 8 = %.1f tokens; want about 64", mean)
 	}
+	// However wide the spread, no prompt is longer than the bound.
+	src, _ = syntheticPrompts("", 1000, maxInputTokens, 0, 7, counter)
+	for i := range 8 {
+		if words := strings.Count(src(requestKey{n: i})[0].Content, " "); words < 1 || words > maxInputTokens {
+			t.Errorf("prompt %d of 1000 tokens, stddev %d: %d tokens; want 1 to %d", i, maxInputTokens, words, maxInputTokens)
+		}
+	}
 }
 
 // Prompt files, as text or JSONL, are read, cycled in order, and refused

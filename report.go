@@ -175,13 +175,20 @@ func writeHeader(w io.Writer, cfg *config, baseURL, proxy, prompts string) {
 	l := &cfg.load
 	total := strconv.Itoa(cfg.total())
 	switch {
+	case l.sweeping() && l.requests > 0:
+		total += " per level"
 	case l.sweeping():
 		total = "per level"
 	case l.duration > 0:
 		total = "as many as fit in " + l.duration.String()
 	}
-	fmt.Fprintf(w, "Starting benchmark: threads=%d, requests_per_thread=%d, total=%s\n",
-		cfg.threads, cfg.requestsPerThread, total)
+	// The original script's line, unless -requests or -duration make the
+	// per-thread figure meaningless.
+	perThread := fmt.Sprintf(", requests_per_thread=%d", cfg.requestsPerThread)
+	if l.requests > 0 || l.duration > 0 {
+		perThread = ""
+	}
+	fmt.Fprintf(w, "Starting benchmark: threads=%d%s, total=%s\n", cfg.threads, perThread, total)
 	fmt.Fprintf(w, "Endpoint=%s, model=%s, timeout=%ss, max_tokens=%d\n",
 		redactURL(baseURL), cfg.model, pyFloat(cfg.timeout), cfg.maxTokens)
 	if proxy != "" {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,8 +108,9 @@ func wholeRun(t *testing.T) (*config, fingerprint, Summary) {
 		OS:     "linux/amd64", CPU: "Test CPU", Cores: 2, GPUs: []string{}}
 	s := summarise(recs, runFacts{
 		sent: len(recs), sentCounted: true, slo: cfg.load.slo, simulated: false, fingerprint: &fp,
-		health:  &clientHealth{Wall: 1400 * time.Millisecond, CPU: 2700 * time.Millisecond, Cores: 2, SchedP50: 1500 * time.Microsecond, SchedP99: 30 * time.Millisecond, GCPauseP99: 400 * time.Microsecond, GCPauses: 12},
-		metrics: &prom.Delta{URL: "http://user:xxxxx@gpu-box:11434/metrics", Generated: 128, Prompt: 217, Requests: 8, DecodeTPS: 41.5, TTFTMeanMs: 150.25, QueueMeanMs: 3.5},
+		health: &clientHealth{Wall: 1400 * time.Millisecond, CPU: 2700 * time.Millisecond, Cores: 2, SchedP50: 1500 * time.Microsecond, SchedP99: 30 * time.Millisecond, GCPauseP99: 400 * time.Microsecond, GCPauses: 12},
+		metrics: &prom.Delta{URL: "http://user:xxxxx@gpu-box:11434/metrics", Generated: prom.Known(128), Prompt: prom.Known(217), Requests: prom.Known(8),
+			DecodeTPS: prom.Known(41.5), TTFTMeanMs: prom.Known(150.25), QueueMeanMs: prom.Known(3.5)},
 	})
 	// What the GPUs' samples and the server's queueing would have given.
 	s.Energy = &gpu.Report{Source: "nvidia-smi", GPUs: 1, Samples: 7, IdleW: 50, MeanW: 200, PeakW: 250, EnergyJ: 280, TokensPerJ: 0.457, TokensPerJAbv: 0.61, UtilPct: 80, PeakMemMiB: 6000}
@@ -163,4 +165,32 @@ func TestReportGoldenSweep(t *testing.T) {
 	}
 	rep.printResults(s, levels, true)
 	golden(t, "report-sweep.golden", b.Bytes())
+}
+
+// The start line keeps the original script's format when each thread sends
+// -requests-per-thread requests; given -requests or -duration, it says what
+// is sent without a per-thread figure that means nothing then.
+func TestHeaderStartLine(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"8"}, "Starting benchmark: threads=8, requests_per_thread=5, total=40\n"},
+		{[]string{"4", "--requests-per-thread", "3"}, "Starting benchmark: threads=4, requests_per_thread=3, total=12\n"},
+		{[]string{"2", "--requests", "5"}, "Starting benchmark: threads=2, total=5\n"},
+		{[]string{"2", "--duration", "1m"}, "Starting benchmark: threads=2, total=as many as fit in 1m0s\n"},
+		{[]string{"--sweep-concurrency", "1,2"}, "Starting benchmark: threads=2, requests_per_thread=5, total=per level\n"},
+		{[]string{"--sweep-concurrency", "1,2", "--requests", "6"}, "Starting benchmark: threads=2, total=6 per level\n"},
+	} {
+		cfg, err := parseArgs(tt.args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		writeHeader(&b, cfg, "http://h/v1", "", "")
+		if first, _, _ := strings.Cut(b.String(), "\n"); first+"\n" != tt.want {
+			t.Errorf("%q: start line %q; want %q", tt.args, first, tt.want)
+		}
+	}
 }

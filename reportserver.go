@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/tpsbench/tpsbench/internal/gpu"
 	"github.com/tpsbench/tpsbench/internal/prom"
@@ -12,30 +14,59 @@ import (
 // The server's side of the report: its own timings, its Prometheus
 // counters, its GPUs' energy.
 
-// writeMetrics prints the server's counters beside the client's figures.
+// writeMetrics prints the server's counters beside the client's figures:
+// a figure the server does not export is left out; one it exports that is
+// no figure reads n/a, with the reason.
 func writeMetrics(w io.Writer, d *prom.Delta, s Summary) {
 	if d == nil {
 		return
 	}
 	fmt.Fprintf(w, "  Server metrics (%s, change during the run; they count all the server's traffic):\n", d.URL)
-	if d.Generated >= 0 {
-		fmt.Fprintf(w, "    generated tokens: %.0f (client counted %d)\n", d.Generated, s.OutputTokens)
+	metricLine(w, "generated tokens", d.Generated, "%.0f", fmt.Sprintf("client counted %d", s.OutputTokens))
+	metricLine(w, "prompt tokens", d.Prompt, "%.0f", "")
+	metricLine(w, "requests", d.Requests, "%.0f", fmt.Sprintf("client: %d ok", s.OK))
+	metricLine(w, "decode rate", d.DecodeTPS, "%.2f tokens/sec", "generation time counted by the server")
+	clientTTFT := "client TTFT n/a: not streamed"
+	if s.TTFT.N > 0 {
+		clientTTFT = "client TTFT mean=" + figureOr("%.2f", s.TTFT.Mean)
 	}
-	if d.Prompt >= 0 {
-		fmt.Fprintf(w, "    prompt tokens: %.0f\n", d.Prompt)
+	metricLine(w, "TTFT mean", d.TTFTMeanMs, "%.2f ms", clientTTFT)
+	metricLine(w, "queue time mean", d.QueueMeanMs, "%.2f ms", "")
+}
+
+// metricLine prints one of the server's figures, formatted, and an aside
+// in parentheses; nothing when the server does not export it.
+func metricLine(w io.Writer, name string, f prom.Figure, format, aside string) {
+	value := ""
+	switch f.Status {
+	case prom.Absent:
+		return
+	case prom.OK:
+		value = fmt.Sprintf(format, f.Value)
+	default:
+		value = "n/a"
+		what, v := unusableFigure(f)
+		if v != "" {
+			what += ": " + v
+		}
+		aside = strings.TrimSuffix(what+"; "+aside, "; ")
 	}
-	if d.Requests >= 0 {
-		fmt.Fprintf(w, "    requests: %.0f (client: %d ok)\n", d.Requests, s.OK)
+	if aside != "" {
+		value += " (" + aside + ")"
 	}
-	if !math.IsNaN(d.DecodeTPS) {
-		fmt.Fprintf(w, "    decode rate: %.2f tokens/sec (generation time counted by the server)\n", d.DecodeTPS)
+	fmt.Fprintf(w, "    %s: %s\n", name, value)
+}
+
+// unusableFigure says why one of the server's figures is no figure, and
+// the value it had when that says something ("" otherwise).
+func unusableFigure(f prom.Figure) (what, value string) {
+	if f.Status == prom.NotFinite {
+		return "not a finite number", ""
 	}
-	if !math.IsNaN(d.TTFTMeanMs) {
-		fmt.Fprintf(w, "    TTFT mean: %.2f ms (client TTFT mean=%.2f)\n", d.TTFTMeanMs, s.TTFT.Mean)
+	if math.IsNaN(f.Value) { // computed from an absurd figure
+		return "absurd", ""
 	}
-	if !math.IsNaN(d.QueueMeanMs) {
-		fmt.Fprintf(w, "    queue time mean: %.2f ms\n", d.QueueMeanMs)
-	}
+	return "absurd", strconv.FormatFloat(f.Value, 'g', 6, 64)
 }
 
 // writeServerSide prints the server's own figures beside the client's.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,6 +58,45 @@ func TestSimulatorTimingsPossible(t *testing.T) {
 					t.Errorf("%s: decode TPS %.0f; want about %.0f at most", s.ID, decode, most)
 				}
 			}
+		})
+	}
+}
+
+// However the simulator chunks its tokens, a chunk goes when its last token
+// is due: the answer ends at the same time (E2E), the first chunk comes
+// (tokens in it - 1) intervals after the TTFT, and the client's decode TPS,
+// (tokens - 1) / (t_last - t_first), is what the rate gives over the tokens
+// after the first chunk. The simulator's own timings (llama.cpp's, in the
+// JSON's server_side) give the rate itself.
+func TestSimulatorChunkingKeepsRate(t *testing.T) {
+	t.Parallel()
+	const (
+		ttftMs = 20.0
+		rate   = 100.0 // tokens per second: a token every 10 ms
+		n      = 32
+	)
+	for _, k := range []int{1, 4, 16} {
+		t.Run(fmt.Sprintf("%d tokens a chunk", k), func(t *testing.T) {
+			t.Parallel()
+			doc, _ := runJSON(t, 0, "1", "--requests", "1", "--stream", "--max-tokens", strconv.Itoa(n),
+				"--sim", "--sim-style", "llamacpp", "--sim-ttft", "20ms", "--sim-rate", "100", "--sim-jitter", "0",
+				"--sim-tokens-per-chunk", strconv.Itoa(k))
+			if doc.E2EMs == nil || doc.TTFTMs == nil || doc.DecodeTPS == nil || doc.ServerSide == nil || doc.ServerSide.DecodeTPS == nil {
+				t.Fatalf("figures missing: e2e %v, ttft %v, decode %v, server %v", doc.E2EMs, doc.TTFTMs, doc.DecodeTPS, doc.ServerSide)
+			}
+			within := func(name string, got, least, most float64) {
+				t.Helper()
+				if got < least || got > most {
+					t.Errorf("%s %.1f; want %.1f to %.1f", name, got, least, most)
+				}
+			}
+			e2e := ttftMs + (n-1)*1000/rate
+			within("E2E ms", float64(doc.E2EMs.Mean), e2e, e2e*1.3)
+			ttft := ttftMs + float64(k-1)*1000/rate
+			within("TTFT ms", float64(doc.TTFTMs.Mean), ttft, ttft+0.3*e2e)
+			decode := rate * (n - 1) / float64(n-k)
+			within("decode TPS", float64(doc.DecodeTPS.Mean), decode*0.7, decode*1.3)
+			within("the simulator's own decode TPS", float64(doc.ServerSide.DecodeTPS.Mean), rate*0.8, rate*1.05)
 		})
 	}
 }

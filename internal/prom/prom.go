@@ -67,55 +67,99 @@ var families = struct {
 	queue:         []string{"vllm:request_queue_time_seconds", "sglang:queue_time_seconds", "tgi_request_queue_duration"},
 }
 
-// Delta is what the server's counters say happened between two scrapes;
-// -1 (counts) or NaN (rates and means) marks a figure the server does not
-// export.
+// Delta is what the server's counters say happened between two scrapes.
 type Delta struct {
-	URL         string  // where the counters were scraped, as given to Diff
-	Generated   float64 // output tokens generated
-	Prompt      float64 // prompt tokens processed
-	Requests    float64 // requests completed
-	DecodeTPS   float64 // generated tokens per second of generation time
-	TTFTMeanMs  float64 // mean time to first token, in ms
-	QueueMeanMs float64 // mean time requests waited in the server's queue, in ms
+	URL         string // where the counters were scraped, as given to Diff
+	Generated   Figure // output tokens generated
+	Prompt      Figure // prompt tokens processed
+	Requests    Figure // requests completed
+	DecodeTPS   Figure // generated tokens per second of generation time
+	TTFTMeanMs  Figure // mean time to first token, in ms
+	QueueMeanMs Figure // mean time requests waited in the server's queue, in ms
+}
+
+// Figure is one figure of a Delta, and whether it is one.
+type Figure struct {
+	Value  float64 // the figure when Status is OK; when Absurd, the value, or NaN for a figure computed from an absurd one
+	Status Status
+}
+
+// Status says whether a Figure is a figure: its zero value is Absent.
+type Status int8
+
+const (
+	Absent    Status = iota // the server does not export it (or nothing happened to measure)
+	OK                      // a figure
+	NotFinite               // the server exports it, but the change is +Inf, -Inf or NaN (valid exposition format)
+	Absurd                  // the server exports it, but the change is negative (a reset?) or beyond Bound
+)
+
+// Bound is more than any run's count (about 10^12 tokens or requests) and
+// any rate or mean in tokens per second or milliseconds: a figure beyond it
+// is the server's error, not a measurement.
+const Bound = 1 << 40
+
+// Known is the figure v, as a figure.
+func Known(v float64) Figure { return Figure{Value: v, Status: OK} }
+
+// judge is v as a Figure: NotFinite, Absurd, or a figure.
+func judge(v float64) Figure {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return Figure{Status: NotFinite}
+	case v < 0 || v > Bound:
+		return Figure{Value: v, Status: Absurd}
+	}
+	return Known(v)
+}
+
+// unusable is what a figure computed from f is when f is not a figure:
+// absent or unusable as f is, with no value of its own.
+func (f Figure) unusable() Figure {
+	if f.Status == Absent {
+		return Figure{}
+	}
+	return Figure{Value: math.NaN(), Status: f.Status}
 }
 
 // Diff computes the change from before to after. url is kept as given in
 // the Delta: pass it already redacted if it holds credentials.
 func Diff(url string, before, after Snapshot) Delta {
-	d := Delta{URL: url, DecodeTPS: math.NaN(), TTFTMeanMs: math.NaN(), QueueMeanMs: math.NaN()}
-	// A change that is not finite (+Inf and NaN are valid exposition
-	// format) says nothing: the figure is unknown.
-	counter := func(names []string) float64 {
+	d := Delta{URL: url}
+	counter := func(names []string) Figure {
 		for _, n := range names {
 			if a, ok := after[n]; ok {
-				return finiteOr(a-before[n], -1)
+				return judge(a - before[n])
 			}
 		}
-		return -1
+		return Figure{}
 	}
-	mean := func(names []string) float64 {
+	mean := func(names []string) Figure {
 		for _, n := range names {
-			if _, ok := after[n+"_count"]; ok {
-				if c := after[n+"_count"] - before[n+"_count"]; c > 0 {
-					return finiteOr((after[n+"_sum"]-before[n+"_sum"])/c*1000, math.NaN())
-				}
+			if _, ok := after[n+"_count"]; !ok {
+				continue
+			}
+			switch c := judge(after[n+"_count"] - before[n+"_count"]); {
+			case c.Status != OK:
+				return c.unusable()
+			case c.Value == 0:
+				return Figure{} // no request in the run: nothing to say
+			default:
+				return judge((after[n+"_sum"] - before[n+"_sum"]) / c.Value * 1000)
 			}
 		}
-		return math.NaN()
+		return Figure{}
 	}
 	d.Generated, d.Prompt, d.Requests = counter(families.generated), counter(families.prompt), counter(families.requests)
-	if secs := counter(families.decodeSeconds); secs > 0 && d.Generated > 0 {
-		d.DecodeTPS = finiteOr(d.Generated/secs, math.NaN())
+	switch secs := counter(families.decodeSeconds); {
+	case secs.Status == Absent:
+	case secs.Status != OK:
+		d.DecodeTPS = secs.unusable()
+	case d.Generated.Status != OK:
+		d.DecodeTPS = d.Generated.unusable()
+	case secs.Value > 0 && d.Generated.Value > 0:
+		d.DecodeTPS = judge(d.Generated.Value / secs.Value)
 	}
 	d.TTFTMeanMs, d.QueueMeanMs = mean(families.ttft), mean(families.queue)
 	return d
-}
-
-// finiteOr is v, or alt when v is NaN or infinite.
-func finiteOr(v, alt float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return alt
-	}
-	return v
 }

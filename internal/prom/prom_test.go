@@ -23,10 +23,10 @@ func TestPrometheusFixture(t *testing.T) {
 	}
 	before := Snapshot{"llamacpp:tokens_predicted_total": 8000, "llamacpp:tokens_predicted_seconds_total": 15.456, "llamacpp:prompt_tokens_total": 2800}
 	d := Diff("http://h/metrics", before, snap)
-	if d.URL != "http://h/metrics" || d.Generated != 474 || d.Prompt != 4 || d.Requests != -1 || d.DecodeTPS < 473 || d.DecodeTPS > 475 {
+	if d.URL != "http://h/metrics" || d.Generated != Known(474) || d.Prompt != Known(4) || d.Requests.Status != Absent || d.DecodeTPS.Value < 473 || d.DecodeTPS.Value > 475 {
 		t.Errorf("delta %+v", d)
 	}
-	if !math.IsNaN(d.TTFTMeanMs) || !math.IsNaN(d.QueueMeanMs) {
+	if d.TTFTMeanMs.Status != Absent || d.QueueMeanMs.Status != Absent {
 		t.Errorf("llama.cpp exports no TTFT or queue histogram: delta %+v", d)
 	}
 }
@@ -71,34 +71,64 @@ func TestDiffHistograms(t *testing.T) {
 		"vllm:request_queue_time_seconds_sum": 1, "vllm:request_queue_time_seconds_count": 2, // no new request queued
 	}
 	d := Diff("u", before, after)
-	if d.Generated != 64 || d.Prompt != 40 || d.Requests != 4 || !math.IsNaN(d.DecodeTPS) || math.Abs(d.TTFTMeanMs-100) > 1e-9 || !math.IsNaN(d.QueueMeanMs) {
+	if d.Generated != Known(64) || d.Prompt != Known(40) || d.Requests != Known(4) || d.DecodeTPS.Status != Absent || math.Abs(d.TTFTMeanMs.Value-100) > 1e-9 || d.QueueMeanMs.Status != Absent {
 		t.Errorf("delta %+v", d)
 	}
 	// A server that exports nothing known: every figure is marked absent.
 	none := Diff("u", Snapshot{}, Snapshot{"process_cpu_seconds_total": 3})
-	if none.Generated != -1 || none.Prompt != -1 || none.Requests != -1 || !math.IsNaN(none.DecodeTPS) || !math.IsNaN(none.TTFTMeanMs) || !math.IsNaN(none.QueueMeanMs) {
+	if none != (Delta{URL: "u"}) {
 		t.Errorf("nothing known: %+v", none)
 	}
 	// TGI names its figures differently; the first family found counts.
 	tgi := Diff("u", Snapshot{}, Snapshot{"tgi_request_generated_tokens_sum": 9, "tgi_request_success": 3, "tgi_request_queue_duration_sum": 0.03, "tgi_request_queue_duration_count": 3})
-	if tgi.Generated != 9 || tgi.Requests != 3 || math.Abs(tgi.QueueMeanMs-10) > 1e-9 {
+	if tgi.Generated != Known(9) || tgi.Requests != Known(3) || math.Abs(tgi.QueueMeanMs.Value-10) > 1e-9 {
 		t.Errorf("TGI: %+v", tgi)
 	}
 }
 
-// +Inf and NaN are valid exposition format: a change that is not finite is
-// an unknown figure, never an infinite one.
-func TestDiffNonFinite(t *testing.T) {
+// +Inf and NaN are valid exposition format, and a server can count
+// anything: a figure the server exports but whose change is no number (not
+// finite) or none a run can have (a count below zero, as after a restart,
+// or beyond 2^40) is marked so, never taken for a figure nor for one the
+// server does not export.
+func TestDiffOddFigures(t *testing.T) {
 	t.Parallel()
-	inf := math.Inf(1)
+	inf, nan := math.Inf(1), math.NaN()
 	before := Snapshot{"llamacpp:tokens_predicted_total": 1, "llamacpp:tokens_predicted_seconds_total": 0, "vllm:prompt_tokens_total": inf,
-		"vllm:time_to_first_token_seconds_sum": inf, "vllm:time_to_first_token_seconds_count": 1}
+		"vllm:time_to_first_token_seconds_sum": inf, "vllm:time_to_first_token_seconds_count": 1,
+		"vllm:request_queue_time_seconds_sum": 5, "vllm:request_queue_time_seconds_count": 1}
 	after := Snapshot{"llamacpp:tokens_predicted_total": inf, "llamacpp:tokens_predicted_seconds_total": 2, "vllm:prompt_tokens_total": inf,
 		"vllm:time_to_first_token_seconds_sum": inf, "vllm:time_to_first_token_seconds_count": 2,
-		"vllm:request_success_total": math.NaN()}
+		"vllm:request_queue_time_seconds_sum": 1, "vllm:request_queue_time_seconds_count": 3,
+		"vllm:request_success_total": nan}
 	d := Diff("u", before, after)
-	if d.Generated != -1 || d.Prompt != -1 || d.Requests != -1 || !math.IsNaN(d.DecodeTPS) || !math.IsNaN(d.TTFTMeanMs) {
-		t.Errorf("delta %+v; want every figure unknown", d)
+	for _, tt := range []struct {
+		name string
+		got  Figure
+		want Status
+	}{
+		{"generated", d.Generated, NotFinite}, {"prompt", d.Prompt, NotFinite}, {"requests", d.Requests, NotFinite},
+		{"decode rate", d.DecodeTPS, NotFinite}, {"TTFT mean", d.TTFTMeanMs, NotFinite}, {"queue mean", d.QueueMeanMs, Absurd},
+	} {
+		if tt.got.Status != tt.want {
+			t.Errorf("%s: %+v; want status %v", tt.name, tt.got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		change float64
+		want   Status
+	}{
+		{1e308, Absurd}, {-5, Absurd}, {1 << 41, Absurd}, {1 << 40, OK}, {0, OK}, {64, OK},
+	} {
+		got := Diff("u", Snapshot{"vllm:generation_tokens_total": 10}, Snapshot{"vllm:generation_tokens_total": 10 + tt.change}).Generated
+		if got.Status != tt.want || got.Value != tt.change {
+			t.Errorf("a change of %g: %+v; want status %v, value %g", tt.change, got, tt.want, tt.change)
+		}
+	}
+	// A rate over a generation time of next to nothing is no rate.
+	fast := Diff("u", Snapshot{}, Snapshot{"llamacpp:tokens_predicted_total": 1000, "llamacpp:tokens_predicted_seconds_total": 1e-300})
+	if fast.Generated != Known(1000) || fast.DecodeTPS.Status != Absurd {
+		t.Errorf("1000 tokens in 1e-300 s: %+v; want the tokens, an absurd rate", fast)
 	}
 	snap, err := Parse(strings.NewReader("a +Inf\nb NaN\nc -Inf\n"))
 	if err != nil || !math.IsInf(snap["a"], 1) || !math.IsNaN(snap["b"]) {

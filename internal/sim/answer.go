@@ -14,7 +14,8 @@ type answer struct {
 	native       bool  // an Ollama native answer: NDJSON, with server counts
 	loadTook     time.Duration
 	start        time.Time // generation starts (after the load and a slot): tokens are due from here
-	firstAt      time.Time
+	firstAt      time.Time // the first token-bearing write
+	firstTokens  int       // how many tokens it carried (0: one)
 	lastAt       time.Time
 	model        string
 	finish       string
@@ -61,15 +62,20 @@ func sleepUntil(r *http.Request, timer *time.Timer, t time.Time) bool {
 }
 
 // phases splits an answer's time as a server's own timings do: generating
-// n tokens takes n token intervals, the first of them before the first
-// token was written; the rest of the time went to the prompt.
-func (a *answer) phases() (prompt, eval time.Duration) {
-	eval = a.lastAt.Sub(a.firstAt)
-	if n := a.rec.CompletionTokens; n > 1 {
-		eval = eval * time.Duration(n) / time.Duration(n-1)
+// n tokens takes n token intervals, those of the first write's tokens
+// before it went, the others between it and the last; the rest of the
+// time went to the prompt. An answer sent in one write is timed at the
+// configured rate.
+func (s *Server) phases(a *answer) (prompt, eval time.Duration) {
+	n, first := a.rec.CompletionTokens, max(a.firstTokens, 1)
+	total := a.lastAt.Sub(a.rec.Received) - a.loadTook
+	switch {
+	case n > first:
+		eval = time.Duration(float64(a.lastAt.Sub(a.firstAt)) * float64(n) / float64(n-first))
+	case s.cfg.TokenRate > 0:
+		eval = time.Duration(float64(n) / s.cfg.TokenRate * float64(time.Second))
 	}
-	prompt = max(0, a.lastAt.Sub(a.rec.Received)-eval-a.loadTook)
-	return prompt, eval
+	return max(0, total-eval), eval
 }
 
 // vocabulary holds words that are one token each in the common BPE

@@ -20,17 +20,7 @@ func (s *Server) streamNative(w http.ResponseWriter, r *http.Request, a *answer)
 			a.rec.Aborted = true
 			return
 		}
-		now := time.Now()
-		if i == 0 {
-			a.firstAt = now
-			s.stats.ttftSum.Add(int64(now.Sub(a.rec.Received)))
-			s.stats.ttftCount.Add(1)
-		}
-		a.lastAt = now
-		if s.cfg.Record {
-			a.rec.TokensSent = append(a.rec.TokensSent, now)
-		}
-		s.stats.tokens.Add(1)
+		s.countTokens(a, i == 0, 1)
 		if _, err := w.Write(s.nativeLine(a, vocabulary[i%len(vocabulary)], false)); err != nil {
 			a.rec.Aborted = true
 			return
@@ -54,7 +44,7 @@ func (s *Server) nativeLine(a *answer, content string, done bool) []byte {
 	b = append(b, `},"done":`...)
 	b = strconv.AppendBool(b, done)
 	if done {
-		prompt, eval := a.phases()
+		prompt, eval := s.phases(a)
 		b = append(b, `,"done_reason":"`...)
 		b = append(b, a.finish...)
 		b = append(b, `","total_duration":`...)

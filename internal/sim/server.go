@@ -51,6 +51,7 @@ type Request struct {
 	Received         time.Time     // handler entered (headers and body arrived)
 	LoadWait         time.Duration // how long it waited for the model to load (its own load, or one under way)
 	TokensSent       []time.Time   // just before each token-bearing write
+	ChunkTokens      []int         // how many tokens each write of TokensSent carried
 	Sent             time.Time     // non-streaming: just before the body was written
 	PromptTokens     int
 	CompletionTokens int

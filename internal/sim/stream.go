@@ -46,13 +46,24 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a *answer) {
 
 // streamTokens writes the token chunks, each when it is due; it reports
 // false when the answer was cut short. buf is scratch space, returned for
-// reuse.
+// reuse. Token i is due at TTFT + i token intervals, the rate being in
+// tokens per second however they are chunked; a chunk goes out when its
+// last token is due, as from a server that sends what it has generated.
 func (s *Server) streamTokens(w http.ResponseWriter, r *http.Request, a *answer, head, buf []byte, flush func()) ([]byte, bool) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	faults := s.cfg.Faults
-	at := s.due(a, 0, 0)
-	for i := 0; i < a.rec.CompletionTokens; i++ {
+	n := a.rec.CompletionTokens
+	var at time.Duration // when token next-1 is due
+	next := 0            // the first token whose due time is not yet known
+	dueBy := func(last int) {
+		for ; next <= last; next++ {
+			at = s.due(a, next, at)
+		}
+	}
+	for i := 0; i < n; {
+		last := s.chunkEnd(i, n)
+		dueBy(last)
 		if !sleepUntil(r, timer, a.start.Add(at)) {
 			a.rec.Aborted = true
 			return buf, false
@@ -60,28 +71,25 @@ func (s *Server) streamTokens(w http.ResponseWriter, r *http.Request, a *answer,
 		if !s.interrupt(w, r, a, i, flush) {
 			return buf, false
 		}
-		if faults.Garbage && (i == 1 || a.rec.CompletionTokens == 1) {
+		if faults.Garbage && (i > 0 && i-1 == s.chunkEnd(0, n) || n == 1) {
+			// Before the second chunk (or the only one).
 			w.Write([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n"))
 		}
-		first, chunkStart := i == 0, i
-		buf, i = s.appendTokenChunk(append(buf[:0], head...), a, i)
-		s.countTokens(a, first, i+1-chunkStart)
+		buf = s.appendTokenChunk(append(buf[:0], head...), a, i, last)
+		s.countTokens(a, i == 0, last+1-i)
 		if _, err := w.Write(buf); err != nil {
 			a.rec.Aborted = true
 			return buf, false
 		}
-		if i == a.rec.CompletionTokens-1 {
+		if last == n-1 {
 			// The finish (and, like Ollama, usage and [DONE]) go out with
 			// the last token.
 			break
 		}
-		// Send what is written before waiting for the next token; tokens
-		// already due go out together, as from a server that is ahead. The
-		// next chunk is due one token interval per token of this one: the
-		// rate is in tokens per second, however they are chunked.
-		for j := chunkStart; j <= i; j++ {
-			at = s.due(a, j+1, at)
-		}
+		// Send what is written before waiting for the next chunk; chunks
+		// already due go out together, as from a server that is ahead.
+		i = last + 1
+		dueBy(s.chunkEnd(i, n))
 		if s.cfg.FlushEachToken || time.Until(a.start.Add(at)) > 0 {
 			flush()
 		}
@@ -89,26 +97,23 @@ func (s *Server) streamTokens(w http.ResponseWriter, r *http.Request, a *answer,
 	return buf, true
 }
 
-// appendTokenChunk appends the rest of the chunk that carries token i (and,
-// with TokensPerChunk, the tokens after it) to b, which holds the chunk's
-// head. It returns the chunk and the index of the last token in it.
-func (s *Server) appendTokenChunk(b []byte, a *answer, i int) ([]byte, int) {
+// chunkEnd is the index of the last token of the chunk that starts with
+// token i, of an answer of n tokens.
+func (s *Server) chunkEnd(i, n int) int {
+	return min(i+max(s.cfg.TokensPerChunk, 1), n) - 1
+}
+
+// appendTokenChunk appends the rest of the chunk that carries tokens i to
+// last to b, which holds the chunk's head.
+func (s *Server) appendTokenChunk(b []byte, a *answer, i, last int) []byte {
 	if s.cfg.Faults.HugeLine && i == 0 {
 		b = append(b, `"x_padding":"`...)
 		b = append(b, hugePadding...)
 		b = append(b, `",`...)
 	}
-	word := vocabulary[i%len(vocabulary)] // plain ASCII: no escaping needed
-	if k := s.cfg.TokensPerChunk; k > 1 {
-		// Several tokens in one chunk: the rest of this chunk's words.
-		for j := 1; j < k && i+1 < a.rec.CompletionTokens; j++ {
-			i++
-			word += vocabulary[i%len(vocabulary)]
-		}
-	}
 	if a.legacy {
 		b = append(b, `"choices":[{"index":0,"text":"`...)
-		b = append(b, word...)
+		b = appendWords(b, i, last)
 		b = append(b, `","logprobs":null,"finish_reason":null}]`...)
 	} else {
 		b = append(b, `"choices":[{"index":0,"delta":{`...)
@@ -116,15 +121,25 @@ func (s *Server) appendTokenChunk(b []byte, a *answer, i int) ([]byte, int) {
 			b = append(b, `"role":"assistant",`...)
 		}
 		b = append(b, `"content":"`...)
-		b = append(b, word...)
+		b = appendWords(b, i, last)
 		b = append(b, `"},"finish_reason":null}]`...)
 	}
-	return s.appendTail(b, a), i
+	return s.appendTail(b, a)
+}
+
+// appendWords appends the words of tokens i to last: plain ASCII, no
+// escaping needed.
+func appendWords(b []byte, i, last int) []byte {
+	for ; i <= last; i++ {
+		b = append(b, vocabulary[i%len(vocabulary)]...)
+	}
+	return b
 }
 
 // countTokens keeps the server's own account of a chunk of n tokens just
-// before it is written: the time to the first token, the timeline, and the
-// running token count.
+// before it is written: the time to the first token, the timeline (the
+// time each chunk actually went, and its size), and the running token
+// count.
 func (s *Server) countTokens(a *answer, first bool, n int) {
 	if first {
 		s.stats.ttftSum.Add(int64(time.Since(a.rec.Received)))
@@ -132,11 +147,12 @@ func (s *Server) countTokens(a *answer, first bool, n int) {
 	}
 	now := time.Now()
 	if first {
-		a.firstAt = now
+		a.firstAt, a.firstTokens = now, n
 	}
 	a.lastAt = now
 	if s.cfg.Record {
 		a.rec.TokensSent = append(a.rec.TokensSent, now)
+		a.rec.ChunkTokens = append(a.rec.ChunkTokens, n)
 	}
 	s.stats.tokens.Add(int64(n))
 }

@@ -1,6 +1,9 @@
 package sim
 
 import (
+	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +97,64 @@ func TestTimeline(t *testing.T) {
 		if at, least := r.TokensSent[i].Sub(r.Received), 10*time.Millisecond+time.Duration(i)*time.Millisecond; at < least {
 			t.Errorf("token %d after %v; want at least %v", i, at, least)
 		}
+	}
+}
+
+// A chunk of several tokens goes out when its last token is due, as from a
+// real server that sends what it has generated: token i is due at TTFT +
+// i/rate, so the answer ends at the same time however it is chunked, and the
+// simulator's record says when each chunk went and how many tokens it held.
+// The server's own timings count every token's interval.
+func TestChunksSentWhenLastTokenDue(t *testing.T) {
+	t.Parallel()
+	const (
+		ttft = 10 * time.Millisecond
+		rate = 100 // a token every 10 ms
+		gap  = time.Second / rate
+	)
+	tests := []struct {
+		name      string
+		perChunk  int
+		tokens    int
+		wantSizes []int
+	}{
+		{"one token a chunk", 1, 12, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		{"4 tokens a chunk", 4, 12, []int{4, 4, 4}},
+		{"a shorter last chunk", 4, 10, []int{4, 4, 2}},
+		{"one chunk of all", 16, 12, []int{12}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Config{TTFT: ttft, TokenRate: rate, TokensPerChunk: tt.perChunk, Style: StyleLlamaCpp, Record: true}
+			body := `{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":` + strconv.Itoa(tt.tokens) + `,"stream":true}`
+			_, answer, s := post(t, cfg, body)
+			reqs := s.Requests()
+			if len(reqs) != 1 || reqs[0].Aborted {
+				t.Fatalf("timeline = %+v; want one whole answer", reqs)
+			}
+			r := reqs[0]
+			if !slices.Equal(r.ChunkTokens, tt.wantSizes) || len(r.TokensSent) != len(tt.wantSizes) {
+				t.Fatalf("%d writes of %v tokens; want %v", len(r.TokensSent), r.ChunkTokens, tt.wantSizes)
+			}
+			last := -1
+			for j, n := range r.ChunkTokens {
+				last += n
+				due := ttft + time.Duration(last)*gap
+				if at := r.TokensSent[j].Sub(r.Received); at < due || at > due+100*time.Millisecond {
+					t.Errorf("chunk %d (tokens to %d) sent after %v; want when its last token was due, %v", j, last, at, due)
+				}
+			}
+			evs, _ := events(t, answer)
+			var timings struct {
+				PredictedMs float64 `json:"predicted_ms"`
+			}
+			if err := json.Unmarshal(evs[len(evs)-1].Timings, &timings); err != nil {
+				t.Fatalf("timings %s: %v", evs[len(evs)-1].Timings, err)
+			}
+			if want := float64(tt.tokens) * float64(gap) / 1e6; timings.PredictedMs < 0.9*want || timings.PredictedMs > 1.5*want {
+				t.Errorf("predicted_ms %.1f; want about %.1f, a token interval per token", timings.PredictedMs, want)
+			}
+		})
 	}
 }

@@ -107,7 +107,7 @@ func (s *Server) appendUsage(b []byte, a *answer) []byte {
 	if s.cfg.Style == StyleLlamaCpp {
 		b = append(b, `,"timings":{"prompt_n":`...)
 		b = strconv.AppendInt(b, int64(a.rec.PromptTokens), 10)
-		prompt, eval := a.phases()
+		prompt, eval := s.phases(a)
 		b = append(b, `,"prompt_ms":`...)
 		b = strconv.AppendFloat(b, float64(prompt)/1e6, 'f', 3, 64)
 		b = append(b, `,"predicted_n":`...)
