@@ -106,10 +106,10 @@ func fingerprintLine(fp fingerprint) string {
 	}
 	gpus := "not looked for (remote endpoint)"
 	switch {
-	case fp.GPUs != nil && len(fp.GPUs) == 0:
-		gpus = "none found"
 	case len(fp.GPUs) > 0:
 		gpus = strings.Join(fp.GPUs, "; ")
+	case fp.GPUsLooked || fp.GPUs != nil:
+		gpus = "none found"
 	}
 	line := fmt.Sprintf("tpsbench %s; server %s; model %s; client %s, %s x%d; GPU %s", fp.Tool, server, model, fp.OS, fp.CPU, fp.Cores, gpus)
 	if fp.Proxy != "" {
