@@ -79,7 +79,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 	switch {
 	case !c.stream || mediaType == "application/json":
 		// Not streamed (or a server that ignored "stream"): one JSON body.
-		rec.Stream = false
+		rec.Stream, rec.StreamIgnored = false, c.stream
 		c.readWhole(ctx, resp.Body, rec)
 	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
 		c.readStream(ctx, resp.Body, rec, false)

@@ -312,3 +312,25 @@ func TestWholeAnswerBoundedAlloc(t *testing.T) {
 		t.Errorf("reading a %d MiB answer allocated %d MiB; want under %d MiB", size>>20, n>>20, limit>>20)
 	}
 }
+
+// A server that ignores "stream" and answers --stream with whole JSON
+// answers: each is read whole, its tokens counted, and marked as not
+// streamed (TTFT leaves it out), and the run says so; report says the same
+// from the records, and the probe names it.
+func TestStreamIgnoredByServer(t *testing.T) {
+	t.Parallel()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"a","choices":[{"message":{"content":"hello there"},"finish_reason":"stop"}],"usage":{"completion_tokens":3,"prompt_tokens":5}}`)
+	})
+	recs := testPath(t, "run.jsonl")
+	s, text := runJSON(t, 0, "--base-url", url, "--stream", "--requests", "4", "--records", recs, "1")
+	const want = "4 of 4 answers came back whole, not streamed, though --stream asked: the server ignores stream; TTFT/TPOT are not measured for them"
+	if s.Requests.OK != 4 || s.Tokens.Output != 12 || s.TTFTMs != nil || !slices.Contains(s.Checks, want) {
+		t.Errorf("ok %d, output %d, TTFT %v, checks %q; want 4, 12, none, and %q", s.Requests.OK, s.Tokens.Output, s.TTFTMs, s.Checks, want)
+	}
+	expectText(t, text, want)
+	out, _ := runExpect(t, 0, "report", recs)
+	expectText(t, out, want)
+	expectProbe(t, map[string]string{"stream": "ignored, the answer came whole", "max_completion_tokens": "honoured"}, "--base-url", url)
+}
