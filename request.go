@@ -144,7 +144,7 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 	rec.Done = c.since(c.now())
 	switch {
 	case errors.Is(err, errOverBudget):
-		rec.fail(failMalformed, err.Error())
+		rec.fail(failLocal, err.Error()) // the client's bound, not the server's doing
 		return
 	case err != nil:
 		c.failTransport(ctx, rec, err, "reading body: ")
@@ -176,8 +176,9 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 }
 
 // errOverBudget: a non-streamed answer would take the client past its
-// memory bound for answers.
-var errOverBudget = fmt.Errorf("answer too large to read now: the answers in flight hold the client's %d MiB for answers", textBudgetBytes>>20)
+// memory bound for answers: a shortage of the client's, as running out of
+// file descriptors is.
+var errOverBudget = fmt.Errorf("client out of memory for answers: this answer would take those in flight past the %d MiB the client allows them (fewer threads make room)", textBudgetBytes>>20)
 
 // readCapped reads body whole, at most limit bytes (one more tells that
 // there was more). Its buffer doubles as the bytes come, never past the
