@@ -71,17 +71,21 @@ type answerText struct {
 }
 
 // usageExpected reports whether answers are expected to report usage that
-// settles their count, so that their text need not be kept: earlier
-// answers did, and nothing else asks for the text (--force-tiktoken, the
-// cross-check's sample).
+// settles their count, so that their text need not be kept: every earlier
+// answer did (one did, none went without), and nothing else asks for the
+// text (--force-tiktoken, the cross-check's sample).
 func (p *tokenPolicy) usageExpected() bool {
-	return p.usageSeen.Load() && !p.force && !(p.crossCheck && p.checked.Load() < crossCheckSample)
+	return p.usageSeen.Load() && !p.counted.Load() && !p.force && !(p.crossCheck && p.checked.Load() < crossCheckSample)
 }
+
+// crossAsked reports whether answers with usage are cross-checked:
+// --cross-check asks, or tiktoken counts answers anyway.
+func (p *tokenPolicy) crossAsked() bool { return p.crossCheck || p.counted.Load() }
 
 // crossWanted reports whether the next answer with usage is to be counted
 // with tiktoken too, for the cross-check.
 func (p *tokenPolicy) crossWanted() bool {
-	return (p.crossCheck || p.counter.Loaded()) && p.checked.Load() < crossCheckSample
+	return p.crossAsked() && p.checked.Load() < crossCheckSample
 }
 
 // room makes room in rec's text for n more bytes, called only when its
