@@ -78,10 +78,10 @@ func (f *wireFields) add(c *Chunk, text []byte) []byte {
 		if c.Reasoning == "" {
 			c.Reasoning = f.reasoningField()
 		}
-		text = append(text, f.reasoningContent.decoded()...)
-		text = append(text, f.reasoning.decoded()...)
-		text = append(text, f.thinking.decoded()...)
-		text = append(text, f.content.decoded()...)
+		text = f.reasoningContent.appendTo(text)
+		text = f.reasoning.appendTo(text)
+		text = f.thinking.appendTo(text)
+		text = f.content.appendTo(text)
 	}
 	return text
 }
@@ -282,7 +282,7 @@ func (s *jsonScanner) choice(c *Chunk, text *[]byte) error {
 	*text = message.add(c, *text)
 	if len(textField.raw) > 0 {
 		c.Tokens, c.Answer = true, true
-		*text = append(*text, textField.decoded()...)
+		*text = textField.appendTo(*text)
 	}
 	if len(finish.raw) > 0 {
 		c.Finish = string(finish.decoded())

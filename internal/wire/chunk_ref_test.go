@@ -226,6 +226,7 @@ func chunkSeeds(f *testing.F) [][]byte {
 	seeds := [][]byte{
 		[]byte(`null`), []byte(`{}`), []byte(` {"choices":null} `),
 		[]byte(`{"choices":[{"delta":{"content":"a\u00e9\n"},"finish_reason":null}],"usage":null}`),
+		[]byte(`{"choices":[{"delta":{"content":"\ud83d\ude00 \ud800x \udc00 \ud800\u0041 \ud83d\ud83d\ude00 \uD83D\uDE00\"\\\/\b\f\n\r\t"}}]}`),
 		[]byte(`{"choices":[{"delta":{"reasoning_content":"think"}},{"delta":{"content":"x"},"finish_reason":"stop"}]}`),
 		[]byte(`{"choices":[{"delta":{"tool_calls":[]}}]}`),
 		[]byte(`{"choices":[{"delta":{"tool_calls":[{"id":"1"}]}}]}`),

@@ -22,7 +22,7 @@ func (n *nativeFields) merge(c *Chunk, text []byte, start int) []byte {
 		text = n.message.add(&top, text[:start])
 		if len(n.response.raw) > 0 {
 			top.Tokens, top.Answer = true, true
-			text = append(text, n.response.decoded()...)
+			text = n.response.appendTo(text)
 		}
 		text = append(text, choices...)
 		c.Tokens, c.Answer = c.Tokens || top.Tokens, c.Answer || top.Answer
