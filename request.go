@@ -140,7 +140,7 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		budget = c.tokens.budget
 	}
 	data, charged, err := readCapped(body, maxWholeBody, budget)
-	defer budget.give(charged)
+	defer func() { budget.give(charged) }()
 	rec.Done = c.since(c.now())
 	switch {
 	case errors.Is(err, errOverBudget):
@@ -154,8 +154,7 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		return
 	}
 	var chunk wire.Chunk
-	rec.text.buf, err = wire.Decode(data, &chunk, nil)
-	if err != nil {
+	if err := wire.DecodeMeta(data, &chunk); err != nil {
 		rec.fail(failMalformed, "malformed response: "+err.Error())
 		return
 	}
@@ -172,6 +171,23 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		rec.fail(failEmpty, "empty completion: no text in the answer")
 		return
 	}
+	if !c.tokens.wholeText(rec) {
+		return
+	}
+	// The text is no longer than its body: decoded into a buffer of that
+	// size (beyond freeBody, from the budget), it is never grown copy by
+	// copy. Then the body is let go, before the text is counted.
+	textCharge := 0
+	if len(data) > freeBody {
+		if !budget.take(len(data)) {
+			rec.fail(failLocal, errOverBudget.Error())
+			return
+		}
+		textCharge = len(data)
+	}
+	rec.text.buf, _ = wire.Decode(data, &chunk, make([]byte, 0, len(data)))
+	budget.give(charged)
+	charged = textCharge
 	c.tokens.keepWhole(ctx, rec)
 }
 

@@ -334,3 +334,48 @@ func TestStreamIgnoredByServer(t *testing.T) {
 	expectText(t, out, want)
 	expectProbe(t, map[string]string{"stream": "ignored, the answer came whole", "max_completion_tokens": "honoured"}, "--base-url", url)
 }
+
+// A large non-streamed answer (its text escaped, as any answer of several
+// lines) costs its body's buffer, doubled as it came (twice its size
+// allocated in all), and, when its text is wanted (no usage), one buffer
+// of the body's size for the text, drawn from the client's budget: never
+// the copies of a text grown piece by piece, nor of its escapes resolved.
+// The budget is whole again once it is settled. Not parallel: it counts
+// the process's allocations.
+func TestWholeAnswerTextWithinBudget(t *testing.T) {
+	const size = 16 << 20
+	for _, tt := range []struct {
+		usage string
+		limit uint64 // allocated, in answer sizes, times 2
+	}{
+		{`,"usage":{"completion_tokens":1}`, 5},
+		{``, 7},
+	} {
+		head, tail := `{"choices":[{"message":{"content":"`, `"},"finish_reason":"stop"}]`+tt.usage+`}`
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, head)
+			words := bytes.Repeat([]byte(`word\n`), 4<<10)
+			left := size - len(head) - len(tail)
+			for ; left >= len(words); left -= len(words) {
+				w.Write(words)
+			}
+			io.WriteString(w, strings.Repeat(" ", left)+tail)
+		})
+		c := testClientAt(t, url, false, false)
+		c.tokens.counter = &pieceRecorder{}
+		var rec Record
+		n := allocated(func() { rec = c.Do(t.Context(), 0, []byte(`{}`)) })
+		c.settle(&rec)
+		if !rec.OK {
+			t.Fatalf("usage %q: record %q %q; want the answer read", tt.usage, rec.FailKind, rec.Err)
+		}
+		t.Logf("usage %q: allocated %d MiB", tt.usage, n>>20)
+		if limit := uint64(size) * tt.limit / 2; n > limit {
+			t.Errorf("usage %q: reading a %d MiB answer allocated %d MiB; want under %d MiB", tt.usage, size>>20, n>>20, limit>>20)
+		}
+		if left := c.tokens.budget.left.Load(); left != textBudgetBytes {
+			t.Errorf("usage %q: %d bytes of the budget left after the answer; want all %d", tt.usage, left, textBudgetBytes)
+		}
+	}
+}

@@ -18,9 +18,10 @@ const maxJSONDepth = 10000
 
 // jsonScanner walks one JSON document.
 type jsonScanner struct {
-	data  []byte
-	pos   int
-	depth int
+	data    []byte
+	pos     int
+	depth   int
+	discard bool // collect no text (DecodeMeta)
 }
 
 type jsonSyntaxError struct {
