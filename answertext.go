@@ -71,17 +71,21 @@ type answerText struct {
 }
 
 // usageExpected reports whether answers are expected to report usage that
-// settles their count, so that their text need not be kept: earlier
-// answers did, and nothing else asks for the text (--force-tiktoken, the
-// cross-check's sample).
+// settles their count, so that their text need not be kept: every earlier
+// answer did (one did, none went without), and nothing else asks for the
+// text (--force-tiktoken, the cross-check's sample).
 func (p *tokenPolicy) usageExpected() bool {
-	return p.usageSeen.Load() && !p.force && !(p.crossCheck && p.checked.Load() < crossCheckSample)
+	return p.usageSeen.Load() && !p.counted.Load() && !p.force && !(p.crossCheck && p.checked.Load() < crossCheckSample)
 }
+
+// crossAsked reports whether answers with usage are cross-checked:
+// --cross-check asks, or tiktoken counts answers anyway.
+func (p *tokenPolicy) crossAsked() bool { return p.crossCheck || p.counted.Load() }
 
 // crossWanted reports whether the next answer with usage is to be counted
 // with tiktoken too, for the cross-check.
 func (p *tokenPolicy) crossWanted() bool {
-	return (p.crossCheck || p.counter.Loaded()) && p.checked.Load() < crossCheckSample
+	return p.crossAsked() && p.checked.Load() < crossCheckSample
 }
 
 // room makes room in rec's text for n more bytes, called only when its
@@ -132,18 +136,22 @@ func (p *tokenPolicy) grow(t *answerText, want int) bool {
 	return true
 }
 
-// keepWhole decides, once a non-streamed answer is decoded, whether its
-// text is kept to count later (within the budget), let go (usage counts
-// it), or counted now.
+// wholeText reports whether a non-streamed answer's text is wanted: to
+// count (no usage, --force-tiktoken) or to cross-check; otherwise it is
+// not even decoded.
+func (p *tokenPolicy) wholeText(rec *Record) bool {
+	return p != nil && !(rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force && !p.crossWanted())
+}
+
+// keepWhole decides, once a non-streamed answer's text is decoded (it is
+// wanted: wholeText), whether it is kept to count later (within the
+// budget) or counted now. The text's buffer is the reader's, which gives
+// its budget back: what is kept is a copy of the text's own size.
 func (p *tokenPolicy) keepWhole(ctx context.Context, rec *Record) {
 	t := &rec.text
 	switch {
-	case p == nil:
-		t.buf = nil
-	case rec.TokenSource == sourceUsage && rec.OutputTokens > 0 && !p.force && !p.crossWanted():
-		t.buf = nil // usage counts it, and no cross-check will
-	case len(t.buf) <= maxAnswerText && p.budget.take(cap(t.buf)):
-		t.charged = cap(t.buf)
+	case len(t.buf) <= maxAnswerText && p.budget.take(len(t.buf)):
+		t.buf, t.charged = append(make([]byte, 0, len(t.buf)), t.buf...), len(t.buf)
 	default:
 		p.countHeld(ctx, t, true)
 		t.buf = nil

@@ -128,8 +128,8 @@ func TestTextBudgetBoundsAllAnswers(t *testing.T) {
 	}
 }
 
-// A non-streamed answer past what the budget has left fails, saying why;
-// its text, when the budget cannot keep it, is counted at once.
+// A non-streamed answer past what the budget has left fails, saying why,
+// as the client's own shortage (failLocal), not the server's doing; its text, when the budget cannot keep it, is counted at once.
 func TestWholeAnswerWithinBudget(t *testing.T) {
 	t.Parallel()
 	c := testClient(t, false, false)
@@ -137,8 +137,8 @@ func TestWholeAnswerWithinBudget(t *testing.T) {
 	big := `{"choices":[{"message":{"content":"` + strings.Repeat("a b ", 1<<19) + `"},"finish_reason":"stop"}]}`
 	rec := newRecord(0, false)
 	c.readWhole(t.Context(), strings.NewReader(big), &rec)
-	if rec.FailKind != failMalformed || rec.Err != errOverBudget.Error() {
-		t.Errorf("a 2 MiB answer with 1 MiB left: %q %q; want %q", rec.FailKind, rec.Err, errOverBudget)
+	if rec.FailKind != failLocal || rec.Err != errOverBudget.Error() || !strings.HasPrefix(rec.Err, "client out of memory for answers: ") {
+		t.Errorf("a 2 MiB answer with 1 MiB left: %q %q; want %q %q", rec.FailKind, rec.Err, failLocal, errOverBudget)
 	}
 	c.tokens.budget = newTextBudget(0)
 	rec = newRecord(0, false)

@@ -31,6 +31,9 @@ type (
 	// shortFixedFinding: with --fixed-output, answers shorter than the
 	// tokens asked; the shortest.
 	shortFixedFinding struct{ answers, of, asked, shortest int }
+	// wholeAnswerFinding: answers that came whole though a stream was
+	// asked: the server ignores "stream".
+	wholeAnswerFinding struct{ answers, of int }
 	// chunkingFinding: several tokens per chunk, so ITL is coarse.
 	chunkingFinding struct{ chunks, tokens int }
 	// cachedFinding: answers with cached prompt tokens.
@@ -64,6 +67,7 @@ func (approxCountFinding) isFinding() {}
 func (overMaxFinding) isFinding()     {}
 func (shortFixedFinding) isFinding()  {}
 func (chunkingFinding) isFinding()    {}
+func (wholeAnswerFinding) isFinding() {}
 func (cachedFinding) isFinding()      {}
 func (zeroPromptFinding) isFinding()  {}
 func (coldStartFinding) isFinding()   {}
@@ -106,7 +110,7 @@ func trustChecks(records []Record) ([]finding, tokenCrossCheck) {
 
 // answerChecks looks at what the ok answers say of themselves.
 func answerChecks(ok []*Record) []finding {
-	noUsage, approx, over, overMax, chunks, tokens := 0, 0, 0, 0, 0, 0
+	noUsage, approx, over, overMax, chunks, tokens, whole := 0, 0, 0, 0, 0, 0, 0
 	cachedAnswers, cached, prompt, zeroPrompt := 0, 0, 0, 0
 	for _, r := range ok {
 		if r.UsageTokens < 0 {
@@ -114,6 +118,9 @@ func answerChecks(ok []*Record) []finding {
 		}
 		if r.TokensApprox {
 			approx++
+		}
+		if r.StreamIgnored {
+			whole++
 		}
 		if r.CachedTokens > 0 {
 			cachedAnswers++
@@ -144,6 +151,9 @@ func answerChecks(ok []*Record) []finding {
 	}
 	if f, ok := shortFixed(ok); ok {
 		found = append(found, f)
+	}
+	if whole > 0 {
+		found = append(found, wholeAnswerFinding{whole, len(ok)})
 	}
 	if chunks > 0 && float64(tokens) > 1.1*float64(chunks) {
 		found = append(found, chunkingFinding{chunks, tokens})

@@ -105,12 +105,12 @@ func fromRecords(runs []recordFile) comparedRun {
 	for _, l := range levelsOf(records, sloBounds{}) {
 		run.levels = append(run.levels, levelFigures{l.label, runFigures{l.s.Samples, throughputOf(l.s)}})
 	}
-	run.config = map[string]any{"stream": records[0].Stream, "max_tokens": float64(records[0].MaxTokens)}
+	run.config = map[string]any{"stream": records[0].StreamAsked(), "max_tokens": float64(records[0].MaxTokens)}
 	for _, r := range records {
 		if r.MaxTokens != records[0].MaxTokens || r.MaxTokens == 0 { // 0: a file from before records kept it
 			delete(run.config, "max_tokens")
 		}
-		if r.Stream != records[0].Stream {
+		if r.StreamAsked() != records[0].StreamAsked() {
 			delete(run.config, "stream")
 		}
 	}

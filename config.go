@@ -211,7 +211,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.StringVar(&cfg.system, "system", "", "optional system `prompt`")
 	fs.StringVar(&cfg.encoding, "encoding", "cl100k_base", "tiktoken `encoding` for counting when usage is missing: "+strings.Join(encodings, ", "))
 	fs.BoolVar(&cfg.forceTiktoken, "force-tiktoken", false, "ignore usage.completion_tokens and always count with tiktoken")
-	fs.BoolVar(&cfg.crossCheck, "cross-check", false, "count the first 50 answers that have usage with tiktoken too, to compare (done anyway once tiktoken is loaded)")
+	fs.BoolVar(&cfg.crossCheck, "cross-check", false, "count the first 50 answers that have usage with tiktoken too, to compare (done anyway once tiktoken counts an answer without usage)")
 	fs.BoolVar(&cfg.stream, "stream", false, "stream with SSE to also measure TTFT, TPOT, ITL and decode TPS")
 	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the server's TLS certificate (a warning says so)")
 	fs.BoolVar(&cfg.noProxy, "no-proxy", false, "connect to the endpoint directly, ignoring HTTP_PROXY and HTTPS_PROXY (the report names a proxy it goes through)")

@@ -116,8 +116,6 @@ func (p *pieceRecorder) counted() (n, longest int) {
 	return len(p.pieces), slices.Max(append([]int{0}, p.pieces...))
 }
 
-func (p *pieceRecorder) Loaded() bool { return true }
-
 // A megabyte without a word break is counted in pieces of at most maxRun
 // bytes (so in linear time), and the count is marked approximate.
 func TestCountLongRunPiecewise(t *testing.T) {

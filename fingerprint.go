@@ -22,8 +22,11 @@ type fingerprint struct {
 	OS            string       `json:"client_os"`
 	CPU           string       `json:"client_cpu"`
 	Cores         int          `json:"client_cores"`
-	GPUs          []string     `json:"gpus,omitempty"`  // when the endpoint is on this machine
-	Proxy         string       `json:"proxy,omitempty"` // the proxy requests went through (HTTP_PROXY), without credentials
+	GPUs          []string     `json:"gpus,omitempty"` // when the endpoint is on this machine
+	// GPUsLooked: the endpoint is on this machine, so its GPUs were looked
+	// for (GPUs empty: none found). Files from before it have only GPUs.
+	GPUsLooked bool   `json:"gpus_looked_for,omitempty"`
+	Proxy      string `json:"proxy,omitempty"` // the proxy requests went through (HTTP_PROXY), without credentials
 }
 
 // takeFingerprint asks the server what it is (where it answers: Ollama's
@@ -54,7 +57,7 @@ func takeFingerprint(ctx context.Context, cfg *config, c *Client, ollama *ollama
 		}
 	}
 	if gpus != nil && host.IsLocal(c.baseURL) {
-		fp.GPUs = gpus()
+		fp.GPUs, fp.GPUsLooked = gpus(), true
 	}
 	return fp
 }

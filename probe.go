@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -53,6 +54,7 @@ type streamSeen struct {
 	reasoning    string     // the reasoning field's name, if any
 	timings      bool
 	done         bool
+	whole        bool // the answer came whole (application/json): the server ignores "stream"
 }
 
 // plainAnswer is what the non-streamed question got.
@@ -208,6 +210,9 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return seen, errors.New(p.client.refusal(resp, msg))
 	}
+	if mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mediaType == "application/json" {
+		return seen, seen.wholeAnswer(resp.Body) // as the benchmark reads it (Client.readResponse)
+	}
 	events := sse.NewReader(resp.Body, time.Now)
 	var chunk wire.Chunk
 	var text []byte
@@ -225,6 +230,20 @@ func (p *prober) stream(ctx context.Context, extra map[string]any, limit int) (s
 		}
 	}
 	return seen, events.Err()
+}
+
+// wholeAnswer notes an answer that came whole, not streamed: its usage.
+func (s *streamSeen) wholeAnswer(body io.Reader) error {
+	data, err := io.ReadAll(io.LimitReader(body, maxWholeBody))
+	if err != nil {
+		return err
+	}
+	var answer wire.Chunk
+	if _, err := wire.Decode(data, &answer, nil); err != nil {
+		return fmt.Errorf("malformed answer: %v", err)
+	}
+	s.whole, s.completion, s.timings = true, answer.Usage.Completion, answer.Server.Present
+	return nil
 }
 
 // note adds one decoded chunk, arrived after since, to what the stream

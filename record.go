@@ -58,6 +58,7 @@ type Record struct {
 	InputTokens    int  // usage.prompt_tokens; -1 when not reported
 	FinishReason   string
 	DoneSeen       bool          // the stream ended with data: [DONE]
+	StreamIgnored  bool          // a stream was asked, and the answer came whole (Stream false, no TTFT): the server ignores "stream"
 	Reasoning      bool          // some chunk carried reasoning before any answer
 	Retried        bool          // sent again on a fresh connection after a dead pooled one
 	Server         *ServerTimes  // the server's own timings of the answer, when it gave them
@@ -90,6 +91,10 @@ func (r *Record) fail(kind failKind, reason string) {
 	r.FailKind = kind
 	r.Err = clean(reason) // the message is the caller's, redacted: this is a last guard
 }
+
+// StreamAsked reports whether the request asked for a stream, whether or
+// not the answer came as one.
+func (r *Record) StreamAsked() bool { return r.Stream || r.StreamIgnored }
 
 // First is the arrival of the first token-bearing chunk (t_first).
 func (r *Record) First() time.Duration {

@@ -19,6 +19,7 @@ type recordLine struct {
 	Level        string       `json:"level,omitempty"` // sweep level, e.g. "c=8"
 	Warmup       bool         `json:"warmup,omitempty"`
 	Stream       bool         `json:"stream"`
+	Unstreamed   bool         `json:"stream_ignored,omitempty"` // a stream was asked; the answer came whole
 	OK           bool         `json:"ok"`
 	FailKind     failKind     `json:"fail_kind,omitempty"`
 	Error        string       `json:"error,omitempty"`
@@ -89,7 +90,7 @@ func fromOptMs(ms *float64) time.Duration {
 // line turns a Record into its file form.
 func (r *Record) line(runStart time.Time) recordLine {
 	l := recordLine{
-		RunStart: runStart, Index: r.Index, Level: r.Level, Warmup: r.Warmup, Stream: r.Stream,
+		RunStart: runStart, Index: r.Index, Level: r.Level, Warmup: r.Warmup, Stream: r.Stream, Unstreamed: r.StreamIgnored,
 		OK: r.OK, FailKind: r.FailKind, Error: r.Err, HTTPStatus: r.HTTPStatus,
 		SchedMs: optMs(r.Sched), SendMs: toMs(r.Send), HdrMs: optMs(r.Hdr), FirstMs: optMs(r.First()),
 		FirstAnsMs: optMs(r.FirstAnswer), LastMs: optMs(r.Last()), DoneMs: optMs(r.Done),
@@ -125,7 +126,7 @@ func (l *recordLine) record(shift time.Duration) Record {
 		return d + shift
 	}
 	r := Record{
-		Index: l.Index, Level: clean(l.Level), Warmup: l.Warmup, Stream: l.Stream,
+		Index: l.Index, Level: clean(l.Level), Warmup: l.Warmup, Stream: l.Stream, StreamIgnored: l.Unstreamed,
 		OK: l.OK, FailKind: failKind(clean(string(l.FailKind))), Err: clean(l.Error), HTTPStatus: l.HTTPStatus,
 		Sched: at(fromOptMs(l.SchedMs)), Send: at(fromMs(l.SendMs)), Hdr: at(fromOptMs(l.HdrMs)),
 		FirstAnswer: at(fromOptMs(l.FirstAnsMs)), Done: at(fromOptMs(l.DoneMs)),

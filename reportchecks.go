@@ -22,6 +22,8 @@ func findingText(f finding) string {
 		return fmt.Sprintf("%d answers were longer than max_tokens (up to %d tokens): the server ignored the cap, so answers are longer than asked", f.answers, f.longest)
 	case shortFixedFinding:
 		return fmt.Sprintf("%d of %d answers were shorter than the %d tokens asked with --fixed-output (the shortest %d tokens): the server ignored the request to ignore EOS (ignore_eos, min_tokens), so answer lengths vary", f.answers, f.of, f.asked, f.shortest)
+	case wholeAnswerFinding:
+		return fmt.Sprintf("%d of %d answers came back whole, not streamed, though --stream asked: the server ignores stream; TTFT/TPOT are not measured for them", f.answers, f.of)
 	case chunkingFinding:
 		return fmt.Sprintf("%d chunks carried %d tokens (%.1f per chunk): the server sends several tokens at a time, so ITL (per chunk) is coarse", f.chunks, f.tokens, float64(f.tokens)/float64(f.chunks))
 	case cachedFinding:
@@ -106,10 +108,10 @@ func fingerprintLine(fp fingerprint) string {
 	}
 	gpus := "not looked for (remote endpoint)"
 	switch {
-	case fp.GPUs != nil && len(fp.GPUs) == 0:
-		gpus = "none found"
 	case len(fp.GPUs) > 0:
 		gpus = strings.Join(fp.GPUs, "; ")
+	case fp.GPUsLooked || fp.GPUs != nil:
+		gpus = "none found"
 	}
 	line := fmt.Sprintf("tpsbench %s; server %s; model %s; client %s, %s x%d; GPU %s", fp.Tool, server, model, fp.OS, fp.CPU, fp.Cores, gpus)
 	if fp.Proxy != "" {

@@ -61,17 +61,16 @@ func newProbeReport(f *probeFacts, show func(string) string) *probeReport {
 		t.unknownModel(f.unknownStatus)
 	}
 	t.plain(f.plain)
-	if f.streamErr != nil {
+	switch {
+	case f.streamErr != nil:
 		t.add("stream", "failed: "+f.streamErr.Error(), "")
-	} else {
+	case f.stream.whole:
+		t.add("stream", "ignored, the answer came whole", "with --stream, TTFT, TPOT and ITL cannot be measured: the run says so")
+	default:
 		t.stream(f.stream)
 	}
 	if mc := f.maxCompletion; mc != nil {
-		if mc.tokenChunks > probeAsked {
-			t.add("max_completion_tokens", fmt.Sprintf("ignored (asked %d, got %d+ chunks)", probeAsked, mc.tokenChunks), maxTokensAdvice(f.plain))
-		} else {
-			t.add("max_completion_tokens", "honoured", "")
-		}
+		t.maxCompletion(mc, f.plain)
 	}
 	if f.warmTTFT > 0 {
 		t.coldStart(f.stream.ttft, f.warmTTFT)
@@ -88,6 +87,22 @@ func newProbeReport(f *probeFacts, show func(string) string) *probeReport {
 	}
 	rep.Rows = t.rows
 	return rep
+}
+
+// maxCompletion words the max_completion_tokens stream: chunks counted,
+// or, from a server that answered it whole, its usage (when it gave one).
+func (t *probeTable) maxCompletion(mc *streamSeen, plain plainAnswer) {
+	got, what := mc.tokenChunks, fmt.Sprintf("%d+ chunks", mc.tokenChunks)
+	if mc.whole {
+		if got, what = mc.completion, fmt.Sprintf("%d tokens", mc.completion); got < 0 {
+			return
+		}
+	}
+	if got > probeAsked {
+		t.add("max_completion_tokens", fmt.Sprintf("ignored (asked %d, got %s)", probeAsked, what), maxTokensAdvice(plain))
+	} else {
+		t.add("max_completion_tokens", "honoured", "")
+	}
 }
 
 // maxTokensAdvice is what an ignored max_completion_tokens means for a

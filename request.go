@@ -75,7 +75,7 @@ func (c *Client) readResponse(ctx context.Context, resp *http.Response, rec *Rec
 	switch {
 	case !c.stream || mediaType == "application/json":
 		// Not streamed (or a server that ignored "stream"): one JSON body.
-		rec.Stream = false
+		rec.Stream, rec.StreamIgnored = false, c.stream
 		c.readWhole(ctx, resp.Body, rec)
 	case mediaType == "text/event-stream" || mediaType == "" || mediaType == "text/plain":
 		c.readStream(ctx, resp.Body, rec, false)
@@ -136,11 +136,11 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		budget = c.tokens.budget
 	}
 	data, charged, err := readCapped(body, maxWholeBody, budget)
-	defer budget.give(charged)
+	defer func() { budget.give(charged) }()
 	rec.Done = c.since(c.now())
 	switch {
 	case errors.Is(err, errOverBudget):
-		rec.fail(failMalformed, err.Error())
+		rec.fail(failLocal, err.Error()) // the client's bound, not the server's doing
 		return
 	case err != nil:
 		c.failTransport(ctx, rec, err, "reading body: ")
@@ -150,8 +150,7 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		return
 	}
 	var chunk wire.Chunk
-	rec.text.buf, err = wire.Decode(data, &chunk, nil)
-	if err != nil {
+	if err := wire.DecodeMeta(data, &chunk); err != nil {
 		rec.fail(failMalformed, "malformed response: "+err.Error())
 		return
 	}
@@ -168,12 +167,30 @@ func (c *Client) readWhole(ctx context.Context, body io.Reader, rec *Record) {
 		rec.fail(failEmpty, "empty completion: no text in the answer")
 		return
 	}
+	if !c.tokens.wholeText(rec) {
+		return
+	}
+	// The text is no longer than its body: decoded into a buffer of that
+	// size (beyond freeBody, from the budget), it is never grown copy by
+	// copy. Then the body is let go, before the text is counted.
+	textCharge := 0
+	if len(data) > freeBody {
+		if !budget.take(len(data)) {
+			rec.fail(failLocal, errOverBudget.Error())
+			return
+		}
+		textCharge = len(data)
+	}
+	rec.text.buf, _ = wire.Decode(data, &chunk, make([]byte, 0, len(data)))
+	budget.give(charged)
+	charged = textCharge
 	c.tokens.keepWhole(ctx, rec)
 }
 
 // errOverBudget: a non-streamed answer would take the client past its
-// memory bound for answers.
-var errOverBudget = fmt.Errorf("answer too large to read now: the answers in flight hold the client's %d MiB for answers", textBudgetBytes>>20)
+// memory bound for answers: a shortage of the client's, as running out of
+// file descriptors is.
+var errOverBudget = fmt.Errorf("client out of memory for answers: this answer would take those in flight past the %d MiB the client allows them (fewer threads make room)", textBudgetBytes>>20)
 
 // readCapped reads body whole, at most limit bytes (one more tells that
 // there was more). Its buffer doubles as the bytes come, never past the

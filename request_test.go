@@ -312,3 +312,70 @@ func TestWholeAnswerBoundedAlloc(t *testing.T) {
 		t.Errorf("reading a %d MiB answer allocated %d MiB; want under %d MiB", size>>20, n>>20, limit>>20)
 	}
 }
+
+// A server that ignores "stream" and answers --stream with whole JSON
+// answers: each is read whole, its tokens counted, and marked as not
+// streamed (TTFT leaves it out), and the run says so; report says the same
+// from the records, and the probe names it.
+func TestStreamIgnoredByServer(t *testing.T) {
+	t.Parallel()
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"a","choices":[{"message":{"content":"hello there"},"finish_reason":"stop"}],"usage":{"completion_tokens":3,"prompt_tokens":5}}`)
+	})
+	recs := testPath(t, "run.jsonl")
+	s, text := runJSON(t, 0, "--base-url", url, "--stream", "--requests", "4", "--records", recs, "1")
+	const want = "4 of 4 answers came back whole, not streamed, though --stream asked: the server ignores stream; TTFT/TPOT are not measured for them"
+	if s.Requests.OK != 4 || s.Tokens.Output != 12 || s.TTFTMs != nil || !slices.Contains(s.Checks, want) {
+		t.Errorf("ok %d, output %d, TTFT %v, checks %q; want 4, 12, none, and %q", s.Requests.OK, s.Tokens.Output, s.TTFTMs, s.Checks, want)
+	}
+	expectText(t, text, want)
+	out, _ := runExpect(t, 0, "report", recs)
+	expectText(t, out, want)
+	expectProbe(t, map[string]string{"stream": "ignored, the answer came whole", "max_completion_tokens": "honoured"}, "--base-url", url)
+}
+
+// A large non-streamed answer (its text escaped, as any answer of several
+// lines) costs its body's buffer, doubled as it came (twice its size
+// allocated in all), and, when its text is wanted (no usage), one buffer
+// of the body's size for the text, drawn from the client's budget: never
+// the copies of a text grown piece by piece, nor of its escapes resolved.
+// The budget is whole again once it is settled. Not parallel: it counts
+// the process's allocations.
+func TestWholeAnswerTextWithinBudget(t *testing.T) {
+	const size = 16 << 20
+	for _, tt := range []struct {
+		usage string
+		limit uint64 // allocated, in answer sizes, times 2
+	}{
+		{`,"usage":{"completion_tokens":1}`, 5},
+		{``, 7},
+	} {
+		head, tail := `{"choices":[{"message":{"content":"`, `"},"finish_reason":"stop"}]`+tt.usage+`}`
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, head)
+			words := bytes.Repeat([]byte(`word\n`), 4<<10)
+			left := size - len(head) - len(tail)
+			for ; left >= len(words); left -= len(words) {
+				w.Write(words)
+			}
+			io.WriteString(w, strings.Repeat(" ", left)+tail)
+		})
+		c := testClientAt(t, url, false, false)
+		c.tokens.counter = &pieceRecorder{}
+		var rec Record
+		n := allocated(func() { rec = c.Do(t.Context(), 0, []byte(`{}`)) })
+		c.settle(&rec)
+		if !rec.OK {
+			t.Fatalf("usage %q: record %q %q; want the answer read", tt.usage, rec.FailKind, rec.Err)
+		}
+		t.Logf("usage %q: allocated %d MiB", tt.usage, n>>20)
+		if limit := uint64(size) * tt.limit / 2; n > limit {
+			t.Errorf("usage %q: reading a %d MiB answer allocated %d MiB; want under %d MiB", tt.usage, size>>20, n>>20, limit>>20)
+		}
+		if left := c.tokens.budget.left.Load(); left != textBudgetBytes {
+			t.Errorf("usage %q: %d bytes of the budget left after the answer; want all %d", tt.usage, left, textBudgetBytes)
+		}
+	}
+}

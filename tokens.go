@@ -27,17 +27,13 @@ var offlineLoader = sync.OnceFunc(func() {
 // tokenCounter counts the tokens of generated text.
 type tokenCounter interface {
 	Count(text []byte) (int, error)
-	// Loaded reports whether the encoder is built already, so that counting
-	// costs no more than the counting itself.
-	Loaded() bool
 }
 
 // tiktokenCounter counts with a tiktoken encoding, built once and only when
 // some request first needs it (building cl100k_base takes a few hundred ms).
 type tiktokenCounter struct {
-	name   string
-	build  func() (*tiktoken.Tiktoken, error)
-	loaded atomic.Bool
+	name  string
+	build func() (*tiktoken.Tiktoken, error)
 }
 
 // newTiktokenCounter checks the encoding name; the encoder itself is built
@@ -53,14 +49,10 @@ func newTiktokenCounter(name string) (*tiktokenCounter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("loading tiktoken encoding %s: %w", name, err)
 		}
-		c.loaded.Store(true)
 		return enc, nil
 	})
 	return c, nil
 }
-
-// Loaded reports whether the encoder has been built.
-func (c *tiktokenCounter) Loaded() bool { return c.loaded.Load() }
 
 // Count returns the number of tokens of text, special tokens counted as
 // ordinary text (a model may well write "<|endoftext|>").
@@ -87,7 +79,11 @@ type tokenPolicy struct {
 	crossCheck bool
 	checked    atomic.Int64
 	usageSeen  atomic.Bool // some answer's usage gave its count
-	budget     *textBudget // the answer text held across the run
+	// counted: some answer's count was tiktoken's (it had no usage, or
+	// --force-tiktoken). tiktoken is then in use anyway, so answers with
+	// usage are cross-checked too, and usage is no longer expected.
+	counted atomic.Bool
+	budget  *textBudget // the answer text held across the run
 }
 
 // newTokenPolicy returns the token policy of a run, its text budget
@@ -120,10 +116,12 @@ func (p *tokenPolicy) count(ctx context.Context, rec *Record) {
 		p.usageSeen.Store(true)
 		// Cross-check: count the text of the first few answers that have
 		// usage too, to show how far --encoding is from the model's
-		// tokenizer: when the encoder is built anyway, or --cross-check
+		// tokenizer: when tiktoken counts answers anyway, or --cross-check
 		// asks for it (building it costs a few hundred ms and about 20 MB).
+		// Text counted as it arrived only because usage was not known yet
+		// makes no cross-check of itself.
 		kept := !t.dropped && t.err == nil && (t.counted > 0 || len(t.buf) > 0)
-		if kept && (p.crossCheck || p.counter.Loaded()) && p.checked.Add(1) <= crossCheckSample {
+		if kept && p.crossAsked() && p.checked.Add(1) <= crossCheckSample {
 			if n, _, err := p.countRest(ctx, t); err == nil {
 				rec.TiktokenTokens = n
 			}
@@ -137,6 +135,7 @@ func (p *tokenPolicy) count(ctx context.Context, rec *Record) {
 		return
 	}
 	rec.OutputTokens, rec.TokenSource, rec.TiktokenTokens, rec.TokensApprox = n, sourceTiktoken, n, approx
+	p.counted.Store(true)
 	if n == 0 {
 		rec.fail(failEmpty, "empty completion: no output token")
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"slices"
@@ -119,4 +120,55 @@ func TestNoSpaceAnswerCountedApproximately(t *testing.T) {
 	}
 	out, _ := runExpect(t, 0, "report", recs)
 	expectText(t, out, want)
+}
+
+// A streamed answer longer than an answer's share of text, with usage at
+// its end: its text is counted as it arrives (usage is not known yet), but
+// that count was not asked for, so no cross-check comes of it unless
+// --cross-check asks.
+func TestLongAnswerWithUsageNoCrossCheckUnasked(t *testing.T) {
+	t.Parallel()
+	const chunks = 2 * maxAnswerText / 1000 // of 1000 bytes: twice an answer's share
+	body := longStream(strings.Repeat("word ", 200), chunks, 200*chunks)
+	url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(body)
+	})
+	for _, asked := range []bool{false, true} {
+		args := []string{"1", "--base-url", url, "--requests", "1", "--stream"}
+		if asked {
+			args = append(args, "--cross-check")
+		}
+		doc, text := runJSON(t, 0, args...)
+		if doc.Requests.OK != 1 || doc.Tokens.Output != 200*chunks || doc.Tokens.FromUsage != 1 {
+			t.Errorf("--cross-check %v: requests %+v, tokens %+v; want one answer of %d tokens from usage", asked, doc.Requests, doc.Tokens, 200*chunks)
+		}
+		if got := doc.TokenCrossCheck != nil && strings.Contains(text, "Token cross-check"); got != asked {
+			t.Errorf("--cross-check %v: cross-check %+v; want one only when asked:\n%s", asked, doc.TokenCrossCheck, text)
+		}
+	}
+}
+
+// Text is let go once earlier answers reported usage, but only while all
+// of them did: after one without usage, a long answer keeps or counts its
+// text, so that it too is counted if it lacks usage, not failed.
+func TestUsageExpectedOnlyWhileEveryAnswerHadIt(t *testing.T) {
+	t.Parallel()
+	c := countingClient(t, &pieceRecorder{})
+	settle := func(body []byte) Record {
+		rec := newRecord(0, true)
+		c.readStream(t.Context(), io.NopCloser(bytes.NewReader(body)), &rec, false)
+		c.settle(&rec)
+		return rec
+	}
+	long := strings.Repeat("a ", 500)
+	if r := settle(longStream(long, 2, 500)); !r.OK || r.TokenSource != sourceUsage {
+		t.Fatalf("first answer: %+v", r)
+	}
+	if r := settle(longStream(long, 2, -1)); !r.OK || r.TokenSource != sourceTiktoken {
+		t.Fatalf("short answer without usage: ok %v from %s (%s); want it counted by tiktoken", r.OK, r.TokenSource, r.Err)
+	}
+	if r := settle(longStream(long, 2*usageAnswerText/1000, -1)); !r.OK || r.TokenSource != sourceTiktoken {
+		t.Errorf("long answer without usage, after one without: ok %v from %s (%s); want it counted by tiktoken", r.OK, r.TokenSource, r.Err)
+	}
 }

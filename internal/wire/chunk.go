@@ -66,6 +66,7 @@ type wireFields struct {
 	content, reasoningContent, reasoning, thinking jsonString
 	toolCalls                                      bool
 	role                                           bool // a non-null role
+	discard                                        bool // note what they carry, append no text (DecodeMeta)
 }
 
 // add appends the fields' text (reasoning first) and notes what they carry.
@@ -78,10 +79,13 @@ func (f *wireFields) add(c *Chunk, text []byte) []byte {
 		if c.Reasoning == "" {
 			c.Reasoning = f.reasoningField()
 		}
-		text = append(text, f.reasoningContent.decoded()...)
-		text = append(text, f.reasoning.decoded()...)
-		text = append(text, f.thinking.decoded()...)
-		text = append(text, f.content.decoded()...)
+		if f.discard {
+			return text
+		}
+		text = f.reasoningContent.appendTo(text)
+		text = f.reasoning.appendTo(text)
+		text = f.thinking.appendTo(text)
+		text = f.content.appendTo(text)
 	}
 	return text
 }
@@ -137,8 +141,19 @@ func (s *jsonScanner) delta(f *wireFields) error {
 // generated text (per choice: reasoning, then content) to text. An ordinary
 // chunk costs no allocation.
 func Decode(data []byte, c *Chunk, text []byte) ([]byte, error) {
+	return decode(jsonScanner{data: data}, c, text)
+}
+
+// DecodeMeta decodes data into c as Decode does, without its text: what an
+// answer says of itself (usage, finish, whether it carries tokens) costs
+// no copy of a long answer's text.
+func DecodeMeta(data []byte, c *Chunk) error {
+	_, err := decode(jsonScanner{data: data, discard: true}, c, nil)
+	return err
+}
+
+func decode(s jsonScanner, c *Chunk, text []byte) ([]byte, error) {
 	*c = emptyChunk()
-	s := jsonScanner{data: data}
 	start := len(text)
 	var id, errValue jsonString
 	var native nativeFields // Ollama's native API
@@ -197,6 +212,7 @@ func Decode(data []byte, c *Chunk, text []byte) ([]byte, error) {
 		c.Tokens, c.Answer, c.Finish, c.Role, c.Reasoning = false, false, "", false, ""
 		return text[:start], nil
 	}
+	native.message.discard = s.discard
 	return native.merge(c, text, start), nil
 }
 
@@ -258,7 +274,7 @@ func (s *jsonScanner) choice(c *Chunk, text *[]byte) error {
 	if s.null() {
 		return nil
 	}
-	var delta, message wireFields
+	delta, message := wireFields{discard: s.discard}, wireFields{discard: s.discard}
 	var textField, finish jsonString
 	err := s.object(func(key []byte) error {
 		switch {
@@ -282,7 +298,9 @@ func (s *jsonScanner) choice(c *Chunk, text *[]byte) error {
 	*text = message.add(c, *text)
 	if len(textField.raw) > 0 {
 		c.Tokens, c.Answer = true, true
-		*text = append(*text, textField.decoded()...)
+		if !s.discard {
+			*text = textField.appendTo(*text)
+		}
 	}
 	if len(finish.raw) > 0 {
 		c.Finish = string(finish.decoded())

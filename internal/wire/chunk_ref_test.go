@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -184,14 +185,18 @@ func intOr(p *int) int {
 
 // FuzzDecodeChunk holds the fast decoder to the reference: the same
 // documents accepted, and from each the same tokens, text, finish reason,
-// usage, timings, id, error, choice count, role and reasoning field.
+// usage, timings, id, error, choice count, role and reasoning field. And
+// DecodeMeta says all Decode says but the text.
 func FuzzDecodeChunk(f *testing.F) {
 	for _, seed := range chunkSeeds(f) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast, ref Chunk
+		var fast, ref, meta Chunk
 		fastText, fastErr := Decode(data, &fast, nil)
+		if metaErr := DecodeMeta(data, &meta); (metaErr == nil) != (fastErr == nil) || !reflect.DeepEqual(meta, fast) {
+			t.Fatalf("DecodeMeta(%q) = %+v, %v; Decode gave %+v, %v", data, meta, metaErr, fast, fastErr)
+		}
 		refText, refErr := decodeChunkRef(data, &ref, nil)
 		if (fastErr == nil) != (refErr == nil) {
 			if bytes.Contains(data, []byte("\u017f")) || bytes.Contains(data, []byte("\u212a")) {
@@ -226,6 +231,7 @@ func chunkSeeds(f *testing.F) [][]byte {
 	seeds := [][]byte{
 		[]byte(`null`), []byte(`{}`), []byte(` {"choices":null} `),
 		[]byte(`{"choices":[{"delta":{"content":"a\u00e9\n"},"finish_reason":null}],"usage":null}`),
+		[]byte(`{"choices":[{"delta":{"content":"\ud83d\ude00 \ud800x \udc00 \ud800\u0041 \ud83d\ud83d\ude00 \uD83D\uDE00\"\\\/\b\f\n\r\t"}}]}`),
 		[]byte(`{"choices":[{"delta":{"reasoning_content":"think"}},{"delta":{"content":"x"},"finish_reason":"stop"}]}`),
 		[]byte(`{"choices":[{"delta":{"tool_calls":[]}}]}`),
 		[]byte(`{"choices":[{"delta":{"tool_calls":[{"id":"1"}]}}]}`),

@@ -19,14 +19,15 @@ func BenchmarkDecodeChunk(b *testing.B) {
 	}
 }
 
-// An ordinary chunk, reasoning or not, costs no allocation (the usage and
-// timings of the last ones, once per answer, may). Not parallel:
+// An ordinary chunk, reasoning or not, escaped or not, costs no allocation
+// (the usage and timings of the last ones, once per answer, may). Not parallel:
 // AllocsPerRun counts the whole process's allocations.
 func TestDecodeAllocatesNothing(t *testing.T) {
 	for _, data := range []string{
 		`{"id":"a","choices":[{"index":0,"delta":{"role":"assistant","content":" the"},"finish_reason":null}]}`,
 		`{"id":"a","choices":[{"index":0,"delta":{"reasoning_content":"hm"},"finish_reason":null}]}`,
 		`{"model":"m","message":{"role":"assistant","content":"","thinking":"hm"},"done":false}`,
+		`{"id":"a","choices":[{"index":0,"delta":{"content":"\n\u00e9\ud83d\ude00\""},"finish_reason":null}]}`,
 	} {
 		var c Chunk
 		in, text := []byte(data), make([]byte, 0, 64)

@@ -1,9 +1,11 @@
 package wire
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // jsonScanner is the single-pass JSON reader under Decode: it walks a
@@ -16,9 +18,10 @@ const maxJSONDepth = 10000
 
 // jsonScanner walks one JSON document.
 type jsonScanner struct {
-	data  []byte
-	pos   int
-	depth int
+	data    []byte
+	pos     int
+	depth   int
+	discard bool // collect no text (DecodeMeta)
 }
 
 type jsonSyntaxError struct {
@@ -217,7 +220,7 @@ func (s *jsonScanner) object(field func(key []byte) error) error {
 			return err
 		}
 		if escaped {
-			key = unescape(key)
+			key = appendUnescaped(nil, key)
 		}
 		if s.peek() != ':' {
 			return s.fail("expected ':' after object key")
@@ -308,16 +311,69 @@ func equalKey(key []byte, name string) bool {
 	return true
 }
 
-// unescape decodes the raw contents of a JSON string that holds escapes
-// (rare on the hot path: most tokens carry none).
-func unescape(raw []byte) []byte {
-	var s string
-	quoted := make([]byte, 0, len(raw)+2)
-	quoted = append(append(append(quoted, '"'), raw...), '"')
-	if json.Unmarshal(quoted, &s) != nil {
-		return raw
+// appendUnescaped appends the raw contents of a JSON string, its escapes
+// resolved as encoding/json resolves them (a lone surrogate is U+FFFD), to
+// dst: no copy of its own, however long the string. raw is as str found
+// it: every escape complete and valid.
+func appendUnescaped(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c != '\\' {
+			end := i + 1
+			for end < len(raw) && raw[end] != '\\' {
+				end++
+			}
+			dst, i = append(dst, raw[i:end]...), end
+			continue
+		}
+		switch e := raw[i+1]; e {
+		case 'u':
+			r := hex4(raw[i+2 : i+6])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if dec := utf16.DecodeRune(r, hex4(raw[i+2:i+6])); dec != unicode.ReplacementChar {
+						dst, i = utf8.AppendRune(dst, dec), i+6
+						continue
+					}
+				}
+				r = unicode.ReplacementChar
+			}
+			dst = utf8.AppendRune(dst, r)
+			continue
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		default: // '"', '\\', '/'
+			dst = append(dst, e)
+		}
+		i += 2
 	}
-	return []byte(s)
+	return dst
+}
+
+// hex4 is the value of four hex digits.
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // jsonString is one string field's raw value. Like encoding/json decoding
@@ -342,7 +398,15 @@ func (j *jsonString) read(s *jsonScanner) error {
 // decoded returns the string's contents with escapes resolved.
 func (j *jsonString) decoded() []byte {
 	if j.escaped {
-		return unescape(j.raw)
+		return appendUnescaped(nil, j.raw)
 	}
 	return j.raw
+}
+
+// appendTo appends the string's contents, escapes resolved, to dst.
+func (j *jsonString) appendTo(dst []byte) []byte {
+	if j.escaped {
+		return appendUnescaped(dst, j.raw)
+	}
+	return append(dst, j.raw...)
 }

@@ -18,11 +18,15 @@ func (n *nativeFields) merge(c *Chunk, text []byte, start int) []byte {
 	if n.hasText() {
 		choices := slices.Clone(text[start:])
 		top := Chunk{}
-		n.message.thinking = n.joinedThinking()
+		if !n.message.discard || len(n.message.thinking.raw) == 0 {
+			n.message.thinking = n.joinedThinking() // its text matters only when kept
+		}
 		text = n.message.add(&top, text[:start])
 		if len(n.response.raw) > 0 {
 			top.Tokens, top.Answer = true, true
-			text = append(text, n.response.decoded()...)
+			if !n.message.discard {
+				text = n.response.appendTo(text)
+			}
 		}
 		text = append(text, choices...)
 		c.Tokens, c.Answer = c.Tokens || top.Tokens, c.Answer || top.Answer
