@@ -22,7 +22,7 @@ func TestOllamaPreflight(t *testing.T) {
 	t.Parallel()
 	doc, text := runJSON(t, 0, withSim(slowSim, "2", "--requests", "4", "--sim-load-time", "200ms", "--sim-gpu-share", "0.75")...)
 	expectText(t, text,
-		"\nOllama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\nModel load: 0.2", // the preload paid the 200 ms
+		"\nOllama 0.24.0-sim: model llama3.1:8b (llama, 8.0B, Q4_K_M, digest 5117a7a8f0d1), not loaded\nModel load: ", // the preload paid the 200 ms: PreloadS below
 		"\nAdvice: 25% of the model is in CPU memory",
 		"\nAdvice: /v1 gives no server-side rates; --api ollama adds",
 		"\nFingerprint: tpsbench ",
