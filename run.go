@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/tpsbench/tpsbench/internal/gpu"
@@ -251,31 +250,4 @@ func (b *benchRun) sendMeasured(stop, inflight context.Context, rn *runner, res 
 	}
 	res.facts.sentCounted = true
 	return nil
-}
-
-// unreachableReason reports whether no request got through because none could
-// connect, and why.
-func unreachableReason(records []Record) (string, bool) {
-	reason := ""
-	for _, r := range records {
-		switch r.FailKind {
-		case failConnect:
-			if reason == "" {
-				reason = r.Err
-			}
-		case failCancelled:
-		default:
-			return "", false
-		}
-	}
-	return reason, reason != ""
-}
-
-// unreachableError says in one line why no request got through: TLS (the
-// server is there), or no connection at all.
-func unreachableError(baseURL, reason string) error {
-	if tls, ok := strings.CutPrefix(reason, "TLS "); ok {
-		return fmt.Errorf("TLS with %s failed: %s", redactURL(baseURL), strings.TrimPrefix(tls, "failed: "))
-	}
-	return fmt.Errorf("cannot reach %s: %s; is the server running?", redactURL(baseURL), reason)
 }

@@ -127,6 +127,28 @@ func stallServer(t *testing.T, answers map[string]string) (root string, stalled 
 // 404. It returns the base URL (.../v1).
 func rawServer(t *testing.T, respond func(conn net.Conn, req *http.Request)) string {
 	t.Helper()
+	return "http://" + listenLoopback(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			if req.Method != http.MethodPost {
+				io.WriteString(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+				continue
+			}
+			respond(conn, req)
+		}
+	}) + "/v1"
+}
+
+// listenLoopback accepts connections on a loopback port until the test
+// ends, each served by serve in its own goroutine and closed after it; it
+// returns the host:port.
+func listenLoopback(t *testing.T, serve func(conn net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -140,23 +162,11 @@ func rawServer(t *testing.T, respond func(conn net.Conn, req *http.Request)) str
 			}
 			go func() {
 				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					if req.Method != http.MethodPost {
-						io.WriteString(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-						continue
-					}
-					respond(conn, req)
-				}
+				serve(conn)
 			}()
 		}
 	}()
-	return "http://" + ln.Addr().String() + "/v1"
+	return ln.Addr().String()
 }
 
 // dialVia makes c's transport dial through wrap: a test's view of, or
@@ -175,27 +185,12 @@ func dialVia(c *Client, wrap func(net.Conn, error) (net.Conn, error)) {
 // what the client does. It returns the host:port.
 func answerFirstServer(t *testing.T, answer string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				head := make([]byte, 5)
-				if _, err := io.ReadFull(conn, head); err != nil {
-					return
-				}
-				io.CopyN(io.Discard, conn, int64(head[3])<<8|int64(head[4]))
-				io.WriteString(conn, answer)
-			}()
+	return listenLoopback(t, func(conn net.Conn) {
+		head := make([]byte, 5)
+		if _, err := io.ReadFull(conn, head); err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		io.CopyN(io.Discard, conn, int64(head[3])<<8|int64(head[4]))
+		io.WriteString(conn, answer)
+	})
 }
