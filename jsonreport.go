@@ -126,6 +126,9 @@ type jsonFigures struct {
 	TTFTInclQueueMs       *jsonDist     `json:"ttft_incl_queue_ms,omitempty"`
 	ConnectMs             *jsonDist     `json:"connect_ms,omitempty"`
 	NewConnections        int           `json:"new_connections"`
+	ReadyConnections      int           `json:"connections_before_clock,omitempty"`
+	PreConnections        int           `json:"opened_before_clock,omitempty"`
+	PreConnectMs          *jsonDist     `json:"connect_before_clock_ms,omitempty"`
 	Goodput               *jsonGoodput  `json:"goodput,omitempty"`
 	TokenCrossCheck       *jsonCross    `json:"token_cross_check,omitempty"`
 	Checks                []string      `json:"checks,omitempty"`
@@ -272,6 +275,7 @@ func jsonFiguresOf(s Summary) jsonFigures {
 	f.TPOTMs, f.ITLMs, f.DecodeTPS = toJSONDist(s.TPOT, false), toJSONDist(s.ITL, false), toJSONDist(s.DecodeTPS, false)
 	f.ClientQueueMs, f.E2EInclQueueMs, f.TTFTInclQueueMs = toJSONDist(s.Queue, false), toJSONDist(s.E2EQueue, false), toJSONDist(s.TTFTQueue, false)
 	f.ConnectMs, f.NewConnections = toJSONDist(s.Connect, false), s.NewConns
+	f.ReadyConnections, f.PreConnections, f.PreConnectMs = s.ReadyConns, s.PreConns, toJSONDist(s.PreConnect, false)
 	if s.SLO.set() {
 		f.Goodput = &jsonGoodput{SLO: s.SLO.String(), Good: s.Good, ReqS: jsonFloat(s.Goodput), Fraction: jsonFloat(s.GoodFraction)}
 	}

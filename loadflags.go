@@ -46,6 +46,7 @@ type loadConfig struct {
 	headerErr   error // a refused --header, worded without its value (which may be a secret)
 	extraBody   map[string]any
 	fixedOutput bool
+	cold        bool // --cold-connections: open connections inside the measured window
 	slo         sloBounds
 }
 
@@ -158,6 +159,7 @@ func addLoadFlags(fs *flag.FlagSet, l *loadConfig) {
 		}
 		return nil
 	})
+	fs.BoolVar(&l.cold, "cold-connections", false, "open connections as requests need them, inside the measured window, as a cold client does (default: the pool is filled before the clock, and connect time is reported on its own)")
 	fs.BoolVar(&l.fixedOutput, "fixed-output", false, "ask for exactly -max-tokens tokens (sends ignore_eos and min_tokens; the report says which servers honour them)")
 	addSLOFlag(fs, &l.slo)
 }

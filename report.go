@@ -254,7 +254,11 @@ func writeText(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  Throughput: output=%.2f tokens/sec, requests=%.3f req/sec, wall=%.2fs, concurrency=%.2f\n",
 			s.OutputThroughput, s.RequestThroughput, s.Duration.Seconds(), s.Concurrency)
 	}
-	if s.NewConns > 0 {
+	switch {
+	case s.ReadyConns > 0:
+		fmt.Fprintf(w, "  Connections: %d open before the clock (%d opened then, connect ms: mean=%.2f   p95=%.2f); during the run %d opened, %d reused\n",
+			s.ReadyConns, s.PreConns, s.PreConnect.Mean, s.PreConnect.P95, s.NewConns, s.Total-s.NewConns)
+	case s.NewConns > 0:
 		fmt.Fprintf(w, "  Connections: %d opened (connect ms: mean=%.2f   p95=%.2f), %d reused; connecting is inside TTFT and E2E\n",
 			s.NewConns, s.Connect.Mean, s.Connect.P95, s.Total-s.NewConns)
 	}

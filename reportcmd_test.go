@@ -15,14 +15,15 @@ import (
 func TestRecordsRebuildTheReport(t *testing.T) {
 	t.Parallel()
 	run := runAndRebuild(t, "--json", "run.json", withSim(fastSim, "3", "--stream", "--requests-per-thread", "4", "--csv", testPath(t, "run.csv"))...)
-	// The client's own health is not in the records (it is about the run,
-	// not a request): compare all but its line and its finding, the checks
-	// that follow it included.
+	// The client's own health and the connections it opened before the
+	// clock are not in the records (they are about the run, not a request):
+	// compare all but their lines and the client's finding, the checks that
+	// follow it included.
 	results := func(s string) string {
 		_, r, _ := strings.Cut(s, "Results:")
 		var kept []string
 		for _, line := range strings.SplitAfter(r, "\n") {
-			if !strings.HasPrefix(line, "  Client: ") && !strings.HasPrefix(line, "  - client-bound: ") && !strings.HasPrefix(line, "Checks (") {
+			if !strings.HasPrefix(line, "  Client: ") && !strings.HasPrefix(line, "  Connections: ") && !strings.HasPrefix(line, "  - client-bound: ") && !strings.HasPrefix(line, "Checks (") {
 				kept = append(kept, line)
 			}
 		}
@@ -39,6 +40,9 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 		delete(m, "started_at")
 		delete(m, "client")
 		delete(m, "fingerprint") // about the run, not in the records
+		delete(m, "connections_before_clock")
+		delete(m, "opened_before_clock")
+		delete(m, "connect_before_clock_ms")
 		delete(m, "checks")      // a live run may add a client-bound check
 		return m
 	}

@@ -165,6 +165,9 @@ func (b *benchRun) execute(ctx context.Context, files *runFiles) (runResult, err
 			return res, err
 		}
 	}
+	if !b.cfg.load.cold && ctx.Err() == nil {
+		res.facts.ready, res.facts.preopened = b.client.openConnections(ctx, b.cfg.inflightMost())
+	}
 	side := watchSide(ctx, b.cfg, b.client, metricsURL, b.rep)
 	defer side.close()
 	err = b.sendMeasured(ctx, inflight, rn, &res)

@@ -25,6 +25,9 @@ type Summary struct {
 	Retried                      int  // requests re-sent after a dead pooled connection
 	NewConns                     int  // requests that opened a connection
 	Connect                      Dist // how long opening one took (ms)
+	ReadyConns                   int  // connections in the pool before the clock
+	PreConns                     int  // of them, opened just before the clock
+	PreConnect                   Dist // how long opening one took (ms)
 
 	OutputTokens  int
 	InputTokens   int
@@ -85,6 +88,8 @@ type runFacts struct {
 	metrics     *prom.Delta   // the server's counters over the run
 	gpu         *gpuWindows   // the GPUs' samples
 	fingerprint *fingerprint
+	ready       int             // connections in the pool before the clock
+	preopened   []time.Duration // connect time of each of them opened then
 }
 
 // summarise builds a run's Summary, once, from its Records and its own
@@ -104,6 +109,14 @@ func summarise(records []Record, f runFacts) Summary {
 		s.Energy = &e
 	}
 	s.Fingerprint = f.fingerprint
+	s.ReadyConns = f.ready
+	if len(f.preopened) > 0 {
+		ms := make([]float64, len(f.preopened))
+		for i, d := range f.preopened {
+			ms[i] = toMs(d)
+		}
+		s.PreConns, s.PreConnect = len(ms), summarize(ms)
+	}
 	return s
 }
 
