@@ -101,7 +101,11 @@ type summary struct {
 	ConnectMs *struct {
 		Mean float64 `json:"mean"`
 	} `json:"connect_ms"`
-	NewConnections int `json:"new_connections"`
+	NewConnections   int `json:"new_connections"`
+	ReadyConnections int `json:"connections_before_clock"`
+	PreConnectMs     *struct {
+		Mean float64 `json:"mean"`
+	} `json:"connect_before_clock_ms"`
 }
 
 // parseSummary reads a run's figures from tpsbench's --json document.
@@ -116,8 +120,11 @@ func parseSummary(doc []byte, r *result) error {
 	if s.TTFTMs != nil {
 		r.ttftClient = s.TTFTMs.Mean
 	}
-	r.opened = s.NewConnections
-	if s.ConnectMs != nil {
+	r.opened = s.NewConnections + s.ReadyConnections
+	switch {
+	case s.PreConnectMs != nil: // opened before the clock
+		r.connectMs = s.PreConnectMs.Mean
+	case s.ConnectMs != nil:
 		r.connectMs = s.ConnectMs.Mean
 	}
 	return nil
