@@ -43,7 +43,7 @@ func TestRecordsRebuildTheReport(t *testing.T) {
 		delete(m, "connections_before_clock")
 		delete(m, "opened_before_clock")
 		delete(m, "connect_before_clock_ms")
-		delete(m, "checks")      // a live run may add a client-bound check
+		delete(m, "checks") // a live run may add a client-bound check
 		return m
 	}
 	a, b := figures(run.live), figures(run.rebuilt)
