@@ -254,14 +254,7 @@ func writeText(w io.Writer, s Summary) {
 		fmt.Fprintf(w, "  Throughput: output=%.2f tokens/sec, requests=%.3f req/sec, wall=%.2fs, concurrency=%.2f\n",
 			s.OutputThroughput, s.RequestThroughput, s.Duration.Seconds(), s.Concurrency)
 	}
-	switch {
-	case s.ReadyConns > 0:
-		fmt.Fprintf(w, "  Connections: %d open before the clock (%d opened then, connect ms: mean=%.2f   p95=%.2f); during the run %d opened, %d reused\n",
-			s.ReadyConns, s.PreConns, s.PreConnect.Mean, s.PreConnect.P95, s.NewConns, s.Total-s.NewConns)
-	case s.NewConns > 0:
-		fmt.Fprintf(w, "  Connections: %d opened (connect ms: mean=%.2f   p95=%.2f), %d reused; connecting is inside TTFT and E2E\n",
-			s.NewConns, s.Connect.Mean, s.Connect.P95, s.Total-s.NewConns)
-	}
+	writeConnections(w, s)
 	writeDist(w, "E2E latency (ms)", s.E2E, "")
 	if s.Scheduled {
 		writeDist(w, "Client queue (ms, t_send - t_sched)", s.Queue, "")
@@ -401,4 +394,17 @@ func joinInts(xs []int) string {
 		s[i] = strconv.Itoa(x)
 	}
 	return strings.Join(s, ",")
+}
+
+// writeConnections says how the run's requests got their connections:
+// opened before the clock, or during the run (inside their TTFT and E2E).
+func writeConnections(w io.Writer, s Summary) {
+	switch {
+	case s.ReadyConns > 0:
+		fmt.Fprintf(w, "  Connections: %d open before the clock (%d opened then, connect ms: mean=%.2f   p95=%.2f); during the run %d opened, %d reused\n",
+			s.ReadyConns, s.PreConns, s.PreConnect.Mean, s.PreConnect.P95, s.NewConns, s.Total-s.NewConns)
+	case s.NewConns > 0:
+		fmt.Fprintf(w, "  Connections: %d opened (connect ms: mean=%.2f   p95=%.2f), %d reused; connecting is inside TTFT and E2E\n",
+			s.NewConns, s.Connect.Mean, s.Connect.P95, s.Total-s.NewConns)
+	}
 }
