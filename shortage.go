@@ -1,28 +1,5 @@
 package main
 
-import (
-	"errors"
-	"syscall"
-)
-
-// localShortage names what this machine ran out of, when err says it did
-// (too many open files, no local port left...): the request failed here,
-// not at the server, so it is counted as that request's failure and never
-// as an unreachable server. It returns "" for any other error.
-func localShortage(err error) string {
-	switch {
-	case errors.Is(err, syscall.EMFILE):
-		return "client out of file descriptors"
-	case errors.Is(err, syscall.ENFILE):
-		return "client machine out of file descriptors"
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return "client out of local ports"
-	case errors.Is(err, syscall.ENOBUFS), errors.Is(err, syscall.ENOMEM):
-		return "client out of socket buffers"
-	}
-	return ""
-}
-
 // fdMargin is the open files a run needs beside its connections: standard
 // streams, output files, the scrapes, Go's own (the network poller).
 const fdMargin = 64
