@@ -134,8 +134,8 @@ func answerChecks(ok []*Record) []finding {
 			over++
 			overMax = max(overMax, r.OutputTokens)
 		}
-		if r.Stream && len(r.Chunks) > 0 {
-			chunks += len(r.Chunks)
+		if n := r.Chunks.Len(); r.Stream && n > 0 {
+			chunks += n
 			tokens = addSat(tokens, r.OutputTokens)
 		}
 	}

@@ -22,8 +22,10 @@ func TestTrustChecks(t *testing.T) {
 		r.TiktokenTokens = 6
 		recs = append(recs, r)
 	}
-	recs[0].Chunks[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
-	recs[0].FirstAnswer = recs[0].Chunks[0]
+	late := recs[0].Chunks.All()
+	late[0] = 900 * time.Millisecond // the first request waited 900 ms for its first token
+	recs[0].Chunks = arrivalsOf(late...)
+	recs[0].FirstAnswer = recs[0].Chunks.At(0)
 	found, cross := trustChecks(recs)
 	want := []finding{overMaxFinding{answers: 6, longest: 8}, chunkingFinding{chunks: 24, tokens: 48}, coldStartFinding{requests: 1, first: 900 * time.Millisecond, median: 100 * time.Millisecond}}
 	if !slices.Equal(found, want) {

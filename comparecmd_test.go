@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"io"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +60,7 @@ func atLevels(recs []Record) []Record {
 	var out []Record
 	for _, level := range []string{"c=1", "c=2"} {
 		for _, r := range recs {
-			r.Level, r.Chunks = level, slices.Clone(r.Chunks)
+			r.Level = level
 			out = append(out, r)
 		}
 	}
@@ -81,7 +80,7 @@ func TestCompareGate(t *testing.T) {
 	slow := writeRunJSON(t, testPath(t, "slow.json"), slower(goldenRecords(), 1.25), nil)
 	var plain []Record
 	for _, r := range goldenRecords() {
-		r.Stream, r.Chunks, r.FirstAnswer = false, nil, none
+		r.Stream, r.Chunks, r.FirstAnswer = false, arrivals{}, none
 		plain = append(plain, r)
 	}
 	unstreamed := writeRunJSONWith(t, testPath(t, "unstreamed.json"), plain, nil, "--max-tokens", "48")
@@ -125,9 +124,11 @@ func slower(recs []Record, factor float64) []Record {
 			continue
 		}
 		first := r.First()
-		for j, c := range r.Chunks {
-			r.Chunks[j] = first + time.Duration(float64(c-first)*factor)
+		stretched := r.Chunks.All()
+		for j, c := range stretched {
+			stretched[j] = first + time.Duration(float64(c-first)*factor)
 		}
+		r.Chunks = arrivalsOf(stretched...)
 		r.FirstAnswer, r.Done = r.First(), r.Last()+time.Millisecond
 	}
 	return recs

@@ -44,7 +44,7 @@ func writeCSV(w io.Writer, records []Record) error {
 		row := []string{strconv.Itoa(r.Index), r.Level, strconv.FormatBool(r.Warmup), strconv.FormatBool(r.Stream),
 			strconv.FormatBool(r.OK), string(r.FailKind), r.Err, strconv.Itoa(r.HTTPStatus),
 			msText(r.Sched), msText(r.Send), msText(r.Hdr), msText(r.First()), msText(r.FirstAnswer), msText(r.Last()), msText(r.Done),
-			ttft, tpot, e2e, tps, strconv.Itoa(r.OutputTokens), string(r.TokenSource), input, strconv.Itoa(len(r.Chunks)),
+			ttft, tpot, e2e, tps, strconv.Itoa(r.OutputTokens), string(r.TokenSource), input, strconv.Itoa(r.Chunks.Len()),
 			r.FinishReason, strconv.FormatBool(r.DoneSeen), strconv.FormatBool(r.Retried), strconv.FormatBool(r.NewConn),
 			msText(r.Connect), r.ResponseID}
 		for i := range row {

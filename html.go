@@ -112,15 +112,15 @@ func writeHTMLTable(b *strings.Builder, s Summary) {
 func itlOverTime(records []Record) []svgchart.Point {
 	total := 0
 	for _, r := range records {
-		total += max(0, len(r.Chunks)-1)
+		total += max(0, r.Chunks.Len()-1)
 	}
 	step := max(1, total/4000)
 	var pts []svgchart.Point
 	n := 0
 	for _, r := range records {
-		for j := 1; j < len(r.Chunks); j++ {
+		for j := 1; j < r.Chunks.Len(); j++ {
 			if n++; n%step == 0 {
-				pts = append(pts, svgchart.Point{X: r.Chunks[j].Seconds(), Y: toMs(r.Chunks[j] - r.Chunks[j-1])})
+				pts = append(pts, svgchart.Point{X: r.Chunks.At(j).Seconds(), Y: toMs(r.Chunks.Gap(j))})
 			}
 		}
 	}
@@ -164,10 +164,10 @@ func timeline(records []Record) (inflight, tokens []svgchart.Point) {
 		if !r.OK {
 			continue
 		}
-		if len(r.Chunks) > 0 {
-			per := float64(r.OutputTokens) / float64(len(r.Chunks))
-			for _, c := range r.Chunks {
-				toks[bin(c)] += per
+		if n := r.Chunks.Len(); n > 0 {
+			per := float64(r.OutputTokens) / float64(n)
+			for j := range n {
+				toks[bin(r.Chunks.At(j))] += per
 			}
 		} else {
 			toks[bin(r.End())] += float64(r.OutputTokens)

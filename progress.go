@@ -68,7 +68,7 @@ func (p *progress) finished(r *Record) {
 	p.done.Add(1)
 	if r.OK {
 		p.ok.Add(1)
-		p.tokens.Add(int64(r.OutputTokens - len(r.Chunks))) // the chunks were counted as they came
+		p.tokens.Add(int64(r.OutputTokens - r.Chunks.Len())) // the chunks were counted as they came
 	} else {
 		p.failed.Add(1)
 	}

@@ -43,7 +43,7 @@ func TestProgressTokensWhileStreaming(t *testing.T) {
 	if got := p.tokenCount(); got != 5 {
 		t.Errorf("tokens while streaming = %d; want 5", got)
 	}
-	r := Record{OK: true, Stream: true, OutputTokens: 8, Chunks: make([]time.Duration, 5)}
+	r := Record{OK: true, Stream: true, OutputTokens: 8, Chunks: arrivalsOf(make([]time.Duration, 5)...)}
 	p.finished(&r)
 	p.finished(&Record{OK: true, OutputTokens: 3}) // not streamed
 	if got := p.tokenCount(); got != 11 {

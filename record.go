@@ -39,12 +39,12 @@ type Record struct {
 	Stream     bool   // answered as an SSE stream
 	ResponseID string // the server's id for the answer, to match its logs
 
-	Sched       time.Duration   // open loop: when the schedule meant it to start; none in a closed loop
-	Send        time.Duration   // immediately before Client.Do
-	Hdr         time.Duration   // response headers arrived
-	FirstAnswer time.Duration   // first chunk with answer content (not reasoning)
-	Done        time.Duration   // [DONE] read, or the body read whole or closed
-	Chunks      []time.Duration // arrival of each token-bearing chunk
+	Sched       time.Duration // open loop: when the schedule meant it to start; none in a closed loop
+	Send        time.Duration // immediately before Client.Do
+	Hdr         time.Duration // response headers arrived
+	FirstAnswer time.Duration // first chunk with answer content (not reasoning)
+	Done        time.Duration // [DONE] read, or the body read whole or closed
+	Chunks      arrivals      // arrival of each token-bearing chunk
 
 	MaxTokens      int  // the max_tokens the request asked for
 	FixedOutput    bool // it asked for exactly MaxTokens (--fixed-output: ignore_eos, min_tokens)
@@ -98,24 +98,25 @@ func (r *Record) StreamAsked() bool { return r.Stream || r.StreamIgnored }
 
 // First is the arrival of the first token-bearing chunk (t_first).
 func (r *Record) First() time.Duration {
-	if len(r.Chunks) == 0 {
+	if r.Chunks.Len() == 0 {
 		return none
 	}
-	return r.Chunks[0]
+	return r.Chunks.At(0)
 }
 
 // Last is the arrival of the last token-bearing chunk (t_last).
 func (r *Record) Last() time.Duration {
-	if len(r.Chunks) == 0 {
+	n := r.Chunks.Len()
+	if n == 0 {
 		return none
 	}
-	return r.Chunks[len(r.Chunks)-1]
+	return r.Chunks.At(n - 1)
 }
 
 // End is when the request stopped counting: t_last for a stream with tokens
 // (a trailing usage chunk does not extend it), otherwise t_done.
 func (r *Record) End() time.Duration {
-	if r.Stream && len(r.Chunks) > 0 {
+	if r.Stream && r.Chunks.Len() > 0 {
 		return r.Last()
 	}
 	return r.Done
@@ -127,7 +128,7 @@ func (r *Record) E2E() time.Duration { return r.End() - r.Send }
 
 // TTFT is t_first - t_send; ok is false when not streamed.
 func (r *Record) TTFT() (d time.Duration, ok bool) {
-	if !r.Stream || len(r.Chunks) == 0 {
+	if !r.Stream || r.Chunks.Len() == 0 {
 		return 0, false
 	}
 	return r.First() - r.Send, true

@@ -106,10 +106,10 @@ func (r *Record) line(runStart time.Time) recordLine {
 	}
 	l.InputTokens, l.UsageTokens, l.TiktokenTok = optInt(r.InputTokens), optInt(r.UsageTokens), optInt(r.TiktokenTokens)
 	l.ReasonTok, l.CachedTok = optInt(r.ReasonTokens), optInt(r.CachedTokens)
-	if len(r.Chunks) > 0 {
-		l.ChunksMs = make([]float64, len(r.Chunks))
-		for i, c := range r.Chunks {
-			l.ChunksMs[i] = toMs(c)
+	if n := r.Chunks.Len(); n > 0 {
+		l.ChunksMs = make([]float64, n)
+		for i := range n {
+			l.ChunksMs[i] = toMs(r.Chunks.At(i))
 		}
 	}
 	return l
@@ -144,8 +144,9 @@ func (l *recordLine) record(shift time.Duration) Record {
 			*f.to = *f.from
 		}
 	}
+	r.Chunks = newArrivals(len(l.ChunksMs))
 	for _, c := range l.ChunksMs {
-		r.Chunks = append(r.Chunks, at(fromMs(c)))
+		r.Chunks.Append(at(fromMs(c)))
 	}
 	return r
 }

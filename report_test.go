@@ -91,7 +91,7 @@ func wholeRun(t *testing.T) (*config, fingerprint, Summary) {
 		}
 	}
 	recs[0].Server.LoadMs = 310 // waited for the model to load
-	recs[1].ReasonTokens, recs[1].Reasoning, recs[1].FirstAnswer = 6, true, recs[1].Chunks[6]
+	recs[1].ReasonTokens, recs[1].Reasoning, recs[1].FirstAnswer = 6, true, recs[1].Chunks.At(6)
 	recs[2].Retried = true
 	recs[3].CachedTokens = 16
 	recs[4].MaxTokens = 8                              // the server ignored the cap

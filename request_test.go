@@ -115,7 +115,7 @@ func TestReplayFixtures(t *testing.T) {
 			if !strings.Contains(rec.Err, tt.errMatch) {
 				t.Errorf("err = %q; want it to contain %q", rec.Err, tt.errMatch)
 			}
-			if got := len(rec.Chunks); got != tt.chunks {
+			if got := rec.Chunks.Len(); got != tt.chunks {
 				t.Errorf("token-bearing chunks = %d; want %d", got, tt.chunks)
 			}
 			if tt.ok && (rec.OutputTokens != tt.tokens || rec.TokenSource != tt.source) {

@@ -27,7 +27,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 	}
 	// One timestamp per token: sized for max_tokens, so it never grows when
 	// the server keeps to it.
-	rec.Chunks = make([]time.Duration, 0, min(c.maxTokens, 1<<16)+1)
+	rec.Chunks = newArrivals(min(c.maxTokens, 1<<16) + 1)
 	var chunk wire.Chunk
 	for events.Next() {
 		data := events.Data()
@@ -55,7 +55,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		}
 		if chunk.Tokens {
 			at := c.since(events.At())
-			rec.Chunks = append(rec.Chunks, at)
+			rec.Chunks.Append(at)
 			c.arrived.Add(1)
 			if chunk.Answer && rec.FirstAnswer == none {
 				rec.FirstAnswer = at
@@ -84,7 +84,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 	}
 	if err := events.Err(); err != nil && !endedAfterFinish(ctx, rec, err) {
 		where := "stream cut before the first token: "
-		if len(rec.Chunks) > 0 {
+		if rec.Chunks.Len() > 0 {
 			where = "stream cut mid-answer: "
 		}
 		c.failTransport(ctx, rec, err, where)
@@ -94,7 +94,7 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 		rec.fail(failStream, "stream ended early: no finish_reason and no [DONE]")
 		return
 	}
-	if len(rec.Chunks) == 0 {
+	if rec.Chunks.Len() == 0 {
 		rec.fail(failEmpty, "empty completion: no token in the stream")
 	}
 }

@@ -32,8 +32,8 @@ func FuzzReadStream(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rec := newRecord(0, true)
 		c.readStream(t.Context(), io.NopCloser(strings.NewReader(string(in))), &rec, false)
-		if events := strings.Count(string(in), "data"); len(rec.Chunks) > events {
-			t.Fatalf("%d chunks from %d data fields", len(rec.Chunks), events)
+		if events := strings.Count(string(in), "data"); rec.Chunks.Len() > events {
+			t.Fatalf("%d chunks from %d data fields", rec.Chunks.Len(), events)
 		}
 	})
 }
@@ -50,8 +50,8 @@ func BenchmarkReadStream(b *testing.B) {
 	for b.Loop() {
 		rec := newRecord(0, true)
 		c.readStream(b.Context(), io.NopCloser(bytes.NewReader(body)), &rec, false)
-		if !rec.DoneSeen || len(rec.Chunks) != 256 {
-			b.Fatalf("chunks=%d done=%v err=%q", len(rec.Chunks), rec.DoneSeen, rec.Err)
+		if !rec.DoneSeen || rec.Chunks.Len() != 256 {
+			b.Fatalf("chunks=%d done=%v err=%q", rec.Chunks.Len(), rec.DoneSeen, rec.Err)
 		}
 	}
 }
@@ -77,14 +77,15 @@ func TestTimingAgainstSimulatorTimeline(t *testing.T) {
 				if !r.OK || !found {
 					t.Fatalf("record %d: ok=%v id=%q err=%q; want ok and known to the simulator", r.Index, r.OK, r.ResponseID, r.Err)
 				}
-				if len(r.Chunks) != len(s.TokensSent) || r.OutputTokens != s.CompletionTokens {
-					t.Fatalf("%s: %d chunks, %d tokens; simulator wrote %d tokens", s.ID, len(r.Chunks), r.OutputTokens, len(s.TokensSent))
+				if r.Chunks.Len() != len(s.TokensSent) || r.OutputTokens != s.CompletionTokens {
+					t.Fatalf("%s: %d chunks, %d tokens; simulator wrote %d tokens", s.ID, r.Chunks.Len(), r.OutputTokens, len(s.TokensSent))
 				}
 				if at(r.Send).After(s.Received) {
 					t.Errorf("%s: t_send %v after the simulator received it", s.ID, at(r.Send).Sub(s.Received))
 				}
-				for i, c := range r.Chunks {
-					if at(c).Before(s.TokensSent[i]) {
+				for i, c := range r.Chunks.All() {
+					// Arrivals after the first are kept to the microsecond, rounded down.
+					if at(c + time.Microsecond).Before(s.TokensSent[i]) {
 						t.Errorf("%s: token %d stamped %v before the simulator wrote it", s.ID, i, s.TokensSent[i].Sub(at(c)))
 					}
 				}
@@ -245,8 +246,8 @@ func TestReplayTimedCaptures(t *testing.T) {
 			if !rec.OK || !rec.DoneSeen {
 				t.Fatalf("ok=%v done=%v err=%q; want ok with [DONE]", rec.OK, rec.DoneSeen, rec.Err)
 			}
-			if !slices.Equal(rec.Chunks, want) {
-				t.Errorf("chunk arrivals = %v\nwant %v", rec.Chunks, want)
+			if !slices.Equal(rec.Chunks.All(), want) {
+				t.Errorf("chunk arrivals = %v\nwant %v", rec.Chunks.All(), want)
 			}
 			if ttft, _ := rec.TTFT(); ttft != want[0] {
 				t.Errorf("TTFT = %v; want %v (the read that carried the first token)", ttft, want[0])
@@ -270,7 +271,7 @@ func TestOllamaNativeStreamFixture(t *testing.T) {
 	rec.Send = 0
 	c.readResponse(context.Background(), resp, &rec)
 	c.settle(&rec)
-	if !rec.OK || len(rec.Chunks) != 16 || rec.OutputTokens != 16 || rec.TokenSource != "usage" || rec.InputTokens != 31 ||
+	if !rec.OK || rec.Chunks.Len() != 16 || rec.OutputTokens != 16 || rec.TokenSource != "usage" || rec.InputTokens != 31 ||
 		!rec.DoneSeen || rec.FinishReason != "length" || rec.Server == nil || rec.Server.LoadMs != 18.07679 {
 		t.Errorf("record %+v, server %+v", rec, rec.Server)
 	}
@@ -304,8 +305,8 @@ func TestTokensCountedAsTheyArrive(t *testing.T) {
 	}
 	io.WriteString(pw, "data: [DONE]\n\n")
 	pw.Close()
-	if rec := <-done; len(rec.Chunks) != 3 {
-		t.Errorf("%d chunks; want 3", len(rec.Chunks))
+	if rec := <-done; rec.Chunks.Len() != 3 {
+		t.Errorf("%d chunks; want 3", rec.Chunks.Len())
 	}
 }
 
@@ -376,8 +377,8 @@ func TestStreamEndsAfterFinish(t *testing.T) {
 			rec := c.Do(t.Context(), 0, []byte(`{}`))
 			c.settle(&rec)
 			switch {
-			case tt.err == "" && (!rec.OK || rec.TokenSource != tt.source || rec.FinishReason != "stop" || len(rec.Chunks) != 2):
-				t.Errorf("failed %q, tokens from %q, finish %q, %d chunks; want ok, tokens from %s, finish stop, 2 chunks", rec.Err, rec.TokenSource, rec.FinishReason, len(rec.Chunks), tt.source)
+			case tt.err == "" && (!rec.OK || rec.TokenSource != tt.source || rec.FinishReason != "stop" || rec.Chunks.Len() != 2):
+				t.Errorf("failed %q, tokens from %q, finish %q, %d chunks; want ok, tokens from %s, finish stop, 2 chunks", rec.Err, rec.TokenSource, rec.FinishReason, rec.Chunks.Len(), tt.source)
 			case tt.err != "" && (rec.OK || !strings.HasPrefix(rec.Err, tt.err)):
 				t.Errorf("ok %v, error %q; want it failed: %q", rec.OK, rec.Err, tt.err)
 			}

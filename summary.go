@@ -134,8 +134,8 @@ type tally struct {
 func newTally(records []Record) *tally {
 	gaps := 0
 	for i := range records {
-		if records[i].OK && len(records[i].Chunks) > 1 {
-			gaps += len(records[i].Chunks) - 1
+		if n := records[i].Chunks.Len(); records[i].OK && n > 1 {
+			gaps += n - 1
 		}
 	}
 	return &tally{itl: make([]float64, 0, gaps), reasons: map[string]int{},
@@ -190,7 +190,7 @@ func (t *tally) add(s *Summary, r *Record) {
 		s.Scheduled = true
 		t.queue = append(t.queue, toMs(r.Send-r.Sched))
 		t.e2eQueue = append(t.e2eQueue, toMs(r.End()-r.Sched))
-		if r.Stream && len(r.Chunks) > 0 {
+		if r.Stream && r.Chunks.Len() > 0 {
 			t.ttftQueue = append(t.ttftQueue, toMs(r.First()-r.Sched))
 		}
 	}
@@ -247,14 +247,14 @@ func (t *tally) addTimings(s *Summary, r *Record) {
 	t.e2e = append(t.e2e, toMs(r.E2E()))
 	if d, ok := r.TTFT(); ok {
 		s.Streamed = true
-		s.Chunks += len(r.Chunks)
+		s.Chunks += r.Chunks.Len()
 		t.ttft = append(t.ttft, toMs(d))
 		if r.FirstAnswer != none {
 			t.ttfo = append(t.ttfo, toMs(r.FirstAnswer-r.Send))
 			t.reasoning = t.reasoning || r.Reasoning
 		}
-		for j := 1; j < len(r.Chunks); j++ {
-			t.itl = append(t.itl, toMs(r.Chunks[j]-r.Chunks[j-1]))
+		for j := 1; j < r.Chunks.Len(); j++ {
+			t.itl = append(t.itl, toMs(r.Chunks.Gap(j)))
 		}
 	}
 	if d, ok := r.TPOT(); ok {

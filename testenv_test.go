@@ -312,7 +312,7 @@ func streamRec(sendMs int, tokens int, chunkMs ...int) Record {
 	r := newRecord(0, true)
 	r.Send = time.Duration(sendMs) * time.Millisecond
 	for _, c := range chunkMs {
-		r.Chunks = append(r.Chunks, time.Duration(c)*time.Millisecond)
+		r.Chunks.Append(time.Duration(c) * time.Millisecond)
 	}
 	r.FirstAnswer = r.First()
 	r.Done = r.Last() + time.Millisecond
