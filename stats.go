@@ -29,8 +29,7 @@ type confidence struct {
 	meanLow, meanHigh     float64
 }
 
-func confidenceOf(sorted []float64, mean, stddev float64) confidence {
-	n := len(sorted)
+func confidenceOf(n int, at func(int) float64, mean, stddev float64) confidence {
 	if n < 6 {
 		return confidence{}
 	}
@@ -38,7 +37,7 @@ func confidenceOf(sorted []float64, mean, stddev float64) confidence {
 	lo := max(int(math.Floor(float64(n)/2-half)), 1)  // 1-based rank
 	hi := min(int(math.Ceil(float64(n)/2+half))+1, n) // 1-based rank
 	margin := 1.96 * stddev / math.Sqrt(float64(n))
-	return confidence{ok: true, medianLow: sorted[lo-1], medianHigh: sorted[hi-1], meanLow: mean - margin, meanHigh: mean + margin}
+	return confidence{ok: true, medianLow: at(lo - 1), medianHigh: at(hi - 1), meanLow: mean - margin, meanHigh: mean + margin}
 }
 
 // tailNotes warns where a tail percentile rests on too few samples.
@@ -63,32 +62,46 @@ func summarize(xs []float64) Dist {
 	}
 	slices.Sort(xs)
 	data := stats.Float64Data(xs)
-	d := Dist{N: len(xs), Min: xs[0], Max: xs[len(xs)-1]}
-	d.Mean, _ = stats.Mean(data)
-	d.Median = percentileSorted(xs, 50)
-	d.P05, d.P90 = percentileSorted(xs, 5), percentileSorted(xs, 90)
-	d.P95, d.P99 = percentileSorted(xs, 95), percentileSorted(xs, 99)
+	mean, _ := stats.Mean(data)
+	stddev := 0.0
 	if len(xs) > 1 {
-		d.Stddev, _ = stats.StandardDeviationSample(data)
+		stddev, _ = stats.StandardDeviationSample(data)
 	}
-	d.CI = confidenceOf(xs, d.Mean, d.Stddev)
+	return sortedDist(len(xs), func(i int) float64 { return xs[i] }, mean, stddev)
+}
+
+// sortedDist is the Dist of n sorted samples, at(i) the i-th smallest,
+// whose mean and sample standard deviation are known.
+func sortedDist(n int, at func(int) float64, mean, stddev float64) Dist {
+	d := Dist{N: n, Min: at(0), Max: at(n - 1), Mean: mean, Stddev: stddev}
+	d.Median = percentileAt(n, at, 50)
+	d.P05, d.P90 = percentileAt(n, at, 5), percentileAt(n, at, 90)
+	d.P95, d.P99 = percentileAt(n, at, 95), percentileAt(n, at, 99)
+	d.CI = confidenceOf(n, at, mean, stddev)
 	return d
 }
 
 // percentileSorted is stats.Percentile (type 7) on an already sorted slice,
 // for 0 < p <= 100.
 func percentileSorted(sorted []float64, p float64) float64 {
-	rank := p / 100 * float64(len(sorted)-1)
+	return percentileAt(len(sorted), func(i int) float64 { return sorted[i] }, p)
+}
+
+// percentileAt is percentileSorted of n sorted samples, at(i) the i-th
+// smallest.
+func percentileAt(n int, at func(int) float64, p float64) float64 {
+	rank := p / 100 * float64(n-1)
 	k := int(rank)
 	f := rank - float64(k)
-	if k+1 >= len(sorted) || f == 0 || sorted[k+1] == sorted[k] {
-		return sorted[k]
+	if k+1 >= n || f == 0 || at(k+1) == at(k) {
+		return at(k)
 	}
-	delta := sorted[k+1] - sorted[k]
+	lo, hi := at(k), at(k+1)
+	delta := hi - lo
 	if math.IsInf(delta, 1) {
-		return (1-f)*sorted[k] + f*sorted[k+1]
+		return (1-f)*lo + f*hi
 	}
-	return sorted[k] + f*delta
+	return lo + f*delta
 }
 
 func median(xs []float64) float64 {

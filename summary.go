@@ -122,13 +122,14 @@ func summarise(records []Record, f runFacts) Summary {
 
 // tally gathers the per-request values of a run as its Records are read.
 type tally struct {
-	tps, e2e, ttft, ttfo, tpot, decode, connect, itl []float64
-	queue, e2eQueue, ttftQueue                       []float64
-	srvDecode, srvPrompt, srvLoad, srvPrefill        []float64
-	reasoning                                        bool
-	reasons                                          map[string]int
-	first, last                                      time.Duration
-	busy                                             time.Duration
+	tps, e2e, ttft, ttfo, tpot, decode, connect []float64
+	itl                                         gapSamples
+	queue, e2eQueue, ttftQueue                  []float64
+	srvDecode, srvPrompt, srvLoad, srvPrefill   []float64
+	reasoning                                   bool
+	reasons                                     map[string]int
+	first, last                                 time.Duration
+	busy                                        time.Duration
 }
 
 func newTally(records []Record) *tally {
@@ -138,7 +139,7 @@ func newTally(records []Record) *tally {
 			gaps += n - 1
 		}
 	}
-	return &tally{itl: make([]float64, 0, gaps), reasons: map[string]int{},
+	return &tally{itl: newGapSamples(gaps), reasons: map[string]int{},
 		first: time.Duration(math.MaxInt64), last: time.Duration(math.MinInt64)}
 }
 
@@ -254,7 +255,7 @@ func (t *tally) addTimings(s *Summary, r *Record) {
 			t.reasoning = t.reasoning || r.Reasoning
 		}
 		for j := 1; j < r.Chunks.Len(); j++ {
-			t.itl = append(t.itl, toMs(r.Chunks.Gap(j)))
+			t.itl.add(r.Chunks.Gap(j))
 		}
 	}
 	if d, ok := r.TPOT(); ok {
@@ -288,7 +289,7 @@ func (t *tally) into(s *Summary, records []Record) {
 		s.Samples.TPS, s.Samples.E2EMs = []float64{}, []float64{}
 	}
 	s.TPS, s.E2E, s.Connect = summarize(t.tps), summarize(t.e2e), summarize(t.connect)
-	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(t.ttft), summarize(t.tpot), summarize(t.itl), summarize(t.decode)
+	s.TTFT, s.TPOT, s.ITL, s.DecodeTPS = summarize(t.ttft), summarize(t.tpot), t.itl.dist(), summarize(t.decode)
 	if t.reasoning {
 		s.TTFO = summarize(t.ttfo)
 	}
