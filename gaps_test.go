@@ -23,10 +23,10 @@ func TestGapSamples(t *testing.T) {
 		{"a gap beyond 71 minutes", maxArrivalOffset + time.Microsecond, true},
 	} {
 		for _, n := range []int{1, 2, 7, 100, 1001} {
-			g := newGapSamples(n)
+			var g gapSamples
 			var ms []float64
 			for range n {
-				d := time.Duration(rng.IntN(50_000)) * time.Microsecond
+				d := time.Duration(rng.IntN(200_000)) * time.Microsecond
 				g.add(d)
 				ms = append(ms, toMs(d))
 			}

@@ -132,15 +132,8 @@ type tally struct {
 	busy                                        time.Duration
 }
 
-func newTally(records []Record) *tally {
-	gaps := 0
-	for i := range records {
-		if n := records[i].Chunks.Len(); records[i].OK && n > 1 {
-			gaps += n - 1
-		}
-	}
-	return &tally{itl: newGapSamples(gaps), reasons: map[string]int{},
-		first: time.Duration(math.MaxInt64), last: time.Duration(math.MinInt64)}
+func newTally() *tally {
+	return &tally{reasons: map[string]int{}, first: time.Duration(math.MaxInt64), last: time.Duration(math.MinInt64)}
 }
 
 // summarizeRecords computes the figures of a Summary as the README defines
@@ -148,7 +141,7 @@ func newTally(records []Record) *tally {
 // statistic. Warm-up records are left out; slo, if set, defines goodput.
 func summarizeRecords(records []Record, slo sloBounds) Summary {
 	s := Summary{Sent: len(records), SLO: slo}
-	t := newTally(records)
+	t := newTally()
 	for i := range records {
 		t.add(&s, &records[i])
 	}
