@@ -15,8 +15,9 @@ import (
 // a hand-edited records file has one), moves that one answer to exact
 // 8-byte storage: nothing is clamped. The zero value is empty.
 type arrivals struct {
-	first time.Duration   // the first arrival; meaningless while empty
-	us    []uint32        // each arrival in whole µs after first (us[0] is 0)
+	first time.Duration   // the first arrival
+	any   bool            // first is set
+	us    []uint32        // each later arrival in whole µs after first: us[i-1] is chunk i's
 	wide  []time.Duration // every arrival, exact, once one did not fit us; us is then nil
 }
 
@@ -24,12 +25,13 @@ type arrivals struct {
 // kept in 4 bytes.
 const maxArrivalOffset = math.MaxUint32 * time.Microsecond
 
-// newArrivals is an empty arrivals with room for n chunks.
+// newArrivals is an empty arrivals with room for n+1 chunks (the first is
+// not in us: max_tokens+1 chunks of 256-token answers fill 1 KiB exactly).
 func newArrivals(n int) arrivals { return arrivals{us: make([]uint32, 0, n)} }
 
 // arrivalsOf is the arrivals of ds, in order (tests, records files).
 func arrivalsOf(ds ...time.Duration) arrivals {
-	a := newArrivals(len(ds))
+	a := newArrivals(max(len(ds)-1, 0))
 	for _, d := range ds {
 		a.Append(d)
 	}
@@ -38,26 +40,32 @@ func arrivalsOf(ds ...time.Duration) arrivals {
 
 // Len is the number of chunks.
 func (a *arrivals) Len() int {
-	if a.wide != nil {
+	switch {
+	case a.wide != nil:
 		return len(a.wide)
+	case !a.any:
+		return 0
 	}
-	return len(a.us)
+	return len(a.us) + 1
 }
 
 // At is the arrival of chunk i, as an offset from the run's start.
 func (a *arrivals) At(i int) time.Duration {
-	if a.wide != nil {
+	switch {
+	case a.wide != nil:
 		return a.wide[i]
+	case i == 0 && a.any:
+		return a.first
 	}
-	return a.first + time.Duration(a.us[i])*time.Microsecond
+	return a.first + time.Duration(a.us[i-1])*time.Microsecond
 }
 
 // Gap is the time from chunk i-1 to chunk i (an inter-token latency).
 func (a *arrivals) Gap(i int) time.Duration {
-	if a.wide != nil {
-		return a.wide[i] - a.wide[i-1]
+	if a.wide != nil || i == 1 {
+		return a.At(i) - a.At(i-1)
 	}
-	return time.Duration(a.us[i]-a.us[i-1]) * time.Microsecond
+	return time.Duration(a.us[i-1]-a.us[i-2]) * time.Microsecond
 }
 
 // Append adds the arrival of the next chunk.
@@ -66,8 +74,9 @@ func (a *arrivals) Append(d time.Duration) {
 		a.wide = append(a.wide, d)
 		return
 	}
-	if len(a.us) == 0 {
-		a.first = d
+	if !a.any {
+		a.first, a.any = d, true
+		return
 	}
 	off := d - a.first
 	if off < 0 || off > maxArrivalOffset {
@@ -80,8 +89,8 @@ func (a *arrivals) Append(d time.Duration) {
 
 // widen moves the arrivals kept so far to exact storage.
 func (a *arrivals) widen() {
-	wide := make([]time.Duration, len(a.us), len(a.us)+1)
-	for i := range a.us {
+	wide := make([]time.Duration, a.Len(), a.Len()+1)
+	for i := range wide {
 		wide[i] = a.At(i)
 	}
 	a.wide, a.us = wide, nil

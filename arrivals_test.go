@@ -19,6 +19,7 @@ func TestArrivals(t *testing.T) {
 		wide bool
 	}{
 		{"empty", nil, []time.Duration{}, false},
+		{"one", []time.Duration{first}, []time.Duration{first}, false},
 		{"first exact, rest to the µs", []time.Duration{first, first + 1999, first + 10*time.Millisecond + 999},
 			[]time.Duration{first, first + time.Microsecond, first + 10*time.Millisecond}, false},
 		{"last one in range", []time.Duration{first, first + maxArrivalOffset},
@@ -48,11 +49,11 @@ func TestArrivals(t *testing.T) {
 func TestArrivalsAppendAllocs(t *testing.T) {
 	a := newArrivals(256)
 	if n := testing.AllocsPerRun(1, func() {
-		a.us = a.us[:0]
-		for i := range 256 {
+		a = arrivals{us: a.us[:0]}
+		for i := range 257 {
 			a.Append(time.Duration(i) * time.Millisecond)
 		}
 	}); n != 0 {
-		t.Errorf("%v allocations for 256 arrivals; want 0", n)
+		t.Errorf("%v allocations for 257 arrivals with room for 256+1; want 0", n)
 	}
 }

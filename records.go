@@ -144,7 +144,7 @@ func (l *recordLine) record(shift time.Duration) Record {
 			*f.to = *f.from
 		}
 	}
-	r.Chunks = newArrivals(len(l.ChunksMs))
+	r.Chunks = newArrivals(max(len(l.ChunksMs)-1, 0))
 	for _, c := range l.ChunksMs {
 		r.Chunks.Append(at(fromMs(c)))
 	}

@@ -25,9 +25,9 @@ func (c *Client) readStream(ctx context.Context, body io.ReadCloser, rec *Record
 	} else {
 		events = sse.NewReader(body, c.now)
 	}
-	// One timestamp per token: sized for max_tokens, so it never grows when
-	// the server keeps to it.
-	rec.Chunks = newArrivals(min(c.maxTokens, 1<<16) + 1)
+	// One timestamp per token: room for max_tokens+1, so it never grows
+	// when the server keeps to it.
+	rec.Chunks = newArrivals(min(c.maxTokens, 1<<16))
 	var chunk wire.Chunk
 	for events.Next() {
 		data := events.Data()
