@@ -59,6 +59,7 @@ func points() []point {
 		{
 			name:   "nonstream 1-token c=64",
 			client: []string{"64", "--max-tokens", "1", "--requests-per-thread", "500"},
+			ref:    []string{"-c", "64", "-n", "500", "-max-tokens", "1", "-stream=false"},
 			sim:    zeroDelay, budget: ">= 40,000 req/s", perReq: true, noTTFT: true,
 		},
 		{

@@ -10,6 +10,9 @@
 // before the request is sent to the arrival of the first token's line.
 // With -warm, every worker's connection is opened before the clock starts.
 //
+// With -stream=false each answer is read whole and its tokens come from
+// usage (the non-streamed point).
+//
 // It prints one JSON object: {"ok", "failed", "tokens", "wall_s",
 // "ttft_mean_ms", "ttft_p99_ms"}.
 package main
@@ -51,6 +54,7 @@ func main() {
 	perWorker := flag.Int("n", 10, "requests per worker")
 	maxTokens := flag.Int("max-tokens", 256, "max_tokens of every request")
 	warm := flag.Bool("warm", true, "open every worker's connection before the clock starts")
+	stream := flag.Bool("stream", true, "stream the answers (else read each whole, its tokens from usage)")
 	flag.Parse()
 
 	client := &http.Client{Transport: &http.Transport{
@@ -63,7 +67,7 @@ func main() {
 		"model":      "m",
 		"messages":   []map[string]string{{"role": "user", "content": "Write a story."}},
 		"max_tokens": *maxTokens,
-		"stream":     true,
+		"stream":     *stream,
 	})
 	if *warm {
 		openConnections(client, *base+"/models", *conc)
@@ -78,7 +82,11 @@ func main() {
 		wg.Go(func() {
 			br := bufio.NewReaderSize(nil, 64<<10)
 			for range *perWorker {
-				tokens, ttft, err := one(client, url, body, br)
+				read := one
+				if !*stream {
+					read = whole
+				}
+				tokens, ttft, err := read(client, url, body, br)
 				mu.Lock()
 				if err != nil {
 					res.Failed++
@@ -165,4 +173,27 @@ func one(client *http.Client, url string, body []byte, br *bufio.Reader) (int, t
 			return tokens, ttft, err
 		}
 	}
+}
+
+// whole sends one request not streamed and reads its answer whole: its
+// tokens come from usage.
+func whole(client *http.Client, url string, body []byte, _ *bufio.Reader) (int, time.Duration, error) {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	var answer struct {
+		Usage struct {
+			CompletionTokens int `json:"completion_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		return 0, 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	return answer.Usage.CompletionTokens, 0, nil
 }
