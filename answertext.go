@@ -60,16 +60,6 @@ func (b *textBudget) give(n int) {
 	}
 }
 
-// answerText is one answer's generated text, as held for tiktoken.
-type answerText struct {
-	buf     []byte
-	charged int   // bytes of the budget held for buf
-	counted int   // tokens of the text counted already, and let go
-	approx  bool  // some piece counted was cut where the count may change
-	dropped bool  // the text was let go uncounted: usage must give the count
-	err     error // counting as the text arrived failed
-}
-
 // usageExpected reports whether answers are expected to report usage that
 // settles their count, so that their text need not be kept: every earlier
 // answer did (one did, none went without), and nothing else asks for the

@@ -272,3 +272,13 @@ func (r *Record) takeServer(t wire.Timings) {
 		r.InputTokens = t.PromptTokens
 	}
 }
+
+// answerText is one answer's generated text, as held for tiktoken.
+type answerText struct {
+	buf     []byte
+	charged int   // bytes of the budget held for buf
+	counted int   // tokens of the text counted already, and let go
+	approx  bool  // some piece counted was cut where the count may change
+	dropped bool  // the text was let go uncounted: usage must give the count
+	err     error // counting as the text arrived failed
+}
