@@ -139,14 +139,11 @@ func openConnections(client *http.Client, url string, n int) {
 // one sends one streamed request and reads its answer to the end.
 func one(client *http.Client, url string, body []byte, br *bufio.Reader) (int, time.Duration, error) {
 	sent := time.Now()
-	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+	resp, err := post(client, url, body)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
 	br.Reset(resp.Body)
 	tokens, ttft := 0, time.Duration(0)
 	for {
@@ -178,14 +175,11 @@ func one(client *http.Client, url string, body []byte, br *bufio.Reader) (int, t
 // whole sends one request not streamed and reads its answer whole: its
 // tokens come from usage.
 func whole(client *http.Client, url string, body []byte, _ *bufio.Reader) (int, time.Duration, error) {
-	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+	resp, err := post(client, url, body)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
 	var answer struct {
 		Usage struct {
 			CompletionTokens int `json:"completion_tokens"`
@@ -196,4 +190,17 @@ func whole(client *http.Client, url string, body []byte, _ *bufio.Reader) (int, 
 	}
 	io.Copy(io.Discard, resp.Body)
 	return answer.Usage.CompletionTokens, 0, nil
+}
+
+// post sends body as JSON and returns the answer if its status is 200.
+func post(client *http.Client, url string, body []byte) (*http.Response, error) {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return resp, nil
 }
